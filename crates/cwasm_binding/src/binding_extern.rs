@@ -1,0 +1,199 @@
+//! `BindingExtern`: a function, memory, table, global or tag of a store.
+//! Values cross as 16-byte slots (see `cwasm_core::Value::to_slot`).
+
+use crate::binding_types::{extern_type, BindingExternType};
+use crate::error::guard;
+use cwasm_core::{Error, Extern, ExternDesc, Store};
+use napi::bindgen_prelude::Uint8Array;
+use napi_derive::napi;
+use std::sync::Arc;
+
+/// One item of a store.
+#[napi]
+pub struct BindingExtern {
+    pub(crate) store: Arc<Store>,
+    pub(crate) item: Extern,
+    name: Option<String>,
+}
+
+fn wrong(kind: &str) -> Error {
+    Error::InvalidArgument { message: format!("this item is not a {kind}") }
+}
+
+impl BindingExtern {
+    pub(crate) fn new(store: &Arc<Store>, item: Extern, name: Option<String>) -> BindingExtern {
+        BindingExtern { store: store.clone(), item, name }
+    }
+
+    fn table_element(&self) -> Result<String, Error> {
+        match self.store.extern_type(&self.item)? {
+            ExternDesc::Table { element, .. } => Ok(element),
+            _ => Err(wrong("table")),
+        }
+    }
+}
+
+#[napi]
+impl BindingExtern {
+    /// `func`, `memory`, `table`, `global` or `tag`.
+    #[napi(getter)]
+    pub fn kind(&self) -> String {
+        match self.item {
+            Extern::Func(_) => "func",
+            Extern::Memory(_) => "memory",
+            Extern::Table(_) => "table",
+            Extern::Global(_) => "global",
+            Extern::Tag(_) => "tag",
+        }
+        .to_string()
+    }
+
+    /// The export name this item was found under, if any.
+    #[napi(getter)]
+    pub fn name(&self) -> Option<String> {
+        self.name.clone()
+    }
+
+    /// The item's full type.
+    #[napi]
+    pub fn ty(&self) -> napi::Result<BindingExternType> {
+        guard(|| Ok(extern_type(&self.store.extern_type(&self.item)?)))
+    }
+
+    /// Whether two handles refer to the same store.
+    #[napi]
+    pub fn same_store(&self, other: &BindingExtern) -> bool {
+        Arc::ptr_eq(&self.store, &other.store)
+    }
+
+    /// Calls a function: arguments are read from `slots`, results written back; returns the result count.
+    #[napi]
+    pub fn call(&self, mut slots: Uint8Array) -> napi::Result<u32> {
+        // SAFETY: the typed array stays referenced for this synchronous call,
+        // and no JS runs on it meanwhile except host functions, which are
+        // handed copies, never this buffer.
+        let slots = unsafe { slots.as_mut() };
+        guard(|| match self.item {
+            Extern::Func(f) => Ok(self.store.call_slots(f, slots)? as u32),
+            _ => Err(wrong("function")),
+        })
+    }
+
+    /// A funcref handle for this function, to put in a slot.
+    #[napi]
+    pub fn handle(&self) -> napi::Result<u32> {
+        guard(|| match self.item {
+            Extern::Func(f) => self.store.func_handle(f),
+            _ => Err(wrong("function")),
+        })
+    }
+
+    /// Memory size in bytes.
+    #[napi]
+    pub fn memory_size(&self) -> napi::Result<f64> {
+        guard(|| match self.item {
+            Extern::Memory(m) => Ok(self.store.memory_size(m)? as f64),
+            _ => Err(wrong("memory")),
+        })
+    }
+
+    /// Copies bytes out of memory.
+    #[napi]
+    pub fn memory_read(&self, offset: f64, length: f64) -> napi::Result<Uint8Array> {
+        guard(|| match self.item {
+            Extern::Memory(m) => Ok(Uint8Array::from(self.store.memory_read(m, offset as u64, length as u64)?)),
+            _ => Err(wrong("memory")),
+        })
+    }
+
+    /// Copies bytes into memory.
+    #[napi]
+    pub fn memory_write(&self, offset: f64, bytes: &[u8]) -> napi::Result<()> {
+        guard(|| match self.item {
+            Extern::Memory(m) => self.store.memory_write(m, offset as u64, bytes),
+            _ => Err(wrong("memory")),
+        })
+    }
+
+    /// Grows memory by `delta` pages; returns the old size in pages.
+    #[napi]
+    pub fn memory_grow(&self, delta: f64) -> napi::Result<f64> {
+        guard(|| match self.item {
+            Extern::Memory(m) => Ok(self.store.memory_grow(m, delta as u64)? as f64),
+            _ => Err(wrong("memory")),
+        })
+    }
+
+    /// Number of table elements.
+    #[napi]
+    pub fn table_size(&self) -> napi::Result<f64> {
+        guard(|| match self.item {
+            Extern::Table(t) => Ok(self.store.table_size(t)? as f64),
+            _ => Err(wrong("table")),
+        })
+    }
+
+    /// One table element, as a slot.
+    #[napi]
+    pub fn table_get(&self, index: f64) -> napi::Result<Uint8Array> {
+        guard(|| match self.item {
+            Extern::Table(t) => {
+                let v = self.store.table_get(t, index as u64)?;
+                Ok(Uint8Array::from(self.store.value_to_slot(v)?.to_vec()))
+            }
+            _ => Err(wrong("table")),
+        })
+    }
+
+    /// Sets one table element from a slot.
+    #[napi]
+    pub fn table_set(&self, index: f64, slot: &[u8]) -> napi::Result<()> {
+        guard(|| match self.item {
+            Extern::Table(t) => {
+                let v = self.store.slot_to_value(&self.table_element()?, slot)?;
+                self.store.table_set(t, index as u64, v)
+            }
+            _ => Err(wrong("table")),
+        })
+    }
+
+    /// Grows a table by `delta` elements set to the `init` slot; returns the old size.
+    #[napi]
+    pub fn table_grow(&self, delta: f64, init: &[u8]) -> napi::Result<f64> {
+        guard(|| match self.item {
+            Extern::Table(t) => {
+                let v = self.store.slot_to_value(&self.table_element()?, init)?;
+                Ok(self.store.table_grow(t, delta as u64, v)? as f64)
+            }
+            _ => Err(wrong("table")),
+        })
+    }
+
+    /// A global's value, as a slot.
+    #[napi]
+    pub fn global_get(&self) -> napi::Result<Uint8Array> {
+        guard(|| match self.item {
+            Extern::Global(g) => {
+                let v = self.store.global_get(g)?;
+                Ok(Uint8Array::from(self.store.value_to_slot(v)?.to_vec()))
+            }
+            _ => Err(wrong("global")),
+        })
+    }
+
+    /// Sets a mutable global from a slot.
+    #[napi]
+    pub fn global_set(&self, slot: &[u8]) -> napi::Result<()> {
+        guard(|| match self.item {
+            Extern::Global(g) => {
+                let ty = match self.store.extern_type(&self.item)? {
+                    ExternDesc::Global { value_type, .. } => value_type,
+                    _ => return Err(wrong("global")),
+                };
+                let v = self.store.slot_to_value(&ty, slot)?;
+                self.store.global_set(g, v)
+            }
+            _ => Err(wrong("global")),
+        })
+    }
+}

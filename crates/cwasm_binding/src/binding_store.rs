@@ -1,0 +1,161 @@
+//! `BindingStore`: a store with its limits, where instances live.
+
+use crate::binding_engine::BindingEngine;
+use crate::binding_extern::BindingExtern;
+use crate::binding_instance::BindingInstance;
+use crate::binding_module::BindingModule;
+use crate::error::guard;
+use cwasm_core::{Extern, HostError, SlotHostFn, Store, StoreOptions};
+use napi::bindgen_prelude::{ClassInstance, Either, Function, FunctionRef, Uint8Array};
+use napi::Env;
+use napi_derive::napi;
+use std::sync::Arc;
+
+/// Limits for one store.
+#[napi(object)]
+#[derive(Clone, Default)]
+pub struct BindingStoreOptions {
+    /// Largest size of one linear memory, in bytes.
+    /// @default undefined (the module's own maximum)
+    pub max_memory_bytes: Option<f64>,
+    /// Largest number of elements of one table.
+    /// @default undefined
+    pub max_table_elements: Option<f64>,
+    /// How many instances the store may hold.
+    /// @default 10000
+    pub max_instances: Option<u32>,
+    /// `true`: growing past a limit raises `MemoryLimitError`; `false`: `memory.grow` returns -1.
+    /// @default true
+    pub trap_on_grow_failure: Option<bool>,
+}
+
+/// A store: instances, memories, tables, globals and host functions live here.
+#[napi]
+pub struct BindingStore {
+    pub(crate) inner: Arc<Store>,
+}
+
+type HostCallback = FunctionRef<Uint8Array, Either<Uint8Array, f64>>;
+
+fn js_host_fn(env: &Env, callback: HostCallback) -> SlotHostFn {
+    let raw_env = env.raw() as usize;
+    let thread = std::thread::current().id();
+    Arc::new(move |args: &[u8]| {
+        if std::thread::current().id() != thread {
+            return Err(HostError {
+                message: "a JS host function was called from a thread other than its own".into(),
+                payload: None,
+            });
+        }
+        let env = Env::from_raw(raw_env as napi::sys::napi_env);
+        let func = callback
+            .borrow_back(&env)
+            .map_err(|e| HostError { message: format!("the host function is gone: {}", e.reason), payload: None })?;
+        match func.call(Uint8Array::from(args.to_vec())) {
+            Ok(Either::A(bytes)) => Ok(bytes.to_vec()),
+            Ok(Either::B(id)) => Err(HostError { message: "the host function threw".into(), payload: Some(id as u32) }),
+            Err(e) => Err(HostError { message: e.reason.clone(), payload: None }),
+        }
+    })
+}
+
+#[napi]
+impl BindingStore {
+    /// Creates an empty store.
+    #[napi(constructor)]
+    pub fn new(engine: &BindingEngine, options: Option<BindingStoreOptions>) -> BindingStore {
+        let o = options.unwrap_or_default();
+        let d = StoreOptions::default();
+        let opts = StoreOptions {
+            max_memory_bytes: o.max_memory_bytes.map(|v| v as u64),
+            max_table_elements: o.max_table_elements.map(|v| v as u64),
+            max_instances: o.max_instances.map(|v| v as usize).unwrap_or(d.max_instances),
+            trap_on_grow_failure: o.trap_on_grow_failure.unwrap_or(d.trap_on_grow_failure),
+            ..d
+        };
+        BindingStore { inner: Arc::new(Store::new(&engine.inner, opts)) }
+    }
+
+    /// Instantiates a module; `modules[i]`/`names[i]` name the import `items[i]` satisfies.
+    #[napi]
+    pub fn instantiate(
+        &self,
+        module: &BindingModule,
+        modules: Vec<String>,
+        names: Vec<String>,
+        items: Vec<ClassInstance<BindingExtern>>,
+    ) -> napi::Result<BindingInstance> {
+        guard(|| {
+            let imports: Vec<(String, String, Extern)> = modules
+                .into_iter()
+                .zip(names)
+                .zip(items.iter())
+                .map(|((m, n), e)| (m, n, e.item))
+                .collect();
+            let instance = self.inner.instantiate(&module.inner, &imports)?;
+            Ok(BindingInstance { store: self.inner.clone(), inner: instance })
+        })
+    }
+
+    /// Wraps a JS callback as a host function. The callback receives the
+    /// argument slots and returns the result slots, or a number: the id of
+    /// the error it threw.
+    #[napi]
+    pub fn host_func(
+        &self,
+        env: Env,
+        params: Vec<String>,
+        results: Vec<String>,
+        callback: Function<Uint8Array, Either<Uint8Array, f64>>,
+    ) -> napi::Result<BindingExtern> {
+        let callback = callback.create_ref()?;
+        guard(|| {
+            let f = self.inner.host_func_slots(&params, &results, js_host_fn(&env, callback))?;
+            Ok(BindingExtern::new(&self.inner, Extern::Func(f), None))
+        })
+    }
+
+    /// Creates a memory (sizes in 64 KiB pages).
+    #[napi]
+    pub fn new_memory(&self, minimum: f64, maximum: Option<f64>, memory64: Option<bool>) -> napi::Result<BindingExtern> {
+        guard(|| {
+            let m = self.inner.new_memory(minimum as u64, maximum.map(|v| v as u64), memory64.unwrap_or(false))?;
+            Ok(BindingExtern::new(&self.inner, Extern::Memory(m), None))
+        })
+    }
+
+    /// Creates a table of `funcref` or `externref`, each element set to the `init` slot.
+    #[napi]
+    pub fn new_table(&self, element: String, minimum: f64, maximum: Option<f64>, init: &[u8]) -> napi::Result<BindingExtern> {
+        guard(|| {
+            let init = self.inner.slot_to_value(&element, init)?;
+            let t = self.inner.new_table(&element, minimum as u64, maximum.map(|v| v as u64), init)?;
+            Ok(BindingExtern::new(&self.inner, Extern::Table(t), None))
+        })
+    }
+
+    /// Creates a global holding the value in `slot`.
+    #[napi]
+    pub fn new_global(&self, value_type: String, mutable: bool, slot: &[u8]) -> napi::Result<BindingExtern> {
+        guard(|| {
+            let v = self.inner.slot_to_value(&value_type, slot)?;
+            let g = self.inner.new_global(&value_type, mutable, v)?;
+            Ok(BindingExtern::new(&self.inner, Extern::Global(g), None))
+        })
+    }
+
+    /// The function behind a funcref handle found in a slot.
+    #[napi]
+    pub fn func_from_handle(&self, handle: u32) -> napi::Result<BindingExtern> {
+        guard(|| {
+            let f = self.inner.func_from_handle(handle)?;
+            Ok(BindingExtern::new(&self.inner, Extern::Func(f), None))
+        })
+    }
+
+    /// The largest linear memory this store has had, in bytes.
+    #[napi]
+    pub fn peak_memory(&self) -> napi::Result<f64> {
+        guard(|| Ok(self.inner.peak_memory()? as f64))
+    }
+}

@@ -1,0 +1,22 @@
+//! napi-rs binding for Cybernetic WASM.
+//!
+//! Each `Binding*` class lives in its own `binding_*.rs` file and only
+//! converts JS values, forwards to `cwasm_core`, and turns its errors into
+//! data (see `error.rs`). No Wasmtime policy lives here.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod binding_engine;
+mod binding_extern;
+mod binding_instance;
+mod binding_module;
+mod binding_store;
+mod binding_types;
+mod error;
+mod runtime_info;
+
+pub use binding_engine::{BindingEngine, BindingEngineOptions, BindingPoolingOptions};
+pub use binding_extern::BindingExtern;
+pub use binding_instance::BindingInstance;
+pub use binding_module::{BindingModule, BindingModuleStats};
+pub use binding_store::{BindingStore, BindingStoreOptions};
+pub use binding_types::{BindingExternType, BindingImportType, BindingExportType};

@@ -1,0 +1,120 @@
+//! Engines: one per distinct [`EngineConfig`], shared by the whole process.
+
+use crate::config::EngineConfig;
+use crate::error::Error;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// A Wasmtime engine with the config it was built from.
+///
+/// Engines are expensive (they own the compiler and, with pooling, reserved
+/// address space), so [`Engine::shared`] hands out one per distinct config
+/// for the life of the process. Cloning is cheap.
+///
+/// # Examples
+///
+/// ```
+/// use cwasm_core::{Engine, EngineConfig};
+/// let a = Engine::shared(&EngineConfig::default())?;
+/// let b = Engine::shared(&EngineConfig::default())?;
+/// assert!(a.same(&b));
+/// # Ok::<(), cwasm_core::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Engine {
+    inner: wasmtime::Engine,
+    config: Arc<EngineConfig>,
+    key: Arc<str>,
+    compat: [u8; 32],
+}
+
+static ENGINES: OnceLock<Mutex<HashMap<String, Engine>>> = OnceLock::new();
+
+/// Feeds `Hash` output into SHA-256 so the compatibility hash is stable
+/// across processes (std's `DefaultHasher` is not guaranteed to be).
+struct ShaHasher(Sha256);
+
+impl Hasher for ShaHasher {
+    fn finish(&self) -> u64 {
+        0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+}
+
+impl Engine {
+    /// Returns the process-wide engine for `config`, creating it on first use.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] when the config is rejected by Wasmtime
+    /// (for example a pooling size it cannot reserve).
+    pub fn shared(config: &EngineConfig) -> Result<Engine, Error> {
+        let key = config.cache_key();
+        let engines = ENGINES.get_or_init(|| Mutex::new(HashMap::new()));
+        let mut map = engines.lock().map_err(|_| Error::bug("engine registry lock poisoned"))?;
+        if let Some(engine) = map.get(&key) {
+            return Ok(engine.clone());
+        }
+        let engine = Engine::new_unshared(config)?;
+        map.insert(key, engine.clone());
+        Ok(engine)
+    }
+
+    /// Creates an engine that is not registered process-wide.
+    ///
+    /// # Errors
+    ///
+    /// As [`Engine::shared`].
+    pub fn new_unshared(config: &EngineConfig) -> Result<Engine, Error> {
+        let wt_config = config.to_wasmtime()?;
+        let inner = wasmtime::Engine::new(&wt_config)
+            .map_err(|e| Error::invalid(format!("engine configuration rejected: {e:#}")))?;
+        let key = config.cache_key();
+        let mut hasher = ShaHasher(Sha256::new());
+        inner.precompile_compatibility_hash().hash(&mut hasher);
+        key.hash(&mut hasher);
+        let compat: [u8; 32] = hasher.0.finalize().into();
+        Ok(Engine { inner, config: Arc::new(config.clone()), key: key.into(), compat })
+    }
+
+    /// The underlying Wasmtime engine.
+    pub fn wasmtime(&self) -> &wasmtime::Engine {
+        &self.inner
+    }
+
+    /// The config this engine was built from.
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// The stable key of this engine's config.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// A hash that two engines share exactly when code compiled by one can run
+    /// on the other: Wasmtime's compatibility hash plus our config.
+    pub fn compatibility_hash(&self) -> [u8; 32] {
+        self.compat
+    }
+
+    /// Whether two handles refer to the same engine.
+    pub fn same(&self, other: &Engine) -> bool {
+        wasmtime::Engine::same(&self.inner, &other.inner)
+    }
+
+    /// Advances the epoch of every store on this engine by one.
+    pub fn increment_epoch(&self) {
+        self.inner.increment_epoch();
+    }
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").field("config", &self.config).finish()
+    }
+}

@@ -1,0 +1,54 @@
+//! Wasmtime policy for Cybernetic WASM, with no Node.js in sight.
+//!
+//! This crate owns everything that touches a Wasmtime [`wasmtime::Store`]:
+//! engines (one per distinct [`EngineConfig`], shared process-wide), compiled
+//! [`Module`]s (shared process-wide, keyed by content hash and engine config),
+//! [`Store`]s with their resource limits, instances and their imports, calls
+//! and the values that cross them, traps, and verified AOT artifacts.
+//!
+//! It is tested with `cargo test` alone; the napi binding crate only converts
+//! and forwards to it.
+//!
+//! # Examples
+//!
+//! ```
+//! use cwasm_core::{Engine, EngineConfig, Module, Store, StoreOptions, Value};
+//!
+//! let engine = Engine::shared(&EngineConfig::default())?;
+//! let module = Module::compile(&engine, br#"(module (func (export "process") (param i32) (result i32)
+//!     local.get 0 i32.const 2 i32.mul))"#)?;
+//! let store = Store::new(&engine, StoreOptions::default());
+//! let instance = store.instantiate(&module, &[])?;
+//! let process = store.export_func(instance, "process")?;
+//! assert_eq!(store.call(process, &[Value::I32(42)])?, vec![Value::I32(84)]);
+//! # Ok::<(), cwasm_core::Error>(())
+//! ```
+#![warn(missing_docs)]
+
+mod aot;
+mod config;
+mod engine;
+mod error;
+mod host;
+mod limits;
+mod module;
+mod store;
+mod trap;
+mod types;
+mod value;
+
+pub use aot::{load_artifact, precompile, ARTIFACT_MAGIC, ARTIFACT_VERSION};
+pub use config::{EngineConfig, OptLevel, PoolingConfig};
+pub use engine::Engine;
+pub use error::{ArtifactProblem, Error, Frame, LinkIssue, LinkProblem};
+pub use host::{HostError, HostFn, SlotHostFn};
+pub use limits::StoreOptions;
+pub use module::{module_stats, Module, ModuleStats};
+pub use store::{Extern, Store, StoreData};
+pub use wasmtime::{Func, Global, Instance, Memory, Table};
+pub use trap::{all_trap_codes, trap_code};
+pub use types::{ExportDesc, ExternDesc, FuncSig, ImportDesc};
+pub use value::{Value, ValueKind};
+
+/// The Wasmtime version this crate embeds, for diagnostics.
+pub const WASMTIME_VERSION: &str = "48.0.8";

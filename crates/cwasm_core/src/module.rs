@@ -1,0 +1,253 @@
+//! Compiled modules, shared process-wide by content hash and engine config.
+
+use crate::engine::Engine;
+use crate::error::Error;
+use crate::types::{ExportDesc, ExternDesc, ImportDesc};
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+/// A compiled WebAssembly module. Cloning is cheap; the code is shared.
+///
+/// # Examples
+///
+/// ```
+/// use cwasm_core::{Engine, EngineConfig, Module};
+/// let engine = Engine::shared(&EngineConfig::default())?;
+/// let module = Module::compile(&engine, b"(module (func (export \"f\")))")?;
+/// assert_eq!(module.exports()[0].name, "f");
+/// # Ok::<(), cwasm_core::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Module {
+    inner: wasmtime::Module,
+    engine: Engine,
+    hash: [u8; 32],
+}
+
+/// Counters of the process-wide module registry.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ModuleStats {
+    /// Modules compiled by Cranelift since the process started.
+    pub compiled: u64,
+    /// Compilations avoided because the same bytes were already compiled for the same engine.
+    pub cache_hits: u64,
+    /// Modules loaded from verified AOT artifacts.
+    pub deserialized: u64,
+    /// Modules held by the registry now.
+    pub cached: u64,
+}
+
+static COMPILED: AtomicU64 = AtomicU64::new(0);
+static HITS: AtomicU64 = AtomicU64::new(0);
+pub(crate) static DESERIALIZED: AtomicU64 = AtomicU64::new(0);
+/// How many modules the registry keeps; least recently added goes first.
+const REGISTRY_CAPACITY: usize = 256;
+
+type Key = (String, [u8; 32]);
+
+struct Registry {
+    map: HashMap<Key, wasmtime::Module>,
+    order: VecDeque<Key>,
+}
+
+static REGISTRY: OnceLock<Mutex<Registry>> = OnceLock::new();
+
+fn registry() -> &'static Mutex<Registry> {
+    REGISTRY.get_or_init(|| Mutex::new(Registry { map: HashMap::new(), order: VecDeque::new() }))
+}
+
+/// The process-wide module registry's counters.
+pub fn module_stats() -> ModuleStats {
+    let cached = registry().lock().map(|r| r.map.len() as u64).unwrap_or(0);
+    ModuleStats {
+        compiled: COMPILED.load(Ordering::Relaxed),
+        cache_hits: HITS.load(Ordering::Relaxed),
+        deserialized: DESERIALIZED.load(Ordering::Relaxed),
+        cached,
+    }
+}
+
+/// SHA-256 of some bytes.
+pub(crate) fn sha256(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
+}
+
+/// Turns WAT text into binary, or passes binary through.
+pub(crate) fn to_binary(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, Error> {
+    if bytes.starts_with(b"\0asm") {
+        return Ok(std::borrow::Cow::Borrowed(bytes));
+    }
+    wat::parse_bytes(bytes).map_err(|e| {
+        let text = e.to_string();
+        let (line, column) = parse_line_col(&text);
+        Error::Compile { message: first_line(&text), offset: None, line, column }
+    })
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or("").to_string()
+}
+
+/// Finds `--> file:LINE:COL` in a wat error rendering.
+fn parse_line_col(text: &str) -> (Option<u32>, Option<u32>) {
+    for l in text.lines() {
+        if let Some(rest) = l.trim_start().strip_prefix("--> ") {
+            let mut parts = rest.rsplitn(3, ':');
+            let col = parts.next().and_then(|c| c.trim().parse().ok());
+            let line = parts.next().and_then(|c| c.trim().parse().ok());
+            return (line, col);
+        }
+    }
+    (None, None)
+}
+
+pub(crate) fn compile_error(e: &wasmtime::Error) -> Error {
+    let mut offset = None;
+    let mut message = None;
+    for cause in e.chain() {
+        if let Some(b) = cause.downcast_ref::<wasmtime::wasmparser::BinaryReaderError>() {
+            offset = Some(b.offset() as u64);
+            message = Some(b.message().to_string());
+        }
+    }
+    let full = format!("{e:#}");
+    if offset.is_none() {
+        if let Some(i) = full.rfind("(at offset 0x") {
+            let hex: String = full[i + 13..].chars().take_while(|c| c.is_ascii_hexdigit()).collect();
+            offset = u64::from_str_radix(&hex, 16).ok();
+        }
+    }
+    let message = match message {
+        Some(m) => m,
+        None => match full.rfind(" (at offset 0x") {
+            Some(i) => full[..i].to_string(),
+            None => full,
+        },
+    };
+    Error::Compile { message, offset, line: None, column: None }
+}
+
+impl Module {
+    /// Compiles wasm bytes or WAT text, reusing an earlier compilation of the
+    /// same bytes for the same engine config anywhere in the process.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Compile`] with the validator's message and byte offset (or
+    /// the WAT line and column).
+    pub fn compile(engine: &Engine, bytes: &[u8]) -> Result<Module, Error> {
+        let binary = to_binary(bytes)?;
+        let hash = sha256(&binary);
+        let key = (engine.key().to_string(), hash);
+        if let Ok(reg) = registry().lock() {
+            if let Some(m) = reg.map.get(&key) {
+                if wasmtime::Engine::same(m.engine(), engine.wasmtime()) {
+                    HITS.fetch_add(1, Ordering::Relaxed);
+                    return Ok(Module { inner: m.clone(), engine: engine.clone(), hash });
+                }
+            }
+        }
+        let inner = wasmtime::Module::from_binary(engine.wasmtime(), &binary).map_err(|e| compile_error(&e))?;
+        COMPILED.fetch_add(1, Ordering::Relaxed);
+        Self::remember(key, &inner);
+        Ok(Module { inner, engine: engine.clone(), hash })
+    }
+
+    /// Compiles without consulting or filling the process-wide registry.
+    ///
+    /// # Errors
+    ///
+    /// As [`Module::compile`].
+    pub fn compile_uncached(engine: &Engine, bytes: &[u8]) -> Result<Module, Error> {
+        let binary = to_binary(bytes)?;
+        let hash = sha256(&binary);
+        let inner = wasmtime::Module::from_binary(engine.wasmtime(), &binary).map_err(|e| compile_error(&e))?;
+        COMPILED.fetch_add(1, Ordering::Relaxed);
+        Ok(Module { inner, engine: engine.clone(), hash })
+    }
+
+    /// Checks that bytes are a valid module for this engine without compiling.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Compile`] as for [`Module::compile`].
+    pub fn validate(engine: &Engine, bytes: &[u8]) -> Result<(), Error> {
+        let binary = to_binary(bytes)?;
+        wasmtime::Module::validate(engine.wasmtime(), &binary).map_err(|e| compile_error(&e))
+    }
+
+    fn remember(key: Key, module: &wasmtime::Module) {
+        if let Ok(mut reg) = registry().lock() {
+            if reg.map.insert(key.clone(), module.clone()).is_none() {
+                reg.order.push_back(key);
+                while reg.order.len() > REGISTRY_CAPACITY {
+                    if let Some(old) = reg.order.pop_front() {
+                        reg.map.remove(&old);
+                    }
+                }
+            }
+        }
+    }
+
+    pub(crate) fn from_parts(inner: wasmtime::Module, engine: &Engine, hash: [u8; 32]) -> Module {
+        Self::remember((engine.key().to_string(), hash), &inner);
+        Module { inner, engine: engine.clone(), hash }
+    }
+
+    /// The underlying Wasmtime module.
+    pub fn wasmtime(&self) -> &wasmtime::Module {
+        &self.inner
+    }
+
+    /// The engine this module was compiled for.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// SHA-256 of the module's binary form.
+    pub fn hash(&self) -> [u8; 32] {
+        self.hash
+    }
+
+    /// The module's name from its name section, if any.
+    pub fn name(&self) -> Option<&str> {
+        self.inner.name()
+    }
+
+    /// Every import, in order, with its full type.
+    pub fn imports(&self) -> Vec<ImportDesc> {
+        self.inner
+            .imports()
+            .map(|i| ImportDesc {
+                module: i.module().to_string(),
+                name: i.name().to_string(),
+                ty: ExternDesc::from_wasmtime(&i.ty()),
+            })
+            .collect()
+    }
+
+    /// Every export, in order, with its full type.
+    pub fn exports(&self) -> Vec<ExportDesc> {
+        self.inner
+            .exports()
+            .map(|e| ExportDesc { name: e.name().to_string(), ty: ExternDesc::from_wasmtime(&e.ty()) })
+            .collect()
+    }
+
+    /// Serializes the compiled code (see [`crate::precompile`] for the verified form).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Bug`] if Wasmtime cannot serialize its own module.
+    pub fn serialize_raw(&self) -> Result<Vec<u8>, Error> {
+        self.inner.serialize().map_err(|e| Error::bug(format!("serialize failed: {e:#}")))
+    }
+}
+
+impl std::fmt::Debug for Module {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Module").field("name", &self.name()).finish()
+    }
+}

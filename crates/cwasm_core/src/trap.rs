@@ -1,0 +1,77 @@
+//! Stable trap codes, one per Wasmtime [`wasmtime::Trap`] variant.
+
+use wasmtime::Trap;
+
+/// The stable code for a Wasmtime trap.
+///
+/// The common ones have short names that match the WebAssembly spec's wording
+/// (`unreachable`, `integer_divide_by_zero`, `indirect_call_type_mismatch`);
+/// every other variant gets its Wasmtime name in snake_case, so a variant
+/// added by a newer Wasmtime still gets a code, and the test of
+/// [`all_trap_codes`] against the JS union fails until the union is updated.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(cwasm_core::trap_code(wasmtime::Trap::UnreachableCodeReached), "unreachable");
+/// ```
+pub fn trap_code(trap: Trap) -> &'static str {
+    match trap {
+        Trap::StackOverflow => "stack_overflow",
+        Trap::MemoryOutOfBounds => "memory_out_of_bounds",
+        Trap::HeapMisaligned => "heap_misaligned",
+        Trap::TableOutOfBounds => "table_out_of_bounds",
+        Trap::IndirectCallToNull => "indirect_call_to_null",
+        Trap::BadSignature => "indirect_call_type_mismatch",
+        Trap::IntegerOverflow => "integer_overflow",
+        Trap::IntegerDivisionByZero => "integer_divide_by_zero",
+        Trap::BadConversionToInteger => "bad_conversion_to_integer",
+        Trap::UnreachableCodeReached => "unreachable",
+        Trap::Interrupt => "interrupt",
+        Trap::OutOfFuel => "out_of_fuel",
+        Trap::AtomicWaitNonSharedMemory => "atomic_wait_non_shared_memory",
+        Trap::NullReference => "null_reference",
+        Trap::ArrayOutOfBounds => "array_out_of_bounds",
+        Trap::AllocationTooLarge => "allocation_too_large",
+        Trap::CastFailure => "cast_failure",
+        other => snake_name(other),
+    }
+}
+
+/// Interns the snake_case form of a variant's Debug name.
+fn snake_name(trap: Trap) -> &'static str {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static NAMES: OnceLock<Mutex<HashMap<Trap, &'static str>>> = OnceLock::new();
+    let names = NAMES.get_or_init(|| Mutex::new(HashMap::new()));
+    let mut map = match names.lock() {
+        Ok(m) => m,
+        Err(p) => p.into_inner(),
+    };
+    map.entry(trap).or_insert_with(|| {
+        let debug = format!("{trap:?}");
+        let mut out = String::with_capacity(debug.len() + 4);
+        for (i, ch) in debug.chars().enumerate() {
+            if ch.is_ascii_uppercase() {
+                if i > 0 {
+                    out.push('_');
+                }
+                out.push(ch.to_ascii_lowercase());
+            } else {
+                out.push(ch);
+            }
+        }
+        Box::leak(out.into_boxed_str())
+    })
+}
+
+/// Every trap code this build of Wasmtime can produce, in variant order.
+///
+/// # Examples
+///
+/// ```
+/// assert!(cwasm_core::all_trap_codes().contains(&"stack_overflow"));
+/// ```
+pub fn all_trap_codes() -> Vec<&'static str> {
+    (0u8..=250).filter_map(Trap::from_u8).map(trap_code).collect()
+}

@@ -1,0 +1,170 @@
+//! Descriptions of imports and exports with their full types.
+
+use wasmtime::{ExternType, HeapType, Mutability, RefType, ValType};
+
+/// A function signature.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FuncSig {
+    /// Parameter types, as `i32`, `i64`, `f32`, `f64`, `v128`, `funcref`, `externref`, ….
+    pub params: Vec<String>,
+    /// Result types, in the same notation.
+    pub results: Vec<String>,
+}
+
+/// The type of one import or export.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExternDesc {
+    /// A function.
+    Func(FuncSig),
+    /// A linear memory; sizes in pages of `page_size` bytes.
+    Memory {
+        /// Initial pages.
+        minimum: u64,
+        /// Maximum pages, if any.
+        maximum: Option<u64>,
+        /// 64-bit addressing.
+        memory64: bool,
+        /// Shared between threads.
+        shared: bool,
+        /// Bytes per page (65536 unless custom page sizes are used).
+        page_size: u64,
+    },
+    /// A table.
+    Table {
+        /// Element type (`funcref`, `externref`, …).
+        element: String,
+        /// Initial elements.
+        minimum: u64,
+        /// Maximum elements, if any.
+        maximum: Option<u64>,
+        /// 64-bit indices.
+        table64: bool,
+    },
+    /// A global.
+    Global {
+        /// Value type.
+        value_type: String,
+        /// Whether it can be set.
+        mutable: bool,
+    },
+    /// An exception tag.
+    Tag,
+}
+
+/// One import of a module.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportDesc {
+    /// Module name.
+    pub module: String,
+    /// Field name.
+    pub name: String,
+    /// Its type.
+    pub ty: ExternDesc,
+}
+
+/// One export of a module.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExportDesc {
+    /// Export name.
+    pub name: String,
+    /// Its type.
+    pub ty: ExternDesc,
+}
+
+pub(crate) fn ref_type_str(r: &RefType) -> String {
+    match (r.is_nullable(), r.heap_type()) {
+        (true, HeapType::Func) => "funcref".into(),
+        (true, HeapType::Extern) => "externref".into(),
+        (true, HeapType::Any) => "anyref".into(),
+        (true, HeapType::Exn) => "exnref".into(),
+        _ => r.to_string(),
+    }
+}
+
+pub(crate) fn val_type_str(t: &ValType) -> String {
+    match t {
+        ValType::I32 => "i32".into(),
+        ValType::I64 => "i64".into(),
+        ValType::F32 => "f32".into(),
+        ValType::F64 => "f64".into(),
+        ValType::V128 => "v128".into(),
+        ValType::Ref(r) => ref_type_str(r),
+    }
+}
+
+pub(crate) fn func_sig(ty: &wasmtime::FuncType) -> FuncSig {
+    FuncSig {
+        params: ty.params().map(|t| val_type_str(&t)).collect(),
+        results: ty.results().map(|t| val_type_str(&t)).collect(),
+    }
+}
+
+impl ExternDesc {
+    pub(crate) fn from_wasmtime(ty: &ExternType) -> ExternDesc {
+        match ty {
+            ExternType::Func(f) => ExternDesc::Func(func_sig(f)),
+            ExternType::Memory(m) => ExternDesc::Memory {
+                minimum: m.minimum(),
+                maximum: m.maximum(),
+                memory64: m.is_64(),
+                shared: m.is_shared(),
+                page_size: m.page_size(),
+            },
+            ExternType::Table(t) => ExternDesc::Table {
+                element: ref_type_str(t.element()),
+                minimum: t.minimum(),
+                maximum: t.maximum(),
+                table64: t.is_64(),
+            },
+            ExternType::Global(g) => ExternDesc::Global {
+                value_type: val_type_str(g.content()),
+                mutable: g.mutability() == Mutability::Var,
+            },
+            ExternType::Tag(_) => ExternDesc::Tag,
+        }
+    }
+
+    /// The kind: `func`, `memory`, `table`, `global` or `tag`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ExternDesc::Func(_) => "func",
+            ExternDesc::Memory { .. } => "memory",
+            ExternDesc::Table { .. } => "table",
+            ExternDesc::Global { .. } => "global",
+            ExternDesc::Tag => "tag",
+        }
+    }
+}
+
+impl std::fmt::Display for ExternDesc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExternDesc::Func(sig) => write!(f, "func ({}) -> ({})", sig.params.join(", "), sig.results.join(", ")),
+            ExternDesc::Memory { minimum, maximum, memory64, shared, .. } => {
+                write!(f, "memory{} {minimum}", if *memory64 { " i64" } else { "" })?;
+                if let Some(max) = maximum {
+                    write!(f, " {max}")?;
+                }
+                if *shared {
+                    write!(f, " shared")?;
+                }
+                Ok(())
+            }
+            ExternDesc::Table { element, minimum, maximum, table64 } => {
+                write!(f, "table{} {minimum}", if *table64 { " i64" } else { "" })?;
+                if let Some(max) = maximum {
+                    write!(f, " {max}")?;
+                }
+                write!(f, " {element}")
+            }
+            ExternDesc::Global { value_type, mutable } => {
+                if *mutable {
+                    write!(f, "global (mut {value_type})")
+                } else {
+                    write!(f, "global {value_type}")
+                }
+            }
+            ExternDesc::Tag => write!(f, "tag"),
+        }
+    }
+}
