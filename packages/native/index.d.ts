@@ -103,6 +103,8 @@ export declare class BindingStore {
   newGlobal(valueType: string, mutable: boolean, slot: Uint8Array): BindingExtern
   /** The function behind a funcref handle found in a slot. */
   funcFromHandle(handle: number): BindingExtern
+  /** Sets the wall-clock limit of each call on this store, in ms; `null` removes it. */
+  setDeadline(ms?: number | undefined | null): void
   /** The largest linear memory this store has had, in bytes. */
   peakMemory(): number
 }
@@ -296,3 +298,6 @@ export declare function trapCodes(): Array<string>
 
 /** The embedded Wasmtime version. */
 export declare function wasmtimeVersion(): string
+
+/** Converts WAT text to the wasm binary format (binary input passes through). */
+export declare function watToWasm(text: Uint8Array): Uint8Array

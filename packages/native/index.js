@@ -844,3 +844,4 @@ module.exports.debugPanic = nativeBinding.debugPanic
 module.exports.moduleRegistryStats = nativeBinding.moduleRegistryStats
 module.exports.trapCodes = nativeBinding.trapCodes
 module.exports.wasmtimeVersion = nativeBinding.wasmtimeVersion
+module.exports.watToWasm = nativeBinding.watToWasm

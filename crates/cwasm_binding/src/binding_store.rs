@@ -153,6 +153,12 @@ impl BindingStore {
         })
     }
 
+    /// Sets the wall-clock limit of each call on this store, in ms; `null` removes it.
+    #[napi]
+    pub fn set_deadline(&self, ms: Option<f64>) -> napi::Result<()> {
+        guard(|| self.inner.set_deadline(ms.map(|v| std::time::Duration::from_secs_f64(v / 1000.0))))
+    }
+
     /// The largest linear memory this store has had, in bytes.
     #[napi]
     pub fn peak_memory(&self) -> napi::Result<f64> {

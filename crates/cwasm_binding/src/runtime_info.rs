@@ -24,3 +24,9 @@ pub fn debug_panic(message: String) -> napi::Result<()> {
         }
     })
 }
+
+/// Converts WAT text to the wasm binary format (binary input passes through).
+#[napi]
+pub fn wat_to_wasm(text: &[u8]) -> napi::Result<napi::bindgen_prelude::Uint8Array> {
+    crate::error::guard(|| Ok(cwasm_core::to_binary(text)?.into_owned().into()))
+}

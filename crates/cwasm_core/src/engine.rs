@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 /// A Wasmtime engine with the config it was built from.
 ///
@@ -45,6 +46,22 @@ impl Hasher for ShaHasher {
     }
 }
 
+/// How often the epoch advances. Deadlines are counted in ticks, so a call
+/// overruns its deadline by at most about one tick.
+pub const EPOCH_TICK: Duration = Duration::from_millis(1);
+
+/// One ticker thread per shared engine; it stops when the engine is gone.
+fn start_ticker(engine: &wasmtime::Engine) {
+    let weak = engine.weak();
+    let _ = std::thread::Builder::new().name("cwasm-epoch".into()).spawn(move || loop {
+        std::thread::sleep(EPOCH_TICK);
+        match weak.upgrade() {
+            Some(e) => e.increment_epoch(),
+            None => return,
+        }
+    });
+}
+
 impl Engine {
     /// Returns the process-wide engine for `config`, creating it on first use.
     ///
@@ -60,6 +77,9 @@ impl Engine {
             return Ok(engine.clone());
         }
         let engine = Engine::new_unshared(config)?;
+        if config.epoch_interruption {
+            start_ticker(&engine.inner);
+        }
         map.insert(key, engine.clone());
         Ok(engine)
     }

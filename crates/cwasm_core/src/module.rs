@@ -75,7 +75,11 @@ pub(crate) fn sha256(bytes: &[u8]) -> [u8; 32] {
 }
 
 /// Turns WAT text into binary, or passes binary through.
-pub(crate) fn to_binary(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, Error> {
+///
+/// # Errors
+///
+/// [`Error::Compile`] with 1-based line and column when the text does not parse.
+pub fn to_binary(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, Error> {
     if bytes.starts_with(b"\0asm") {
         return Ok(std::borrow::Cow::Borrowed(bytes));
     }
@@ -113,6 +117,25 @@ pub(crate) fn compile_error(e: &wasmtime::Error) -> Error {
         }
     }
     let full = format!("{e:#}");
+    // Function bodies are validated during translation: "…function[N]:
+    // WebAssembly translation error: Invalid input WebAssembly code at offset
+    // 26: type mismatch…".
+    const MARK: &str = "Invalid input WebAssembly code at offset ";
+    if offset.is_none() {
+        if let Some(i) = full.find(MARK) {
+            let rest = &full[i + MARK.len()..];
+            let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+            offset = digits.parse().ok();
+            let detail = rest[digits.len()..].trim_start_matches(':').trim();
+            let func = full
+                .find("function[")
+                .map(|j| full[j + 9..].chars().take_while(|c| c.is_ascii_digit()).collect::<String>());
+            message = Some(match func {
+                Some(f) if !f.is_empty() => format!("{detail} (in function {f})"),
+                _ => detail.to_string(),
+            });
+        }
+    }
     if offset.is_none() {
         if let Some(i) = full.rfind("(at offset 0x") {
             let hex: String = full[i + 13..].chars().take_while(|c| c.is_ascii_hexdigit()).collect();

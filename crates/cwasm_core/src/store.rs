@@ -12,7 +12,7 @@ use crate::value::{Value, ValueKind};
 use std::cell::UnsafeCell;
 use std::collections::HashMap;
 use std::ptr::null_mut;
-use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
 use std::sync::Arc;
 use wasmtime::{
     AsContextMut, Caller, Func, FuncType, Global, GlobalType, HeapType, Instance, Linker, Memory, MemoryTypeBuilder,
@@ -81,6 +81,8 @@ pub struct Store {
     active: Arc<AtomicPtr<()>>,
     busy: AtomicBool,
     engine: Engine,
+    /// Wall-clock limit for each top-level call, in ms; 0 means none.
+    deadline_ms: AtomicU64,
 }
 
 // SAFETY: the inner store is only reached through `with`, which hands out one
@@ -183,7 +185,7 @@ impl Store {
             store.set_epoch_deadline(u64::MAX / 2);
             store.epoch_deadline_trap();
         }
-        Store { inner: UnsafeCell::new(store), active, busy: AtomicBool::new(false), engine: engine.clone() }
+        Store { inner: UnsafeCell::new(store), active, busy: AtomicBool::new(false), engine: engine.clone(), deadline_ms: AtomicU64::new(0) }
     }
 
     /// The engine this store belongs to.
@@ -218,6 +220,43 @@ impl Store {
         f(store.as_context_mut())
     }
 
+    /// Sets the wall-clock limit of each top-level call (and instantiation)
+    /// on this store; `None` removes it. Calls re-entered from a host
+    /// function run under their outer call's deadline.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] when the engine has epoch interruption off.
+    pub fn set_deadline(&self, limit: Option<std::time::Duration>) -> Result<(), Error> {
+        if limit.is_some() && !self.engine.config().epoch_interruption {
+            return Err(Error::invalid("a time limit needs an engine with epochInterruption on"));
+        }
+        let ms = limit.map(|d| d.as_millis().clamp(1, u64::MAX as u128) as u64).unwrap_or(0);
+        self.deadline_ms.store(ms, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Like [`Store::with`], but a top-level use runs under the store's
+    /// deadline and a timeout names it.
+    fn with_call<R>(&self, f: impl FnOnce(StoreContextMut<'_, StoreData>) -> Result<R, Error>) -> Result<R, Error> {
+        let limit_ms = self.deadline_ms.load(Ordering::Relaxed);
+        let nested = !self.active.load(Ordering::SeqCst).is_null();
+        if limit_ms == 0 || nested {
+            return self.with(f);
+        }
+        let tick = crate::engine::EPOCH_TICK.as_millis().max(1) as u64;
+        let ticks = limit_ms.div_ceil(tick);
+        self.with(|mut ctx| {
+            ctx.set_epoch_deadline(ticks);
+            let r = f(ctx.as_context_mut());
+            ctx.set_epoch_deadline(u64::MAX / 2);
+            r.map_err(|e| match e {
+                Error::Timeout { .. } => Error::Timeout { limit_ms },
+                other => other,
+            })
+        })
+    }
+
     /// Instantiates `module` with the given imports (module name, field name, item).
     ///
     /// # Errors
@@ -229,7 +268,7 @@ impl Store {
         if !module.engine().same(&self.engine) {
             return Err(Error::invalid("the module was compiled for another engine config than this store's"));
         }
-        self.with(|mut ctx| {
+        self.with_call(|mut ctx| {
             let mut provided: HashMap<(&str, &str), &Extern> = HashMap::new();
             for (m, n, e) in imports {
                 provided.insert((m.as_str(), n.as_str()), e);
@@ -403,7 +442,7 @@ impl Store {
     /// [`Error::Trap`], [`Error::Host`], [`Error::FuelExhausted`],
     /// [`Error::MemoryLimit`] when the guest fails.
     pub fn call(&self, func: Func, args: &[Value]) -> Result<Vec<Value>, Error> {
-        self.with(|mut ctx| {
+        self.with_call(|mut ctx| {
             let ty = func.ty(&ctx);
             if ty.params().len() != args.len() {
                 return Err(Error::invalid(format!(
@@ -439,7 +478,7 @@ impl Store {
     ///
     /// As [`Store::call`], and [`Error::InvalidArgument`] when `slots` is too short.
     pub fn call_slots(&self, func: Func, slots: &mut [u8]) -> Result<usize, Error> {
-        self.with(|mut ctx| {
+        self.with_call(|mut ctx| {
             let ty = func.ty(&ctx);
             let np = ty.params().len();
             let nr = ty.results().len();
@@ -618,7 +657,11 @@ impl Store {
     /// [`Error::InvalidArgument`] for an unknown element type or wrong init value.
     pub fn new_table(&self, element: &str, minimum: u64, maximum: Option<u64>, init: Value) -> Result<Table, Error> {
         let rt = parse_ref_type(element)?;
-        let ty = TableType::new64(rt, minimum, maximum);
+        // A 32-bit table (the kind a module without table64 imports).
+        let elements = |n: u64| {
+            u32::try_from(n).map_err(|_| Error::invalid(format!("a table of {n} elements is too large (at most 2^32-1)")))
+        };
+        let ty = TableType::new(rt, elements(minimum)?, maximum.map(elements).transpose()?);
         self.with(|mut ctx| {
             let r = init.to_ref(&mut ctx)?;
             Table::new(&mut ctx, ty, r).map_err(run_error)

@@ -1,0 +1,46 @@
+//! Store limits and deadlines.
+
+use cwasm_core::{Engine, EngineConfig, Error, Module, Store, StoreOptions, Value};
+use std::time::{Duration, Instant};
+
+const GROWER: &[u8] = br#"(module (memory 1) (func (export "grow") (param i32) (result i32) local.get 0 memory.grow))"#;
+
+#[test]
+fn growing_past_max_memory_is_a_memory_limit_error() {
+    let engine = Engine::shared(&EngineConfig::default()).unwrap();
+    let m = Module::compile(&engine, GROWER).unwrap();
+    let store = Store::new(&engine, StoreOptions { max_memory_bytes: Some(4 * 65536), ..Default::default() });
+    let i = store.instantiate(&m, &[]).unwrap();
+    let f = store.export_func(i, "grow").unwrap();
+    assert_eq!(store.call(f, &[Value::I32(3)]).unwrap(), vec![Value::I32(1)]);
+    assert!(matches!(store.call(f, &[Value::I32(1)]), Err(Error::MemoryLimit { .. })));
+}
+
+#[test]
+fn without_trap_on_grow_failure_memory_grow_returns_minus_one() {
+    let engine = Engine::shared(&EngineConfig::default()).unwrap();
+    let m = Module::compile(&engine, GROWER).unwrap();
+    let store = Store::new(
+        &engine,
+        StoreOptions { max_memory_bytes: Some(2 * 65536), trap_on_grow_failure: false, ..Default::default() },
+    );
+    let i = store.instantiate(&m, &[]).unwrap();
+    let f = store.export_func(i, "grow").unwrap();
+    assert_eq!(store.call(f, &[Value::I32(5)]).unwrap(), vec![Value::I32(-1)]);
+}
+
+#[test]
+fn an_infinite_loop_stops_at_the_deadline_with_a_timeout() {
+    let engine = Engine::shared(&EngineConfig::default()).unwrap();
+    let m = Module::compile(&engine, br#"(module (func (export "spin") (loop br 0)))"#).unwrap();
+    let store = Store::new(&engine, StoreOptions::default());
+    store.set_deadline(Some(Duration::from_millis(50))).unwrap();
+    let i = store.instantiate(&m, &[]).unwrap();
+    let f = store.export_func(i, "spin").unwrap();
+    let t0 = Instant::now();
+    match store.call(f, &[]) {
+        Err(Error::Timeout { limit_ms }) => assert_eq!(limit_ms, 50),
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+    assert!(t0.elapsed() < Duration::from_secs(2));
+}

@@ -1,0 +1,83 @@
+// A small, strict argument parser: unknown flags are errors, never ignored.
+
+/** A CLI command: takes its arguments, resolves to an exit code. */
+export type Command = (argv: string[]) => Promise<number>
+
+/** Wrong command-line usage (exit code 2). */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'UsageError'
+  }
+}
+
+/** Flags a command accepts: name → takes a value? */
+export type FlagSpec = Record<string, { value: boolean; alias?: string }>
+
+/** Parsed command line. */
+export interface Parsed {
+  flags: Record<string, string | true>
+  positionals: string[]
+}
+
+/**
+ * Parses `argv` against `spec`. Flags stop at the first positional when
+ * `stopAtPositional` is set (so guest arguments like `-1` pass through).
+ */
+export function parseArgs(argv: string[], spec: FlagSpec, stopAtPositional = false): Parsed {
+  const flags: Record<string, string | true> = {}
+  const positionals: string[] = []
+  const aliases = new Map(Object.entries(spec).flatMap(([k, v]) => (v.alias ? [[v.alias, k] as const] : [])))
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!
+    if (stopAtPositional && positionals.length > 0) {
+      positionals.push(a)
+      continue
+    }
+    if (a === '--') {
+      positionals.push(...argv.slice(i + 1))
+      break
+    }
+    if (a.startsWith('-') && a.length > 1 && !/^-\d/.test(a)) {
+      let [name, inline] = a.replace(/^--?/, '').split(/=(.*)/s, 2) as [string, string | undefined]
+      name = aliases.get(name) ?? name
+      const f = spec[name]
+      if (!f) throw new UsageError(`unknown option '${a}'; options are: ${Object.keys(spec).map((k) => `--${k}`).join(', ')}`)
+      if (f.value) {
+        const v = inline ?? argv[++i]
+        if (v === undefined) throw new UsageError(`option --${name} needs a value`)
+        flags[name] = v
+      } else {
+        flags[name] = true
+      }
+    } else {
+      positionals.push(a)
+    }
+  }
+  return { flags, positionals }
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 }
+
+/** Parses `100MB`, `64KiB`, `1000000` into bytes. */
+export function parseSize(text: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim())
+  const unit = m ? SIZE_UNITS[m[2]!.toLowerCase()] : undefined
+  if (!m || unit === undefined) throw new UsageError(`--${flag} must be a size like 100MB, 64KiB or 1000000, got '${text}'`)
+  return Math.round(Number(m[1]) * unit)
+}
+
+/** Parses `5s`, `250ms`, `5000` (ms) into milliseconds. */
+export function parseDuration(text: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m)?$/i.exec(text.trim())
+  if (!m) throw new UsageError(`--${flag} must be a duration like 5s, 250ms or 5000, got '${text}'`)
+  const n = Number(m[1])
+  const unit = (m[2] ?? 'ms').toLowerCase()
+  return Math.round(unit === 's' ? n * 1000 : unit === 'm' ? n * 60_000 : n)
+}
+
+/** Parses a non-negative integer flag. */
+export function parseCount(text: string, flag: string): number {
+  if (!/^\d+$/.test(text)) throw new UsageError(`--${flag} must be a whole number, got '${text}'`)
+  return Number(text)
+}

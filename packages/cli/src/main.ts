@@ -1,0 +1,67 @@
+// cwasm: a thin shell over @cybernetic/wasm. Every failure is printed as
+// `error[<code>]: <message>` on stderr with a non-zero exit code.
+import { WasmError } from '@cybernetic/wasm'
+import { runCommand } from './commands/run.js'
+import { compileCommand } from './commands/compile.js'
+import { inspectCommand } from './commands/inspect.js'
+import { validateCommand } from './commands/validate.js'
+import { specCommand } from './commands/spec.js'
+import { UsageError, type Command } from './args.js'
+
+const COMMANDS: Record<string, Command> = {
+  run: runCommand,
+  compile: compileCommand,
+  inspect: inspectCommand,
+  validate: validateCommand,
+  spec: specCommand,
+}
+
+const USAGE = `cwasm: run WebAssembly from Node.js with hard limits (Wasmtime inside)
+
+usage:
+  cwasm run [--invoke FN] [--fuel N] [--timeout 5s] [--max-memory 100MB] MODULE [ARGS…]
+  cwasm compile MODULE -o OUT.cwasm       precompile to a signed artifact
+  cwasm inspect MODULE                    list imports and exports with types
+  cwasm validate MODULE…                  check modules without running them
+  cwasm spec PATH…                        run WebAssembly spec tests (wast2json JSON)
+
+MODULE is a .wasm, .wat or .cwasm file. Run 'cwasm COMMAND --help' for details.`
+
+/** Runs the CLI; resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${USAGE}\n`)
+    return name ? 0 : 2
+  }
+  if (name === '--version' || name === '-V') {
+    const { wasmtimeVersion } = await import('@cybernetic/wasm')
+    process.stdout.write(`cwasm 0.1.0 (wasmtime ${wasmtimeVersion()})\n`)
+    return 0
+  }
+  const command = COMMANDS[name]
+  if (!command) {
+    process.stderr.write(`error[usage]: unknown command '${name}'; commands are: ${Object.keys(COMMANDS).join(', ')}\n`)
+    return 2
+  }
+  try {
+    return await command(rest)
+  } catch (e) {
+    return report(e)
+  }
+}
+
+/** Prints an error as `error[<code>]: <message>` and returns the exit code. */
+export function report(e: unknown): number {
+  if (e instanceof UsageError) {
+    process.stderr.write(`error[usage]: ${e.message}\n`)
+    return 2
+  }
+  if (e instanceof WasmError) {
+    process.stderr.write(`error[${e.code}]: ${e.message}\n`)
+    if (e.cause instanceof Error) process.stderr.write(`  caused by: ${e.cause.message}\n`)
+    return 1
+  }
+  process.stderr.write(`error[internal]: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`)
+  return 70
+}

@@ -1,0 +1,390 @@
+/**
+ * Every error this library throws, in one place.
+ *
+ * The native addon reports failures as data (a JSON object with a `kind`);
+ * {@link fromNative} is the only code that turns that data into one of the
+ * classes below. Each class has a stable {@link ErrorCode} in `code`, and
+ * traps carry a {@link TrapCode} that mirrors Wasmtime's `Trap` enum.
+ *
+ * @module
+ */
+
+/**
+ * One code per Wasmtime trap variant (wasmtime 48). A test compares this list
+ * with the addon's, so a Wasmtime upgrade that adds a variant fails loudly.
+ */
+export const TRAP_CODES = [
+  'stack_overflow',
+  'memory_out_of_bounds',
+  'heap_misaligned',
+  'table_out_of_bounds',
+  'indirect_call_to_null',
+  'indirect_call_type_mismatch',
+  'integer_overflow',
+  'integer_divide_by_zero',
+  'bad_conversion_to_integer',
+  'unreachable',
+  'interrupt',
+  'out_of_fuel',
+  'atomic_wait_non_shared_memory',
+  'null_reference',
+  'array_out_of_bounds',
+  'allocation_too_large',
+  'cast_failure',
+  'cannot_enter_component',
+  'no_async_result',
+  'unhandled_tag',
+  'continuation_already_consumed',
+  'disabled_opcode',
+  'async_deadlock',
+  'cannot_leave_component',
+  'cannot_block_sync_task',
+  'invalid_char',
+  'debug_assert_string_encoding_finished',
+  'debug_assert_equal_code_units',
+  'debug_assert_pointer_aligned',
+  'debug_assert_upper_bits_unset',
+  'string_out_of_bounds',
+  'list_out_of_bounds',
+  'invalid_discriminant',
+  'unaligned_pointer',
+  'task_cancel_not_cancelled',
+  'task_cancel_or_return_twice',
+  'subtask_cancel_after_terminal',
+  'task_return_invalid',
+  'waitable_set_drop_has_waiters',
+  'subtask_drop_not_resolved',
+  'thread_new_indirect_invalid_type',
+  'thread_new_indirect_uninitialized',
+  'backpressure_overflow',
+  'unsupported_callback_code',
+  'cannot_resume_thread',
+  'concurrent_future_stream_op',
+  'reference_count_overflow',
+  'stream_op_too_big',
+  'waitable_sync_and_async',
+  'uncaught_exception',
+] as const
+
+/** A trap code: why the guest stopped. */
+export type TrapCode = (typeof TRAP_CODES)[number]
+
+/** Codes of errors that are not traps. */
+export const OTHER_CODES = [
+  'compile_error',
+  'link_error',
+  'host_error',
+  'fuel_exhausted',
+  'timeout',
+  'cancelled',
+  'memory_limit',
+  'artifact_rejected',
+  'invalid_argument',
+  'store_busy',
+  'internal',
+] as const
+
+/** Every `code` an error of this library can have. */
+export type ErrorCode = TrapCode | (typeof OTHER_CODES)[number]
+
+/** One frame of a wasm backtrace, innermost first. */
+export interface WasmFrame {
+  /** Index of the function in its module. */
+  funcIndex: number
+  /** The function's name from the name section, if any. */
+  funcName: string | null
+  /** The module's name from the name section, if any. */
+  moduleName: string | null
+  /** Byte offset of the instruction in the module, if known. */
+  moduleOffset: number | null
+}
+
+/** One import that could not be satisfied. */
+export interface LinkIssue {
+  /** The import's module name. */
+  module: string
+  /** The import's field name. */
+  name: string
+  /** Nothing was provided (`missing`), or something of the wrong type (`incompatible`). */
+  problem: 'missing' | 'incompatible'
+  /** The type the module expects, e.g. `func (i32) -> (i32)`. */
+  expected: string
+  /** The type that was provided, if anything was. */
+  actual: string | null
+}
+
+/** Why an AOT artifact was refused. */
+export type ArtifactProblem = 'not_an_artifact' | 'wrong_version' | 'incompatible_engine' | 'bad_signature'
+
+/** Options every error constructor takes. */
+export interface WasmErrorOptions {
+  /** The error that caused this one. */
+  cause?: unknown
+}
+
+/**
+ * Base class of every error this library throws.
+ *
+ * @example
+ * ```ts
+ * try { await rt.call(mod, 'run', []) }
+ * catch (e) { if (e instanceof WasmError) console.error(`error[${e.code}]: ${e.message}`) }
+ * ```
+ */
+export class WasmError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: ErrorCode
+  constructor(code: ErrorCode, message: string, options?: WasmErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'WasmError'
+    this.code = code
+  }
+}
+
+/** The module is not valid WebAssembly (or WAT). Code `compile_error`. */
+export class CompileError extends WasmError {
+  /** Byte offset of the problem in the binary, when known. */
+  readonly offset: number | null
+  /** 1-based line in WAT text, when the input was text. */
+  readonly line: number | null
+  /** 1-based column in WAT text, when the input was text. */
+  readonly column: number | null
+  /** The file the module came from, when known. */
+  readonly file: string | null
+  constructor(
+    message: string,
+    details: { offset?: number | null; line?: number | null; column?: number | null; file?: string | null } = {},
+    options?: WasmErrorOptions,
+  ) {
+    super('compile_error', message, options)
+    this.name = 'CompileError'
+    this.offset = details.offset ?? null
+    this.line = details.line ?? null
+    this.column = details.column ?? null
+    this.file = details.file ?? null
+  }
+}
+
+/** Imports could not be resolved; `imports` lists each problem. Code `link_error`. */
+export class LinkError extends WasmError {
+  /** Every missing or mismatched import. */
+  readonly imports: LinkIssue[]
+  constructor(message: string, imports: LinkIssue[], options?: WasmErrorOptions) {
+    super('link_error', message, options)
+    this.name = 'LinkError'
+    this.imports = imports
+  }
+}
+
+/** The guest trapped. `code` is the {@link TrapCode}; `frames` the wasm backtrace. */
+export class TrapError extends WasmError {
+  /** Same as `code`: why the guest stopped. */
+  readonly trapCode: TrapCode
+  /** The wasm backtrace, innermost first, with names from the name section. */
+  readonly frames: WasmFrame[]
+  constructor(trapCode: TrapCode, message: string, frames: WasmFrame[], options?: WasmErrorOptions) {
+    super(trapCode, message, options)
+    this.name = 'TrapError'
+    this.trapCode = trapCode
+    this.frames = frames
+  }
+}
+
+/** A host function threw; `cause` is what it threw. Code `host_error`. */
+export class HostFunctionError extends WasmError {
+  /** The wasm backtrace at the host call. */
+  readonly frames: WasmFrame[]
+  constructor(message: string, frames: WasmFrame[], options?: WasmErrorOptions) {
+    super('host_error', message, options)
+    this.name = 'HostFunctionError'
+    this.frames = frames
+  }
+}
+
+/** The call used up its fuel budget. Code `fuel_exhausted`. */
+export class FuelExhaustedError extends WasmError {
+  /** Where the fuel ran out. */
+  readonly frames: WasmFrame[]
+  constructor(message: string, frames: WasmFrame[] = [], options?: WasmErrorOptions) {
+    super('fuel_exhausted', message, options)
+    this.name = 'FuelExhaustedError'
+    this.frames = frames
+  }
+}
+
+/** The call ran past its deadline. Code `timeout`. */
+export class TimeoutError extends WasmError {
+  /** The deadline that passed, in milliseconds. */
+  readonly limitMs: number
+  constructor(message: string, limitMs: number, options?: WasmErrorOptions) {
+    super('timeout', message, options)
+    this.name = 'TimeoutError'
+    this.limitMs = limitMs
+  }
+}
+
+/** The call was cancelled by its `AbortSignal`; `cause` is the abort reason. Code `cancelled`. */
+export class CancelledError extends WasmError {
+  constructor(message: string, options?: WasmErrorOptions) {
+    super('cancelled', message, options)
+    this.name = 'CancelledError'
+  }
+}
+
+/** A memory, table or instance limit was hit. Code `memory_limit`. */
+export class MemoryLimitError extends WasmError {
+  constructor(message: string, options?: WasmErrorOptions) {
+    super('memory_limit', message, options)
+    this.name = 'MemoryLimitError'
+  }
+}
+
+/** An AOT artifact was refused before anything was loaded. Code `artifact_rejected`. */
+export class ArtifactError extends WasmError {
+  /** Why it was refused. */
+  readonly problem: ArtifactProblem
+  constructor(message: string, problem: ArtifactProblem, options?: WasmErrorOptions) {
+    super('artifact_rejected', message, options)
+    this.name = 'ArtifactError'
+    this.problem = problem
+  }
+}
+
+/** An argument or option is wrong; `path` names it. Code `invalid_argument`. */
+export class InvalidArgumentError extends WasmError {
+  /** Dotted path of the offending option or argument, when there is one. */
+  readonly path: string | null
+  constructor(message: string, path: string | null = null, options?: WasmErrorOptions) {
+    super('invalid_argument', message, options)
+    this.name = 'InvalidArgumentError'
+    this.path = path
+  }
+}
+
+/** The store is in use by a call on another thread. Code `store_busy`. */
+export class StoreBusyError extends WasmError {
+  constructor(message: string, options?: WasmErrorOptions) {
+    super('store_busy', message, options)
+    this.name = 'StoreBusyError'
+  }
+}
+
+/** A bug in this library (a caught panic or broken invariant). Code `internal`. */
+export class InternalError extends WasmError {
+  constructor(message: string, options?: WasmErrorOptions) {
+    super('internal', message, options)
+    this.name = 'InternalError'
+  }
+}
+
+/** The shape of the data the addon reports (see crates/cwasm_binding/src/error.rs). */
+interface NativeErrorData {
+  cwasm: 1
+  kind: string
+  message: string
+  offset?: number | null
+  line?: number | null
+  column?: number | null
+  issues?: LinkIssue[]
+  trapCode?: string
+  frames?: WasmFrame[]
+  payload?: number | null
+  limitMs?: number
+  problem?: ArtifactProblem
+}
+
+const NATIVE_PREFIX = '{"cwasm":1,'
+
+/** Context that only the caller knows, used to complete a native error. */
+export interface NativeErrorContext {
+  /** Looks up what a host function threw, by the id it was stashed under. */
+  hostError?: (id: number) => unknown
+  /** The file being compiled, for compile errors. */
+  file?: string | null
+  /** The deadline in force, for timeouts. */
+  limitMs?: number
+}
+
+function isTrapCode(code: string): code is TrapCode {
+  return (TRAP_CODES as readonly string[]).includes(code)
+}
+
+/**
+ * Converts anything the addon threw into one of this module's errors.
+ * Errors that are not the addon's structured data are returned unchanged.
+ */
+export function fromNative(err: unknown, ctx: NativeErrorContext = {}): unknown {
+  if (!(err instanceof Error) || !err.message.startsWith(NATIVE_PREFIX)) return err
+  let data: NativeErrorData
+  try {
+    data = JSON.parse(err.message) as NativeErrorData
+  } catch {
+    return new InternalError(`the addon reported an unreadable error: ${err.message}`)
+  }
+  const frames = data.frames ?? []
+  switch (data.kind) {
+    case 'compile': {
+      const where = ctx.file ? `${ctx.file}: ` : ''
+      return new CompileError(`${where}${data.message}${describeLocation(data)}`, {
+        offset: data.offset ?? null,
+        line: data.line ?? null,
+        column: data.column ?? null,
+        file: ctx.file ?? null,
+      })
+    }
+    case 'link':
+      return new LinkError(data.message, data.issues ?? [])
+    case 'trap': {
+      const code = data.trapCode ?? 'unreachable'
+      const trapCode: TrapCode = isTrapCode(code) ? code : 'unreachable'
+      return new TrapError(trapCode, `${data.message}${describeFrames(frames)}`, frames)
+    }
+    case 'host': {
+      const cause = data.payload != null && ctx.hostError ? ctx.hostError(data.payload) : undefined
+      const reason = cause instanceof Error ? `: ${cause.message}` : cause !== undefined ? `: ${String(cause)}` : ''
+      return new HostFunctionError(`a host function threw${reason}${describeFrames(frames)}`, frames, { cause })
+    }
+    case 'fuel_exhausted':
+      return new FuelExhaustedError(data.message, frames)
+    case 'timeout':
+      return new TimeoutError(data.message, ctx.limitMs ?? data.limitMs ?? 0)
+    case 'cancelled':
+      return new CancelledError(data.message)
+    case 'memory_limit':
+      return new MemoryLimitError(data.message)
+    case 'artifact':
+      return new ArtifactError(data.message, data.problem ?? 'not_an_artifact')
+    case 'invalid_argument':
+      return new InvalidArgumentError(data.message)
+    case 'busy':
+      return new StoreBusyError(data.message)
+    default:
+      return new InternalError(data.message)
+  }
+}
+
+function describeLocation(d: NativeErrorData): string {
+  if (d.line != null && d.column != null) return ` (at line ${d.line}, column ${d.column}; both 1-based)`
+  if (d.offset != null) return ` (at byte offset 0x${d.offset.toString(16)})`
+  return ''
+}
+
+function describeFrames(frames: WasmFrame[]): string {
+  if (frames.length === 0) return ''
+  const lines = frames.map((f, i) => {
+    const name = f.funcName ?? `<func ${f.funcIndex}>`
+    const mod = f.moduleName ? `${f.moduleName}!` : ''
+    const at = f.moduleOffset != null ? ` @ 0x${f.moduleOffset.toString(16)}` : ''
+    return `  ${i}: ${mod}${name}${at}`
+  })
+  return `\nwasm backtrace:\n${lines.join('\n')}`
+}
+
+/** Runs `f`, converting any addon error it throws. */
+export function native<T>(f: () => T, ctx?: NativeErrorContext): T {
+  try {
+    return f()
+  } catch (e) {
+    throw fromNative(e, ctx)
+  }
+}

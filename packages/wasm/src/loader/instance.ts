@@ -1,0 +1,140 @@
+import type { BindingExtern } from '../runtime/binding.js'
+import { Func, Global, Memory, Table, Tag, wrapExtern, type Extern } from '../runtime/externs.js'
+import type { HostFunction, Store } from '../runtime/store.js'
+import type { Module } from './module.js'
+import { InvalidArgumentError, native } from '../errors.js'
+import { fromNative } from '../errors.js'
+
+/** One import value: a JS function, or an item of the same store. */
+export type ImportValue = HostFunction | Extern
+
+/**
+ * Imports by module and field name, as for `WebAssembly.instantiate`; a
+ * module name may also map to an {@link Instance}, importing its exports.
+ */
+export type Imports = Record<string, Record<string, ImportValue> | Instance>
+
+/**
+ * An instantiated module.
+ *
+ * @example
+ * ```ts
+ * const instance = store.instantiate(mod)
+ * instance.call('process', 42) // 84
+ * ```
+ */
+export class Instance {
+  /** The module it was made from. */
+  readonly module: Module
+  /** The store it lives in. */
+  readonly store: Store
+  #exports?: Record<string, Extern>
+  #binding: import('../runtime/binding.js').BindingInstance
+
+  private constructor(store: Store, module: Module, b: import('../runtime/binding.js').BindingInstance) {
+    this.store = store
+    this.module = module
+    this.#binding = b
+  }
+
+  /** @internal */
+  static create(store: Store, module: Module, imports: Imports): Instance {
+    if (module.engine.binding.configKey !== store.engine.binding.configKey) {
+      throw new InvalidArgumentError('the module was compiled for another engine than the store’s')
+    }
+    const modules: string[] = []
+    const names: string[] = []
+    const items: BindingExtern[] = []
+    for (const imp of module.imports) {
+      const ns = imports[imp.module]
+      const value = ns instanceof Instance ? ns.exports[imp.name] : ns?.[imp.name]
+      if (value === undefined) continue // reported, with every other missing import, as one LinkError
+      let item: BindingExtern
+      if (typeof value === 'function') {
+        if (imp.type.kind !== 'func') {
+          throw new InvalidArgumentError(
+            `import ${imp.module}::${imp.name} must be a ${imp.type.kind} but was given a JS function`,
+            `imports.${imp.module}.${imp.name}`,
+          )
+        }
+        item = store.func({ params: imp.type.params ?? [], results: imp.type.results ?? [] }, value).binding
+      } else if (value instanceof Func || value instanceof Memory || value instanceof Table || value instanceof Global || value instanceof Tag) {
+        if (value.store !== store) {
+          throw new InvalidArgumentError(
+            `import ${imp.module}::${imp.name} belongs to another store; items can only be linked within one store`,
+            `imports.${imp.module}.${imp.name}`,
+          )
+        }
+        item = value.binding
+      } else {
+        throw new InvalidArgumentError(
+          `import ${imp.module}::${imp.name} must be a function, Func, Memory, Table or Global`,
+          `imports.${imp.module}.${imp.name}`,
+        )
+      }
+      modules.push(imp.module)
+      names.push(imp.name)
+      items.push(item)
+    }
+    let b
+    try {
+      b = store.binding.instantiate(module.binding, modules, names, items)
+    } catch (e) {
+      throw fromNative(e, { hostError: (id) => store.takeHostError(id) })
+    }
+    return new Instance(store, module, b)
+  }
+
+  /** Every export by name. */
+  get exports(): Readonly<Record<string, Extern>> {
+    if (!this.#exports) {
+      const out: Record<string, Extern> = Object.create(null)
+      for (const b of native(() => this.#binding.exports())) out[b.name ?? ''] = wrapExtern(this.store, b)
+      this.#exports = out
+    }
+    return this.#exports
+  }
+
+  /**
+   * An exported function.
+   * @throws {@linkcode InvalidArgumentError} when there is no such function.
+   */
+  func(name: string): Func {
+    const e = this.exports[name]
+    if (!(e instanceof Func)) {
+      throw new InvalidArgumentError(
+        e ? `the export '${name}' is not a function` : `the module has no export named '${name}'; it exports: ${Object.keys(this.exports).join(', ') || 'nothing'}`,
+      )
+    }
+    return e
+  }
+
+  /**
+   * An exported memory (the first one when no name is given).
+   * @throws {@linkcode InvalidArgumentError} when there is none.
+   */
+  memory(name?: string): Memory {
+    const e = name === undefined ? Object.values(this.exports).find((x) => x instanceof Memory) : this.exports[name]
+    if (!(e instanceof Memory)) throw new InvalidArgumentError(name ? `the export '${name}' is not a memory` : 'the module exports no memory')
+    return e
+  }
+
+  /** An exported global. */
+  global(name: string): Global {
+    const e = this.exports[name]
+    if (!(e instanceof Global)) throw new InvalidArgumentError(`the export '${name}' is not a global`)
+    return e
+  }
+
+  /** An exported table. */
+  table(name: string): Table {
+    const e = this.exports[name]
+    if (!(e instanceof Table)) throw new InvalidArgumentError(`the export '${name}' is not a table`)
+    return e
+  }
+
+  /** Calls an exported function: shorthand for `instance.func(name).call(...args)`. */
+  call(name: string, ...args: unknown[]): unknown {
+    return this.func(name).call(...args)
+  }
+}

@@ -1,0 +1,109 @@
+import { Engine } from '../runtime/engine.js'
+import { binding, type BindingModule } from '../runtime/binding.js'
+import { externType, type ExternType } from '../runtime/externs.js'
+import { native } from '../errors.js'
+
+/** One import of a module. */
+export interface ImportType {
+  /** Module name. */
+  module: string
+  /** Field name. */
+  name: string
+  /** Its full type. */
+  type: ExternType
+}
+
+/** One export of a module. */
+export interface ExportType {
+  /** Export name. */
+  name: string
+  /** Its full type. */
+  type: ExternType
+}
+
+/** Options of {@link Module.compile}. */
+export interface CompileOptions {
+  /**
+   * Reuse an earlier compilation of the same bytes for the same engine
+   * anywhere in the process (worker threads included).
+   * @default true
+   */
+  cache?: boolean
+  /**
+   * File name used in error messages.
+   * @default null
+   */
+  file?: string | null
+}
+
+/**
+ * A compiled module, shared process-wide: compiling the same bytes twice for
+ * the same engine returns the same code.
+ *
+ * @example
+ * ```ts
+ * const mod = Module.compile(Engine.shared(), '(module (func (export "f")))')
+ * mod.exports // [{ name: 'f', type: { kind: 'func', params: [], results: [], … } }]
+ * ```
+ */
+export class Module {
+  /** The engine this module was compiled for. */
+  readonly engine: Engine
+  /** @internal */
+  readonly binding: BindingModule
+  /** The file it came from, if any. */
+  readonly file: string | null
+  #imports?: ImportType[]
+  #exports?: ExportType[]
+
+  /** @internal */
+  constructor(engine: Engine, b: BindingModule, file: string | null = null) {
+    this.engine = engine
+    this.binding = b
+    this.file = file
+  }
+
+  /**
+   * Compiles wasm bytes or WAT text.
+   * @throws {@linkcode CompileError} with the validator's message and byte offset
+   * (or line and column for WAT).
+   */
+  static compile(engine: Engine, source: Uint8Array | string, options: CompileOptions = {}): Module {
+    const bytes = typeof source === 'string' ? Buffer.from(source, 'utf8') : source
+    const b = native(() => binding.BindingModule.compile(engine.binding, bytes, options.cache ?? true), {
+      file: options.file ?? null,
+    })
+    return new Module(engine, b, options.file ?? null)
+  }
+
+  /**
+   * Checks that bytes are a valid module without compiling them.
+   * @throws {@linkcode CompileError} when they are not.
+   */
+  static validate(engine: Engine, source: Uint8Array | string): void {
+    const bytes = typeof source === 'string' ? Buffer.from(source, 'utf8') : source
+    native(() => binding.BindingModule.validate(engine.binding, bytes))
+  }
+
+  /** Every import, in order, with its full type. */
+  get imports(): ImportType[] {
+    this.#imports ??= this.binding.imports().map((i) => ({ module: i.module, name: i.name, type: externType(i.ty) }))
+    return this.#imports
+  }
+
+  /** Every export, in order, with its full type. */
+  get exports(): ExportType[] {
+    this.#exports ??= this.binding.exports().map((e) => ({ name: e.name, type: externType(e.ty) }))
+    return this.#exports
+  }
+
+  /** The module's name from its name section, if any. */
+  get name(): string | null {
+    return this.binding.name ?? null
+  }
+
+  /** Hex SHA-256 of the module's binary form. */
+  get hash(): string {
+    return this.binding.hash
+  }
+}

@@ -1,0 +1,177 @@
+import { binding, type BindingEngine, type BindingEngineOptions } from './binding.js'
+import { native } from '../errors.js'
+import { validateEngineOptions } from '../options/validate.js'
+
+/** Sizes for the pooling instance allocator (see {@link EngineOptions.pooling}). */
+export interface PoolingOptions {
+  /**
+   * Live instances the pool can hold at once.
+   * @default 1024
+   */
+  totalInstances?: number
+  /**
+   * Live linear memories the pool can hold at once.
+   * @default 1024
+   */
+  totalMemories?: number
+  /**
+   * Live tables the pool can hold at once.
+   * @default 1024
+   */
+  totalTables?: number
+  /**
+   * The largest a pooled memory may grow, in bytes.
+   * @default 268435456 (256 MiB)
+   */
+  maxMemorySize?: number
+}
+
+/**
+ * How an {@link Engine} compiles and runs code. Engines with equal options are
+ * one engine, shared by the whole process (worker threads included), and so
+ * are the modules they compile.
+ *
+ * When to use which limit: **fuel** counts instructions (deterministic, the
+ * same on every machine, costs speed on every loop); **epochs** check a clock
+ * (cheap, not deterministic) and power deadlines and cancellation.
+ */
+export interface EngineOptions {
+  /**
+   * Cranelift optimisation level.
+   * @default 'speed'
+   */
+  optLevel?: 'none' | 'speed' | 'speed_and_size'
+  /**
+   * Fixed-width SIMD (`v128`).
+   * @default true
+   */
+  simd?: boolean
+  /**
+   * Relaxed SIMD; results may differ between CPUs.
+   * @default true
+   */
+  relaxedSimd?: boolean
+  /**
+   * Fuel metering (instruction budgets per call).
+   * @default false
+   */
+  fuel?: boolean
+  /**
+   * Epoch interruption (deadlines and cancellation).
+   * @default true
+   */
+  epochInterruption?: boolean
+  /**
+   * Bytes of stack a guest may use before it traps with `stack_overflow`.
+   * @default 524288 (512 KiB)
+   */
+  maxWasmStack?: number
+  /**
+   * Multiple memories per module.
+   * @default true
+   */
+  multiMemory?: boolean
+  /**
+   * 64-bit memories and tables.
+   * @default true
+   */
+  memory64?: boolean
+  /**
+   * Tail calls.
+   * @default true
+   */
+  tailCall?: boolean
+  /**
+   * Threads and shared memories.
+   * @default false
+   */
+  threads?: boolean
+  /**
+   * Extended constant expressions.
+   * @default true
+   */
+  extendedConst?: boolean
+  /**
+   * Typed function references and GC types.
+   * @default true
+   */
+  gc?: boolean
+  /**
+   * The pooling allocator: `true` for default sizes, an object to size it,
+   * `false` to allocate each instance on demand. Pooling makes instantiation
+   * several times faster but caps live instances.
+   * @default false
+   */
+  pooling?: boolean | PoolingOptions
+  /**
+   * Compile the functions of one module on several threads.
+   * @default true
+   */
+  parallelCompilation?: boolean
+}
+
+function toBinding(o: EngineOptions): BindingEngineOptions {
+  const pooling =
+    o.pooling === true
+      ? {}
+      : o.pooling
+        ? {
+            totalCoreInstances: o.pooling.totalInstances,
+            totalMemories: o.pooling.totalMemories,
+            totalTables: o.pooling.totalTables,
+            maxMemorySize: o.pooling.maxMemorySize,
+          }
+        : undefined
+  return {
+    optLevel: o.optLevel,
+    simd: o.simd,
+    relaxedSimd: o.relaxedSimd,
+    fuel: o.fuel,
+    epochInterruption: o.epochInterruption,
+    maxWasmStack: o.maxWasmStack,
+    multiMemory: o.multiMemory,
+    memory64: o.memory64,
+    tailCall: o.tailCall,
+    threads: o.threads,
+    extendedConst: o.extendedConst,
+    gc: o.gc,
+    pooling,
+    parallelCompilation: o.parallelCompilation,
+  }
+}
+
+/**
+ * A compiler and runtime configuration, shared process-wide.
+ *
+ * @example
+ * ```ts
+ * const engine = Engine.shared({ fuel: true })
+ * const mod = engine.compile(wasmBytes)
+ * ```
+ */
+export class Engine {
+  /** @internal */
+  readonly binding: BindingEngine
+  /** The options this engine was created with, after validation. */
+  readonly options: Readonly<EngineOptions>
+
+  private constructor(b: BindingEngine, options: EngineOptions) {
+    this.binding = b
+    this.options = Object.freeze({ ...options })
+  }
+
+  /**
+   * The engine for `options`, shared by every caller in the process.
+   * @throws {@linkcode InvalidArgumentError} when an option is invalid.
+   */
+  static shared(options: EngineOptions = {}): Engine {
+    validateEngineOptions(options)
+    const b = native(() => binding.BindingEngine.shared(toBinding(options)))
+    return new Engine(b, options)
+  }
+
+  /** Hex hash that two engines share exactly when they can share AOT artifacts. */
+  get compatibilityHash(): string {
+    return this.binding.compatibilityHash
+  }
+}

@@ -1,0 +1,266 @@
+import type { BindingExtern, BindingExternType } from './binding.js'
+import { InvalidArgumentError, native } from '../errors.js'
+import { decode, encode, SLOT, type ValueType } from './values.js'
+import type { Store } from './store.js'
+
+/** A function signature. */
+export interface FuncType {
+  /** Parameter types. */
+  params: ValueType[]
+  /** Result types. */
+  results: ValueType[]
+}
+
+/** The full type of an import or export (as listed by {@link Module.imports}). */
+export interface ExternType {
+  /** What it is. */
+  kind: 'func' | 'memory' | 'table' | 'global' | 'tag'
+  /** Function parameter types. */
+  params?: ValueType[]
+  /** Function result types. */
+  results?: ValueType[]
+  /** Memory minimum in pages, or table minimum in elements. */
+  minimum?: number
+  /** Memory or table maximum, if any. */
+  maximum?: number
+  /** 64-bit memory or table. */
+  is64?: boolean
+  /** Shared memory. */
+  shared?: boolean
+  /** Memory page size in bytes. */
+  pageSize?: number
+  /** Table element type, or global value type. */
+  valueType?: ValueType
+  /** Whether a global can be set. */
+  mutable?: boolean
+  /** The type in text form, e.g. `func (i32) -> (i32)`. */
+  text: string
+}
+
+/** @internal */
+export function externType(t: BindingExternType): ExternType {
+  const out: ExternType = { kind: t.kind as ExternType['kind'], text: t.text }
+  if (t.params != null) out.params = t.params as ValueType[]
+  if (t.results != null) out.results = t.results as ValueType[]
+  if (t.minimum != null) out.minimum = t.minimum
+  if (t.maximum != null) out.maximum = t.maximum
+  if (t.is64 != null) out.is64 = t.is64
+  if (t.shared != null) out.shared = t.shared
+  if (t.pageSize != null) out.pageSize = t.pageSize
+  if (t.valueType != null) out.valueType = t.valueType as ValueType
+  if (t.mutable != null) out.mutable = t.mutable
+  return out
+}
+
+/**
+ * A WebAssembly function: an export, or a host function made with {@link Store.func}.
+ *
+ * @example
+ * ```ts
+ * const add = instance.func('add')
+ * add.call(1, 2) // 3
+ * ```
+ */
+export class Func {
+  /** The store this function belongs to. */
+  readonly store: Store
+  /** @internal */
+  readonly binding: BindingExtern
+  /** Its signature. */
+  readonly type: FuncType
+  #scratch: Uint8Array
+  #view: DataView
+  #inUse = false
+
+  /** @internal */
+  constructor(store: Store, b: BindingExtern, type?: FuncType) {
+    this.store = store
+    this.binding = b
+    if (type) {
+      this.type = type
+    } else {
+      const t = native(() => b.ty())
+      this.type = { params: (t.params ?? []) as ValueType[], results: (t.results ?? []) as ValueType[] }
+    }
+    this.#scratch = new Uint8Array(Math.max(this.type.params.length, this.type.results.length, 1) * SLOT)
+    this.#view = new DataView(this.#scratch.buffer)
+  }
+
+  /**
+   * Calls the function on this thread. Returns `undefined` for no results,
+   * the value for one, an array for several.
+   * @throws {@linkcode TrapError} when the guest traps, {@linkcode HostFunctionError}
+   * when a host function throws, {@linkcode InvalidArgumentError} for wrong arguments.
+   */
+  call(...args: unknown[]): unknown {
+    const { params, results } = this.type
+    if (args.length !== params.length) {
+      throw new InvalidArgumentError(`the function takes ${params.length} argument(s) but was given ${args.length}`)
+    }
+    // A re-entrant call (from a host function) gets its own buffer.
+    const reuse = !this.#inUse
+    const buf = reuse ? this.#scratch : new Uint8Array(this.#scratch.length)
+    const view = reuse ? this.#view : new DataView(buf.buffer)
+    for (let i = 0; i < params.length; i++) encode(view, i, params[i]!, args[i], this.store, `argument ${i}`)
+    this.#inUse = true
+    try {
+      this.store.callRaw(this.binding, buf)
+    } finally {
+      if (reuse) this.#inUse = false
+    }
+    if (results.length === 0) return undefined
+    if (results.length === 1) return decode(view, 0, results[0]!, this.store)
+    return results.map((t, i) => decode(view, i, t, this.store))
+  }
+
+  /**
+   * Calls with arguments and results as 16-byte little-endian slots: exact
+   * bit patterns, NaN payloads included. Results overwrite `slots`, which must
+   * hold `max(params, results)` slots. Returns the number of results.
+   */
+  callSlots(slots: Uint8Array): number {
+    return this.store.callRaw(this.binding, slots)
+  }
+}
+
+/**
+ * A linear memory. Reads and writes copy: a guest's `memory.grow` may move
+ * the memory, so no view into it is ever handed out.
+ */
+export class Memory {
+  /** The store this memory belongs to. */
+  readonly store: Store
+  /** @internal */
+  readonly binding: BindingExtern
+  /** @internal */
+  constructor(store: Store, b: BindingExtern) {
+    this.store = store
+    this.binding = b
+  }
+  /** Size in bytes. */
+  get byteLength(): number {
+    return native(() => this.binding.memorySize())
+  }
+  /** Copies `length` bytes starting at `offset`. */
+  read(offset: number, length: number): Uint8Array {
+    return native(() => this.binding.memoryRead(offset, length))
+  }
+  /** Copies `bytes` in at `offset`. */
+  write(offset: number, bytes: Uint8Array): void {
+    native(() => this.binding.memoryWrite(offset, bytes))
+  }
+  /**
+   * Grows by `deltaPages` 64 KiB pages; returns the old size in pages.
+   * @throws {@linkcode MemoryLimitError} past the store's limit or the memory's maximum.
+   */
+  grow(deltaPages: number): number {
+    return native(() => this.binding.memoryGrow(deltaPages))
+  }
+}
+
+/** A table of `funcref` or `externref`. */
+export class Table {
+  /** The store this table belongs to. */
+  readonly store: Store
+  /** @internal */
+  readonly binding: BindingExtern
+  /** Element type. */
+  readonly element: ValueType
+  /** @internal */
+  constructor(store: Store, b: BindingExtern) {
+    this.store = store
+    this.binding = b
+    this.element = (native(() => b.ty()).valueType ?? 'funcref') as ValueType
+  }
+  /** Number of elements. */
+  get length(): number {
+    return native(() => this.binding.tableSize())
+  }
+  /** One element: a {@link Func}, an externref value, or `null`. */
+  get(index: number): unknown {
+    const slot = native(() => this.binding.tableGet(index))
+    return decode(new DataView(slot.buffer, slot.byteOffset, slot.byteLength), 0, this.element, this.store)
+  }
+  /** Sets one element. */
+  set(index: number, value: unknown): void {
+    const slot = new Uint8Array(SLOT)
+    encode(new DataView(slot.buffer), 0, this.element, value, this.store, 'the table element')
+    native(() => this.binding.tableSet(index, slot))
+  }
+  /** Grows by `delta` elements set to `init`; returns the old length. */
+  grow(delta: number, init: unknown = null): number {
+    const slot = new Uint8Array(SLOT)
+    encode(new DataView(slot.buffer), 0, this.element, init, this.store, 'the initial element')
+    return native(() => this.binding.tableGrow(delta, slot))
+  }
+}
+
+/** A global variable. */
+export class Global {
+  /** The store this global belongs to. */
+  readonly store: Store
+  /** @internal */
+  readonly binding: BindingExtern
+  /** Value type. */
+  readonly valueType: ValueType
+  /** Whether it can be set. */
+  readonly mutable: boolean
+  /** @internal */
+  constructor(store: Store, b: BindingExtern) {
+    this.store = store
+    this.binding = b
+    const t = native(() => b.ty())
+    this.valueType = (t.valueType ?? 'i32') as ValueType
+    this.mutable = t.mutable ?? false
+  }
+  /** The current value. */
+  get value(): unknown {
+    const slot = native(() => this.binding.globalGet())
+    return decode(new DataView(slot.buffer, slot.byteOffset, slot.byteLength), 0, this.valueType, this.store)
+  }
+  /**
+   * Sets the value.
+   * @throws {@linkcode InvalidArgumentError} when the global is immutable or the value has another type.
+   */
+  set value(v: unknown) {
+    const slot = new Uint8Array(SLOT)
+    encode(new DataView(slot.buffer), 0, this.valueType, v, this.store, 'the global value')
+    native(() => this.binding.globalSet(slot))
+  }
+  /** The value as a raw 16-byte slot (exact bits). */
+  getSlot(): Uint8Array {
+    return native(() => this.binding.globalGet())
+  }
+}
+
+/** An exception tag (exported by modules using exception handling). */
+export class Tag {
+  /** The store this tag belongs to. */
+  readonly store: Store
+  /** @internal */
+  readonly binding: BindingExtern
+  /** @internal */
+  constructor(store: Store, b: BindingExtern) {
+    this.store = store
+    this.binding = b
+  }
+}
+
+/** Anything an instance can export or import. */
+export type Extern = Func | Memory | Table | Global | Tag
+
+/** @internal Wraps a binding item in the class of its kind. */
+export function wrapExtern(store: Store, b: BindingExtern): Extern {
+  switch (b.kind) {
+    case 'func':
+      return new Func(store, b)
+    case 'memory':
+      return new Memory(store, b)
+    case 'table':
+      return new Table(store, b)
+    case 'global':
+      return new Global(store, b)
+    default:
+      return new Tag(store, b)
+  }
+}

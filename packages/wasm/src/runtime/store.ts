@@ -1,0 +1,197 @@
+import { binding, type BindingExtern, type BindingStore } from './binding.js'
+import { Engine } from './engine.js'
+import { Func, Global, Memory, Table, type FuncType } from './externs.js'
+import { decode, encode, SLOT, type RefTable, type ValueType } from './values.js'
+import { fromNative, InvalidArgumentError, native } from '../errors.js'
+import { validateStoreLimits } from '../options/validate.js'
+import type { Module } from '../loader/module.js'
+import { Instance, type Imports } from '../loader/instance.js'
+
+/** Limits for one {@link Store} and everything in it. */
+export interface StoreLimits {
+  /**
+   * Largest size of any one linear memory, in bytes.
+   * @default undefined (the module's own maximum)
+   */
+  maxMemory?: number
+  /**
+   * Largest number of elements of any one table.
+   * @default undefined
+   */
+  maxTableElements?: number
+  /**
+   * How many instances the store may hold.
+   * @default 10000
+   */
+  maxInstances?: number
+  /**
+   * `true`: growing past a limit throws {@link MemoryLimitError};
+   * `false`: plain wasm semantics (`memory.grow` returns -1).
+   * @default true
+   */
+  trapOnGrowFailure?: boolean
+}
+
+/** A host function as written in JS: takes and returns wasm values. */
+export type HostFunction = (...args: any[]) => unknown
+
+/**
+ * Where instances live. Instances in one store can share memories, tables,
+ * globals and functions; stores are isolated from each other.
+ *
+ * @example
+ * ```ts
+ * const store = new Store(Engine.shared(), { maxMemory: 16 << 20 })
+ * const instance = store.instantiate(mod, { env: { log: (x: number) => console.log(x) } })
+ * ```
+ */
+export class Store implements RefTable {
+  /** The engine of this store. */
+  readonly engine: Engine
+  /** @internal */
+  readonly binding: BindingStore
+  #hostErrors = new Map<number, unknown>()
+  #nextHostError = 1
+  #externValues = new Map<bigint, unknown>()
+  #externIds = new Map<unknown, bigint>()
+  #nextExtern = 1n
+
+  /**
+   * @throws {@linkcode InvalidArgumentError} when a limit is invalid.
+   */
+  constructor(engine: Engine = Engine.shared(), limits: StoreLimits = {}) {
+    validateStoreLimits(limits)
+    this.engine = engine
+    this.binding = new binding.BindingStore(engine.binding, {
+      maxMemoryBytes: limits.maxMemory,
+      maxTableElements: limits.maxTableElements,
+      maxInstances: limits.maxInstances,
+      trapOnGrowFailure: limits.trapOnGrowFailure,
+    })
+  }
+
+  /**
+   * Instantiates a module with imports given as `{ module: { name: value } }`,
+   * where a value is a JS function, a {@link Func}, {@link Memory},
+   * {@link Table} or {@link Global} of this store; `{ module: instance }`
+   * imports all of an instance's exports.
+   * @throws {@linkcode LinkError} listing every missing or mismatched import,
+   * {@linkcode TrapError} when the start function traps.
+   */
+  instantiate(module: Module, imports: Imports = {}): Instance {
+    return Instance.create(this, module, imports)
+  }
+
+  /**
+   * Makes a host function with a given signature.
+   *
+   * @example
+   * ```ts
+   * const log = store.func({ params: ['i32'], results: [] }, (x) => console.log(x))
+   * ```
+   */
+  func(type: FuncType, fn: HostFunction): Func {
+    if (typeof fn !== 'function') throw new InvalidArgumentError('a host function must be a function')
+    const { params, results } = type
+    const wrapper = (argSlots: Uint8Array): Uint8Array | number => {
+      try {
+        const view = new DataView(argSlots.buffer, argSlots.byteOffset, argSlots.byteLength)
+        const args = params.map((t, i) => decode(view, i, t, this))
+        const ret = fn(...args)
+        if (ret instanceof Promise) {
+          void ret.catch(() => {})
+          throw new InvalidArgumentError(
+            'a host function returned a Promise during a synchronous call; async host functions need an off-thread call',
+          )
+        }
+        const values = results.length === 0 ? [] : results.length === 1 ? [ret] : (ret as unknown[])
+        if (results.length > 1 && !Array.isArray(ret)) {
+          throw new InvalidArgumentError(`a host function with ${results.length} results must return an array`)
+        }
+        const out = new Uint8Array(results.length * SLOT)
+        const outView = new DataView(out.buffer)
+        results.forEach((t, i) => encode(outView, i, t, values[i], this, `host function result ${i}`))
+        return out
+      } catch (e) {
+        const id = this.#nextHostError++
+        this.#hostErrors.set(id, e)
+        return id
+      }
+    }
+    const b = native(() => this.binding.hostFunc(params, results, wrapper))
+    return new Func(this, b, { params: [...params], results: [...results] })
+  }
+
+  /** Makes a memory. Sizes are in 64 KiB pages. */
+  memory(type: { minimum: number; maximum?: number; memory64?: boolean }): Memory {
+    return new Memory(this, native(() => this.binding.newMemory(type.minimum, type.maximum, type.memory64)))
+  }
+
+  /** Makes a table of `funcref` or `externref`, every element set to `init`. */
+  table(type: { element: 'funcref' | 'externref'; minimum: number; maximum?: number }, init: unknown = null): Table {
+    const slot = new Uint8Array(SLOT)
+    encode(new DataView(slot.buffer), 0, type.element, init, this, 'the initial element')
+    return new Table(this, native(() => this.binding.newTable(type.element, type.minimum, type.maximum, slot)))
+  }
+
+  /** Makes a global. */
+  global(type: { value: ValueType; mutable?: boolean }, value: unknown): Global {
+    const slot = new Uint8Array(SLOT)
+    encode(new DataView(slot.buffer), 0, type.value, value, this, 'the global value')
+    return new Global(this, native(() => this.binding.newGlobal(type.value, type.mutable ?? false, slot)))
+  }
+
+  /** Makes a global from a raw 16-byte slot (exact bits). */
+  globalFromSlot(type: { value: ValueType; mutable?: boolean }, slot: Uint8Array): Global {
+    return new Global(this, native(() => this.binding.newGlobal(type.value, type.mutable ?? false, slot)))
+  }
+
+  /** The largest linear memory this store has had, in bytes. */
+  get peakMemory(): number {
+    return native(() => this.binding.peakMemory())
+  }
+
+  /** @internal Calls a function on its slots, converting errors. */
+  callRaw(b: BindingExtern, slots: Uint8Array): number {
+    try {
+      return b.call(slots)
+    } catch (e) {
+      throw fromNative(e, { hostError: (id) => this.takeHostError(id) })
+    }
+  }
+
+  /** @internal */
+  takeHostError(id: number): unknown {
+    const e = this.#hostErrors.get(id)
+    this.#hostErrors.delete(id)
+    return e
+  }
+
+  /** @internal */
+  funcHandle(func: unknown): number {
+    if (!(func instanceof Func)) throw new InvalidArgumentError('a funcref must be a Func or null')
+    if (func.store !== this) throw new InvalidArgumentError('the Func belongs to another store')
+    return native(() => func.binding.handle())
+  }
+
+  /** @internal */
+  funcFromHandle(handle: number): unknown {
+    return new Func(this, native(() => this.binding.funcFromHandle(handle)))
+  }
+
+  /** @internal */
+  externId(value: unknown): bigint {
+    let id = this.#externIds.get(value)
+    if (id === undefined) {
+      id = this.#nextExtern++
+      this.#externIds.set(value, id)
+      this.#externValues.set(id, value)
+    }
+    return id
+  }
+
+  /** @internal */
+  externValue(id: bigint): unknown {
+    return this.#externValues.get(id)
+  }
+}

@@ -1,0 +1,13 @@
+// Regenerates examples/*.wasm from examples/*.wat with the addon's WAT parser.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+
+const require = createRequire(import.meta.url)
+const { watToWasm } = require('@cybernetic/wasm-native')
+const dir = new URL('../examples/', import.meta.url).pathname
+for (const f of readdirSync(dir).filter((f) => f.endsWith('.wat'))) {
+  const out = join(dir, f.replace(/\.wat$/, '.wasm'))
+  writeFileSync(out, watToWasm(readFileSync(join(dir, f))))
+  console.log(`wrote ${out}`)
+}
