@@ -6,7 +6,7 @@ use crate::types::{ExportDesc, ExternDesc, ImportDesc};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// A compiled WebAssembly module. Cloning is cheap; the code is shared.
 ///
@@ -53,6 +53,7 @@ struct Registry {
 }
 
 static REGISTRY: OnceLock<Mutex<Registry>> = OnceLock::new();
+static INFLIGHT: OnceLock<Mutex<HashMap<Key, Arc<Mutex<()>>>>> = OnceLock::new();
 
 fn registry() -> &'static Mutex<Registry> {
     REGISTRY.get_or_init(|| Mutex::new(Registry { map: HashMap::new(), order: VecDeque::new() }))
@@ -164,18 +165,44 @@ impl Module {
         let binary = to_binary(bytes)?;
         let hash = sha256(&binary);
         let key = (engine.key().to_string(), hash);
-        if let Ok(reg) = registry().lock() {
-            if let Some(m) = reg.map.get(&key) {
-                if wasmtime::Engine::same(m.engine(), engine.wasmtime()) {
-                    HITS.fetch_add(1, Ordering::Relaxed);
-                    return Ok(Module { inner: m.clone(), engine: engine.clone(), hash });
+        if let Some(m) = Self::cached(&key, engine) {
+            HITS.fetch_add(1, Ordering::Relaxed);
+            return Ok(Module { inner: m, engine: engine.clone(), hash });
+        }
+        // Single flight: threads compiling the same bytes at once wait for
+        // the first one instead of compiling again.
+        let gate = {
+            let mut inflight = INFLIGHT.get_or_init(|| Mutex::new(HashMap::new())).lock().map_err(|_| Error::bug("in-flight lock poisoned"))?;
+            inflight.entry(key.clone()).or_insert_with(|| Arc::new(Mutex::new(()))).clone()
+        };
+        let result = {
+            let _turn = gate.lock().map_err(|_| Error::bug("compile gate poisoned"))?;
+            if let Some(m) = Self::cached(&key, engine) {
+                HITS.fetch_add(1, Ordering::Relaxed);
+                Ok(Module { inner: m, engine: engine.clone(), hash })
+            } else {
+                match wasmtime::Module::from_binary(engine.wasmtime(), &binary) {
+                    Ok(inner) => {
+                        COMPILED.fetch_add(1, Ordering::Relaxed);
+                        Self::remember(key.clone(), &inner);
+                        Ok(Module { inner, engine: engine.clone(), hash })
+                    }
+                    Err(e) => Err(compile_error(&e)),
                 }
             }
+        };
+        if let Ok(mut inflight) = INFLIGHT.get_or_init(|| Mutex::new(HashMap::new())).lock() {
+            if inflight.get(&key).is_some_and(|g| Arc::ptr_eq(g, &gate)) && Arc::strong_count(&gate) <= 2 {
+                inflight.remove(&key);
+            }
         }
-        let inner = wasmtime::Module::from_binary(engine.wasmtime(), &binary).map_err(|e| compile_error(&e))?;
-        COMPILED.fetch_add(1, Ordering::Relaxed);
-        Self::remember(key, &inner);
-        Ok(Module { inner, engine: engine.clone(), hash })
+        result
+    }
+
+    fn cached(key: &Key, engine: &Engine) -> Option<wasmtime::Module> {
+        let reg = registry().lock().ok()?;
+        let m = reg.map.get(key)?;
+        wasmtime::Engine::same(m.engine(), engine.wasmtime()).then(|| m.clone())
     }
 
     /// Compiles without consulting or filling the process-wide registry.

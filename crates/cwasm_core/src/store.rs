@@ -164,6 +164,10 @@ pub(crate) fn run_error(e: wasmtime::Error) -> Error {
             t => Error::Trap { code: trap_code(*t), message: t.to_string(), frames },
         };
     }
+    let text = format!("{e:#}");
+    if text.contains("resource limit exceeded") {
+        return Error::MemoryLimit { message: format!("{text}; raise the store's limits (maxInstances, maxMemory, …) or use fewer") };
+    }
     if e.downcast_ref::<wasmtime::PoolConcurrencyLimitError>().is_some() {
         return Error::MemoryLimit { message: format!("{e:#}; raise the pooling allocator's sizes or drop unused instances") };
     }

@@ -1,0 +1,92 @@
+// Adversarial guests: each must end in one exact, typed error, and leave the
+// process (and the module) usable.
+import { describe, expect, it } from 'vitest'
+import {
+  Engine,
+  HostFunctionError,
+  MemoryLimitError,
+  Module,
+  Store,
+  TimeoutError,
+  TrapError,
+  createRuntime,
+} from '@cybernetic/wasm'
+
+describe('hostile modules', () => {
+  it('stops an infinite loop at the deadline with a TimeoutError', async () => {
+    const rt = await createRuntime({ maxExecutionTime: 100 })
+    const mod = rt.compile('(module (func (export "spin") (loop br 0)))')
+    const t0 = Date.now()
+    await expect(rt.call(mod, 'spin')).rejects.toBeInstanceOf(TimeoutError)
+    expect(Date.now() - t0).toBeLessThan(3_000)
+    await expect(rt.call(mod, 'spin', [], { timeout: 20 })).rejects.toMatchObject({ code: 'timeout', limitMs: 20 })
+  })
+
+  it('stops a memory-grow bomb at maxMemory with a MemoryLimitError', async () => {
+    const rt = await createRuntime({ maxMemory: 8 * 65536 })
+    const mod = rt.compile('(module (memory 1) (func (export "bomb") (loop (br_if 0 (i32.ne (memory.grow (i32.const 1)) (i32.const -1))))))')
+    await expect(rt.call(mod, 'bomb')).rejects.toBeInstanceOf(MemoryLimitError)
+  })
+
+  it('turns unbounded recursion into a stack_overflow trap, not a crash', () => {
+    const store = new Store(Engine.shared())
+    const i = store.instantiate(Module.compile(store.engine, '(module (func $r (export "r") (param i64) (result i64) local.get 0 i64.const 1 i64.add call $r))'))
+    expect(() => i.call('r', 0n)).toThrow(expect.objectContaining({ code: 'stack_overflow' }))
+  })
+
+  it('refuses a module whose data segment does not fit its memory', () => {
+    const store = new Store(Engine.shared())
+    const mod = Module.compile(store.engine, '(module (memory 1) (data (i32.const 65530) "0123456789"))')
+    expect(() => store.instantiate(mod)).toThrow(expect.objectContaining({ code: 'memory_out_of_bounds' }))
+  })
+
+  it('refuses a module that asks for more initial memory than maxMemory', async () => {
+    const rt = await createRuntime({ maxMemory: 1 << 20 })
+    const mod = rt.compile('(module (memory 100) (func (export "f")))')
+    await expect(rt.call(mod, 'f')).rejects.toBeInstanceOf(MemoryLimitError)
+  })
+
+  it('reports a trap in the start function as a TrapError at instantiation', () => {
+    const store = new Store(Engine.shared())
+    const mod = Module.compile(store.engine, '(module (func $s unreachable) (start $s))')
+    expect(() => store.instantiate(mod)).toThrow(TrapError)
+  })
+
+  it('keeps the cause when a host function throws a non-Error value', () => {
+    const store = new Store(Engine.shared())
+    const i = store.instantiate(Module.compile(store.engine, '(module (import "h" "f" (func)) (func (export "go") call 0))'), {
+      h: {
+        f: () => {
+          throw 'a string'
+        },
+      },
+    })
+    expect(() => i.call('go')).toThrow(HostFunctionError)
+    try {
+      i.call('go')
+    } catch (e) {
+      expect((e as HostFunctionError).cause).toBe('a string')
+    }
+  })
+
+  it('survives a host function returning the wrong type', () => {
+    const store = new Store(Engine.shared())
+    const i = store.instantiate(Module.compile(store.engine, '(module (import "h" "f" (func (result i64))) (func (export "go") (result i64) call 0))'), {
+      h: { f: () => 'not a bigint' },
+    })
+    expect(() => i.call('go')).toThrow(HostFunctionError)
+  })
+
+  it('bounds instance creation in a loop with the store’s maxInstances', () => {
+    const store = new Store(Engine.shared(), { maxInstances: 5 })
+    const mod = Module.compile(store.engine, '(module)')
+    for (let k = 0; k < 5; k++) store.instantiate(mod)
+    expect(() => store.instantiate(mod)).toThrow(MemoryLimitError)
+  })
+
+  it('calls the same module again after every failure above', async () => {
+    const rt = await createRuntime()
+    const mod = rt.compile('(module (func (export "ok") (result i32) i32.const 1))')
+    expect(await rt.call(mod, 'ok')).toBe(1)
+  })
+})
