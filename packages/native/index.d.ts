@@ -67,9 +67,9 @@ export declare class BindingInstance {
 /** A compiled module. */
 export declare class BindingModule {
   /** Compiles wasm bytes or WAT text (reusing an earlier compilation of the same bytes). */
-  static compile(engine: BindingEngine, bytes: Uint8Array, cache?: boolean | undefined | null): BindingModule
+  static compile(engine: BindingEngine, bytes: Uint8Array, cache?: boolean | undefined | null, format?: string | undefined | null): BindingModule
   /** Validates wasm bytes or WAT text without compiling. */
-  static validate(engine: BindingEngine, bytes: Uint8Array): void
+  static validate(engine: BindingEngine, bytes: Uint8Array, format?: string | undefined | null): void
   /** Compiles ahead of time into a signed artifact. */
   static precompile(engine: BindingEngine, bytes: Uint8Array, key: Uint8Array): Uint8Array
   /** Verifies an artifact, then loads it. */

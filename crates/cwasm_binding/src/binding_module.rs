@@ -3,7 +3,7 @@
 use crate::binding_engine::BindingEngine;
 use crate::binding_types::{export_type, import_type, BindingExportType, BindingImportType};
 use crate::error::guard;
-use cwasm_core::{load_artifact, module_stats, precompile, Module};
+use cwasm_core::{load_artifact, module_stats, precompile, Error, Module, SourceFormat};
 use napi::bindgen_prelude::Uint8Array;
 use napi_derive::napi;
 
@@ -38,16 +38,26 @@ pub fn module_registry_stats() -> BindingModuleStats {
     }
 }
 
+fn format_of(format: Option<&str>) -> Result<SourceFormat, Error> {
+    match format {
+        None | Some("auto") => Ok(SourceFormat::Auto),
+        Some("binary") => Ok(SourceFormat::Binary),
+        Some("text") => Ok(SourceFormat::Text),
+        Some(other) => Err(Error::InvalidArgument { message: format!("unknown module format '{other}'; use auto, binary or text") }),
+    }
+}
+
 #[napi]
 impl BindingModule {
     /// Compiles wasm bytes or WAT text (reusing an earlier compilation of the same bytes).
     #[napi(factory)]
-    pub fn compile(engine: &BindingEngine, bytes: &[u8], cache: Option<bool>) -> napi::Result<BindingModule> {
+    pub fn compile(engine: &BindingEngine, bytes: &[u8], cache: Option<bool>, format: Option<String>) -> napi::Result<BindingModule> {
         guard(|| {
+            let format = format_of(format.as_deref())?;
             let inner = if cache.unwrap_or(true) {
-                Module::compile(&engine.inner, bytes)?
+                Module::compile_as(&engine.inner, bytes, format)?
             } else {
-                Module::compile_uncached(&engine.inner, bytes)?
+                Module::compile_uncached(&engine.inner, bytes, format)?
             };
             Ok(BindingModule { inner })
         })
@@ -55,8 +65,8 @@ impl BindingModule {
 
     /// Validates wasm bytes or WAT text without compiling.
     #[napi]
-    pub fn validate(engine: &BindingEngine, bytes: &[u8]) -> napi::Result<()> {
-        guard(|| Module::validate(&engine.inner, bytes))
+    pub fn validate(engine: &BindingEngine, bytes: &[u8], format: Option<String>) -> napi::Result<()> {
+        guard(|| Module::validate(&engine.inner, bytes, format_of(format.as_deref())?))
     }
 
     /// Compiles ahead of time into a signed artifact.

@@ -43,7 +43,7 @@ pub use engine::Engine;
 pub use error::{ArtifactProblem, Error, Frame, LinkIssue, LinkProblem};
 pub use host::{HostError, HostFn, SlotHostFn};
 pub use limits::StoreOptions;
-pub use module::{module_stats, to_binary, Module, ModuleStats};
+pub use module::{module_stats, to_binary, to_binary_as, Module, ModuleStats, SourceFormat};
 pub use store::{Extern, Store, StoreData};
 pub use wasmtime::{Func, Global, Instance, Memory, Table};
 pub use trap::{all_trap_codes, trap_code};

@@ -75,6 +75,43 @@ pub(crate) fn sha256(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
 }
 
+/// What a module's source bytes are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum SourceFormat {
+    /// Binary when the bytes start with `\0asm`, WAT text otherwise.
+    #[default]
+    Auto,
+    /// Always the binary format: bytes without the magic are a compile error.
+    Binary,
+    /// Always WAT text.
+    Text,
+}
+
+/// Turns source bytes of the given format into the binary format.
+///
+/// # Errors
+///
+/// [`Error::Compile`] for text that does not parse (with 1-based line and
+/// column), or for "binary" bytes without the wasm magic number.
+pub fn to_binary_as(bytes: &[u8], format: SourceFormat) -> Result<std::borrow::Cow<'_, [u8]>, Error> {
+    match format {
+        SourceFormat::Auto => to_binary(bytes),
+        SourceFormat::Binary if bytes.starts_with(b"\0asm") => Ok(std::borrow::Cow::Borrowed(bytes)),
+        SourceFormat::Binary => Err(Error::Compile {
+            message: "not a wasm binary: the bytes do not start with the magic number \\0asm".into(),
+            offset: Some(0),
+            line: None,
+            column: None,
+        }),
+        SourceFormat::Text => {
+            if bytes.starts_with(b"\0asm") {
+                return Err(Error::Compile { message: "expected WAT text but got a wasm binary".into(), offset: Some(0), line: None, column: None });
+            }
+            to_binary(bytes)
+        }
+    }
+}
+
 /// Turns WAT text into binary, or passes binary through.
 ///
 /// # Errors
@@ -162,7 +199,16 @@ impl Module {
     /// [`Error::Compile`] with the validator's message and byte offset (or
     /// the WAT line and column).
     pub fn compile(engine: &Engine, bytes: &[u8]) -> Result<Module, Error> {
-        let binary = to_binary(bytes)?;
+        Self::compile_as(engine, bytes, SourceFormat::Auto)
+    }
+
+    /// Like [`Module::compile`], with the source format stated.
+    ///
+    /// # Errors
+    ///
+    /// As [`Module::compile`], and [`Error::Compile`] when the bytes are not of `format`.
+    pub fn compile_as(engine: &Engine, bytes: &[u8], format: SourceFormat) -> Result<Module, Error> {
+        let binary = to_binary_as(bytes, format)?;
         let hash = sha256(&binary);
         let key = (engine.key().to_string(), hash);
         if let Some(m) = Self::cached(&key, engine) {
@@ -210,8 +256,8 @@ impl Module {
     /// # Errors
     ///
     /// As [`Module::compile`].
-    pub fn compile_uncached(engine: &Engine, bytes: &[u8]) -> Result<Module, Error> {
-        let binary = to_binary(bytes)?;
+    pub fn compile_uncached(engine: &Engine, bytes: &[u8], format: SourceFormat) -> Result<Module, Error> {
+        let binary = to_binary_as(bytes, format)?;
         let hash = sha256(&binary);
         let inner = wasmtime::Module::from_binary(engine.wasmtime(), &binary).map_err(|e| compile_error(&e))?;
         COMPILED.fetch_add(1, Ordering::Relaxed);
@@ -223,8 +269,8 @@ impl Module {
     /// # Errors
     ///
     /// [`Error::Compile`] as for [`Module::compile`].
-    pub fn validate(engine: &Engine, bytes: &[u8]) -> Result<(), Error> {
-        let binary = to_binary(bytes)?;
+    pub fn validate(engine: &Engine, bytes: &[u8], format: SourceFormat) -> Result<(), Error> {
+        let binary = to_binary_as(bytes, format)?;
         wasmtime::Module::validate(engine.wasmtime(), &binary).map_err(|e| compile_error(&e))
     }
 

@@ -30,6 +30,12 @@ export interface CompileOptions {
    */
   cache?: boolean
   /**
+   * What the bytes are: `'binary'` refuses anything without the wasm magic
+   * number, `'text'` is WAT, `'auto'` decides by the magic number.
+   * @default 'auto'
+   */
+  format?: 'auto' | 'binary' | 'text'
+  /**
    * File name used in error messages.
    * @default null
    */
@@ -70,7 +76,7 @@ export class Module {
    */
   static compile(engine: Engine, source: Uint8Array | string, options: CompileOptions = {}): Module {
     const bytes = typeof source === 'string' ? Buffer.from(source, 'utf8') : source
-    const b = native(() => binding.BindingModule.compile(engine.binding, bytes, options.cache ?? true), {
+    const b = native(() => binding.BindingModule.compile(engine.binding, bytes, options.cache ?? true, options.format ?? 'auto'), {
       file: options.file ?? null,
     })
     return new Module(engine, b, options.file ?? null)
@@ -80,9 +86,9 @@ export class Module {
    * Checks that bytes are a valid module without compiling them.
    * @throws {@linkcode CompileError} when they are not.
    */
-  static validate(engine: Engine, source: Uint8Array | string): void {
+  static validate(engine: Engine, source: Uint8Array | string, format: 'auto' | 'binary' | 'text' = 'auto'): void {
     const bytes = typeof source === 'string' ? Buffer.from(source, 'utf8') : source
-    native(() => binding.BindingModule.validate(engine.binding, bytes))
+    native(() => binding.BindingModule.validate(engine.binding, bytes, format))
   }
 
   /** Every import, in order, with its full type. */

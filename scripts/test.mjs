@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+// `npm test`: the Rust core's tests, the vitest suites, and the WebAssembly
+// spec suite, each reported, then one summary line `N passed, M failed`.
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { homedir, tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '')
+const env = { ...process.env, CARGO_TARGET_DIR: process.env.CARGO_TARGET_DIR || join(homedir(), '.cache', 'cybernetic-wasm', 'target') }
+const results = []
+
+function step(name, cmd, args, parse) {
+  process.stdout.write(`\n=== ${name}: ${cmd} ${args.join(' ')}\n`)
+  const t0 = Date.now()
+  const r = spawnSync(cmd, args, { cwd: root, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 << 20 })
+  process.stdout.write(r.stdout ?? '')
+  process.stderr.write(r.stderr ?? '')
+  const counts = parse(`${r.stdout ?? ''}\n${r.stderr ?? ''}`)
+  const ok = r.status === 0
+  // A suite that exits non-zero counts as at least one failure, whatever it printed.
+  if (!ok && counts.failed === 0) counts.failed = 1
+  results.push({ name, ...counts, seconds: (Date.now() - t0) / 1000, ok })
+}
+
+// 1. Rust core: unit, integration and doc tests, without Node.
+step('rust', 'cargo', ['test', '--release', '--target', 'x86_64-unknown-linux-gnu', '-p', 'cwasm_core', '--color', 'never'], (out) => {
+  let passed = 0
+  let failed = 0
+  for (const m of out.matchAll(/test result: \w+\. (\d+) passed; (\d+) failed/g)) {
+    passed += Number(m[1])
+    failed += Number(m[2])
+  }
+  return { passed, failed, skipped: 0 }
+})
+
+// 2. vitest (JS API, addon in workers, CLI, type tests).
+const report = join(mkdtempSync(join(tmpdir(), 'cwasm-test-')), 'vitest.json')
+step('vitest', join(root, 'node_modules', '.bin', 'vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], () => {
+  if (!existsSync(report)) return { passed: 0, failed: 1, skipped: 0 }
+  const j = JSON.parse(readFileSync(report, 'utf8'))
+  return { passed: j.numPassedTests, failed: j.numFailedTests, skipped: j.numPendingTests + j.numTodoTests }
+})
+
+// 3. The official WebAssembly spec suite, from ../shared/corpus/spec.
+const corpus = join(root, '..', 'shared', 'corpus', 'spec')
+if (existsSync(corpus)) {
+  step('spec', process.execPath, [join(root, 'packages', 'cli', 'bin', 'cwasm.js'), 'spec', corpus], (out) => {
+    const m = [...out.matchAll(/^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/gm)].pop()
+    return m ? { passed: Number(m[1]), failed: Number(m[2]), skipped: Number(m[3] ?? 0) } : { passed: 0, failed: 1, skipped: 0 }
+  })
+} else {
+  process.stdout.write(`\n=== spec: the corpus is missing at ${corpus}; counted as a failure\n`)
+  results.push({ name: 'spec', passed: 0, failed: 1, skipped: 0, seconds: 0, ok: false })
+}
+
+process.stdout.write('\n=== summary\n')
+for (const r of results) {
+  process.stdout.write(`${r.name.padEnd(8)} ${String(r.passed).padStart(6)} passed ${String(r.failed).padStart(4)} failed ${String(r.skipped).padStart(4)} skipped  ${r.seconds.toFixed(1)} s\n`)
+}
+const total = results.reduce((a, r) => ({ passed: a.passed + r.passed, failed: a.failed + r.failed, skipped: a.skipped + r.skipped }), { passed: 0, failed: 0, skipped: 0 })
+process.stdout.write(`${total.passed} passed, ${total.failed} failed${total.skipped ? `, ${total.skipped} skipped` : ''}\n`)
+process.exitCode = results.every((r) => r.ok) && total.failed === 0 ? 0 : 1
