@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const cwasm = join(root, 'packages/cli/bin/cwasm.js')
+
+function run(...args: string[]) {
+  const r = spawnSync(process.execPath, [cwasm, ...args], { cwd: root, encoding: 'utf8' })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+function tmpFile(name: string, text: string): string {
+  const f = join(mkdtempSync(join(tmpdir(), 'cwasm-cli-')), name)
+  writeFileSync(f, text)
+  return f
+}
+
+describe('cwasm CLI', () => {
+  it('runs an export with arguments and prints each result on its own line', () => {
+    const f = tmpFile('m.wat', '(module (func (export "add") (param i32 i64) (result i64 i32) local.get 1 local.get 0))')
+    const r = run('run', '--invoke', 'add', f, '-5', '9007199254740993')
+    expect(r.stderr).toBe('')
+    expect(r.stdout).toBe('9007199254740993\n-5\n')
+    expect(r.code).toBe(0)
+  })
+
+  it('runs the seed example and prints 84', () => {
+    expect(run('run', '--invoke', 'process', 'examples/compute.wasm', '42').stdout).toBe('84\n')
+  })
+
+  it('prints a trap as error[<code>] on stderr and exits non-zero', () => {
+    const f = tmpFile('t.wat', '(module (func (export "f") unreachable))')
+    const r = run('run', f)
+    expect(r.code).toBe(1)
+    expect(r.stdout).toBe('')
+    expect(r.stderr).toMatch(/^error\[unreachable\]: /)
+  })
+
+  it('prints a compile error with its code and location', () => {
+    const f = tmpFile('bad.wat', '(module\n (func (bogus)))')
+    const r = run('inspect', f)
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/^error\[compile_error\]: .*bad\.wat: .*line 2, column/)
+  })
+
+  it('stops a runaway guest at --timeout with error[timeout]', () => {
+    const f = tmpFile('spin.wat', '(module (func (export "spin") (loop br 0)))')
+    const r = run('run', '--timeout', '50ms', f)
+    expect(r.stderr).toMatch(/^error\[timeout\]: .*50 ms/)
+    expect(r.code).toBe(1)
+  })
+
+  it('stops a memory bomb at --max-memory with error[memory_limit]', () => {
+    const f = tmpFile('bomb.wat', '(module (memory 1) (func (export "bomb") (loop (br_if 0 (i32.ne (memory.grow (i32.const 1)) (i32.const -1))))))')
+    const r = run('run', '--max-memory', '1MiB', f)
+    expect(r.stderr).toMatch(/^error\[memory_limit\]: /)
+  })
+
+  it('rejects unknown options and bad values with error[usage] and exit code 2', () => {
+    expect(run('run', '--fast', 'x.wasm')).toMatchObject({ code: 2, stderr: expect.stringMatching(/^error\[usage\]: unknown option '--fast'/) })
+    expect(run('run', '--timeout', 'soon', 'x.wasm')).toMatchObject({ code: 2 })
+    expect(run('frobnicate')).toMatchObject({ code: 2 })
+  })
+
+  it('lists imports and exports with their types', () => {
+    const f = tmpFile('io.wat', '(module (import "env" "log" (func (param i32))) (memory (export "mem") 1 2) (func (export "f") (param f64) (result f32) unreachable))')
+    const r = run('inspect', f)
+    expect(r.stdout).toContain('env::log: func (i32) -> ()')
+    expect(r.stdout).toContain('mem: memory 1 2')
+    expect(r.stdout).toContain('f: func (f64) -> (f32)')
+  })
+
+  it('precompiles to a .cwasm that runs, and refuses it under another key', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cwasm-aot-'))
+    const out = join(dir, 'compute.cwasm')
+    const env = { ...process.env, CWASM_ARTIFACT_KEY: 'k1' }
+    const c = spawnSync(process.execPath, [cwasm, 'compile', 'examples/compute.wasm', '-o', out], { cwd: root, encoding: 'utf8', env })
+    expect(c.status).toBe(0)
+    expect(readFileSync(out).subarray(0, 8).toString()).toBe('CWASMAOT')
+    const ok = spawnSync(process.execPath, [cwasm, 'run', out, '21'], { cwd: root, encoding: 'utf8', env })
+    expect(ok.stdout).toBe('42\n')
+    const bad = spawnSync(process.execPath, [cwasm, 'run', out, '21'], { cwd: root, encoding: 'utf8', env: { ...env, CWASM_ARTIFACT_KEY: 'k2' } })
+    expect(bad.stderr).toMatch(/^error\[artifact_rejected\]: /)
+  })
+
+  it('validates modules and reports each invalid one', () => {
+    const good = tmpFile('g.wat', '(module)')
+    const bad = tmpFile('b.wasm', 'not wasm')
+    const r = run('validate', good, bad)
+    expect(r.stdout).toContain('g.wat: valid')
+    expect(r.stderr).toMatch(/error\[compile_error\]: .*b\.wasm/)
+    expect(r.code).toBe(1)
+  })
+})
