@@ -54,6 +54,13 @@ describe('cwasm CLI', () => {
     expect(r.code).toBe(1)
   })
 
+  it('stops a runaway guest at --fuel with error[fuel_exhausted]', () => {
+    const f = tmpFile('spin2.wat', '(module (func (export "spin") (loop br 0)))')
+    const r = run('run', '--fuel', '100000', f)
+    expect(r.stderr).toMatch(/^error\[fuel_exhausted\]: /)
+    expect(r.code).toBe(1)
+  })
+
   it('stops a memory bomb at --max-memory with error[memory_limit]', () => {
     const f = tmpFile('bomb.wat', '(module (memory 1) (func (export "bomb") (loop (br_if 0 (i32.ne (memory.grow (i32.const 1)) (i32.const -1))))))')
     const r = run('run', '--max-memory', '1MiB', f)

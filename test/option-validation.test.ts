@@ -60,6 +60,7 @@ describe('option validation', () => {
   const runtimeBad: Record<string, unknown> = {
     maxMemory: 100,
     maxExecutionTime: 0,
+    fuel: 0,
     cacheCompiledModules: 'yes',
     parallelExecution: 1,
     engine: 'fast',

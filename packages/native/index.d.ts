@@ -32,6 +32,11 @@ export declare class BindingExtern {
   sameStore(other: BindingExtern): boolean
   /** Calls a function: arguments are read from `slots`, results written back; returns the result count. */
   call(slots: Uint8Array): number
+  /**
+   * Calls a function on the native thread pool; resolves to the result slots.
+   * `slots` is copied, so the caller may reuse it at once.
+   */
+  callAsync(slots: Uint8Array): Promise<Uint8Array>
   /** A funcref handle for this function, to put in a slot. */
   handle(): number
   /** Memory size in bytes. */
@@ -95,7 +100,7 @@ export declare class BindingStore {
    * argument slots and returns the result slots, or a number: the id of
    * the error it threw.
    */
-  hostFunc(params: Array<string>, results: Array<string>, callback: (arg: Uint8Array) => Uint8Array | number): BindingExtern
+  hostFunc(params: Array<string>, results: Array<string>, callback: HostCallback): BindingExtern
   /** Creates a memory (sizes in 64 KiB pages). */
   newMemory(minimum: number, maximum?: number | undefined | null, memory64?: boolean | undefined | null): BindingExtern
   /** Creates a table of `funcref` or `externref`, each element set to the `init` slot. */
@@ -106,8 +111,24 @@ export declare class BindingStore {
   funcFromHandle(handle: number): BindingExtern
   /** Sets the wall-clock limit of each call on this store, in ms; `null` removes it. */
   setDeadline(ms?: number | undefined | null): void
+  /** Sets the fuel budget of each call; `null` means unlimited. */
+  setFuel(fuel?: number | undefined | null): void
+  /** Stops the running call at the next epoch tick with `cancelled`. */
+  cancel(): void
+  /** What the last call cost. */
+  lastCallStats(): BindingCallStats
   /** The largest linear memory this store has had, in bytes. */
   peakMemory(): number
+}
+
+/** What the last call on a store cost. */
+export interface BindingCallStats {
+  /** Wall-clock time in nanoseconds. */
+  wallNs: number
+  /** Fuel consumed, when the engine meters fuel. */
+  fuelConsumed?: number
+  /** Largest linear memory of the store so far, in bytes. */
+  peakMemory: number
 }
 
 /** Engine options, already validated by `packages/wasm/src/options/validate.ts`. */
@@ -287,6 +308,9 @@ export interface BindingStoreOptions {
    */
   trapOnGrowFailure?: boolean
 }
+
+/** Delivers the result of an async host function to the guest waiting for it. */
+export declare function completeHostCall(callId: number, result: Uint8Array | number): void
 
 /** Panics inside the binding on purpose, to test that panics become errors. */
 export declare function debugPanic(message: string): void

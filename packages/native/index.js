@@ -841,6 +841,7 @@ module.exports.BindingExtern = nativeBinding.BindingExtern
 module.exports.BindingInstance = nativeBinding.BindingInstance
 module.exports.BindingModule = nativeBinding.BindingModule
 module.exports.BindingStore = nativeBinding.BindingStore
+module.exports.completeHostCall = nativeBinding.completeHostCall
 module.exports.debugPanic = nativeBinding.debugPanic
 module.exports.moduleRegistryStats = nativeBinding.moduleRegistryStats
 module.exports.trapCodes = nativeBinding.trapCodes

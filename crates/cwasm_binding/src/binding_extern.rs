@@ -4,7 +4,8 @@
 use crate::binding_types::{extern_type, BindingExternType};
 use crate::error::guard;
 use cwasm_core::{Error, Extern, ExternDesc, Store};
-use napi::bindgen_prelude::Uint8Array;
+use napi::bindgen_prelude::{Object, Uint8Array};
+use napi::Env;
 use napi_derive::napi;
 use std::sync::Arc;
 
@@ -77,6 +78,27 @@ impl BindingExtern {
             Extern::Func(f) => Ok(self.store.call_slots(f, slots)? as u32),
             _ => Err(wrong("function")),
         })
+    }
+
+    /// Calls a function on the native thread pool; resolves to the result slots.
+    /// `slots` is copied, so the caller may reuse it at once.
+    #[napi(ts_return_type = "Promise<Uint8Array>")]
+    pub fn call_async<'env>(&self, env: &'env Env, slots: &[u8]) -> napi::Result<Object<'env>> {
+        let f = match self.item {
+            Extern::Func(f) => f,
+            _ => return Err(crate::error::to_napi(wrong("function"))),
+        };
+        let (deferred, promise) = env.create_deferred()?;
+        let store = self.store.clone();
+        let mut buf = slots.to_vec();
+        cwasm_core::spawn(move || {
+            let r = crate::error::guard(|| store.call_slots(f, &mut buf));
+            match r {
+                Ok(_) => deferred.resolve(move |_| Ok(Uint8Array::from(buf))),
+                Err(e) => deferred.reject(e),
+            }
+        });
+        Ok(promise)
     }
 
     /// A funcref handle for this function, to put in a slot.

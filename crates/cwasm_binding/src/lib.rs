@@ -18,5 +18,5 @@ pub use binding_engine::{BindingEngine, BindingEngineOptions, BindingPoolingOpti
 pub use binding_extern::BindingExtern;
 pub use binding_instance::BindingInstance;
 pub use binding_module::{BindingModule, BindingModuleStats};
-pub use binding_store::{BindingStore, BindingStoreOptions};
+pub use binding_store::{BindingCallStats, BindingStore, BindingStoreOptions};
 pub use binding_types::{BindingExternType, BindingImportType, BindingExportType};

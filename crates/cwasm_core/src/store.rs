@@ -13,7 +13,8 @@ use std::cell::UnsafeCell;
 use std::collections::HashMap;
 use std::ptr::null_mut;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 use wasmtime::{
     AsContextMut, Caller, Func, FuncType, Global, GlobalType, HeapType, Instance, Linker, Memory, MemoryTypeBuilder,
     Mutability, RefType, StoreContextMut, Table, TableType, Trap, Val, ValType, WasmBacktrace,
@@ -27,6 +28,21 @@ pub struct StoreData {
     active: Arc<AtomicPtr<()>>,
     /// Functions handed to the host as numeric handles (index + 1).
     funcs: Vec<Func>,
+    /// Set to stop the running call at the next epoch tick.
+    cancel: Arc<AtomicBool>,
+    /// When the running top-level call must stop, and its limit in ms.
+    deadline: Option<(Instant, u64)>,
+}
+
+/// What one top-level call cost.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CallStats {
+    /// Wall-clock time of the call, in nanoseconds.
+    pub wall_ns: u64,
+    /// Fuel the call consumed, when the engine meters fuel.
+    pub fuel_consumed: Option<u64>,
+    /// The largest linear memory of the store so far, in bytes.
+    pub peak_memory: u64,
 }
 
 impl StoreData {
@@ -83,6 +99,10 @@ pub struct Store {
     engine: Engine,
     /// Wall-clock limit for each top-level call, in ms; 0 means none.
     deadline_ms: AtomicU64,
+    /// Fuel for each top-level call; 0 means unlimited.
+    fuel_budget: AtomicU64,
+    cancel: Arc<AtomicBool>,
+    last: Mutex<CallStats>,
 }
 
 // SAFETY: the inner store is only reached through `with`, which hands out one
@@ -178,7 +198,14 @@ impl Store {
     /// Creates an empty store with the given limits.
     pub fn new(engine: &Engine, options: StoreOptions) -> Store {
         let active = Arc::new(AtomicPtr::new(null_mut()));
-        let data = StoreData { limiter: Limiter { options, peak_memory: 0 }, active: active.clone(), funcs: Vec::new() };
+        let cancel = Arc::new(AtomicBool::new(false));
+        let data = StoreData {
+            limiter: Limiter { options, peak_memory: 0 },
+            active: active.clone(),
+            funcs: Vec::new(),
+            cancel: cancel.clone(),
+            deadline: None,
+        };
         let mut store = wasmtime::Store::new(engine.wasmtime(), data);
         store.limiter(|d| &mut d.limiter);
         if engine.config().fuel {
@@ -187,9 +214,32 @@ impl Store {
         }
         if engine.config().epoch_interruption {
             store.set_epoch_deadline(u64::MAX / 2);
-            store.epoch_deadline_trap();
+            // Checked once per epoch tick while a call runs: cancellation
+            // first, then the wall-clock deadline. Per store, so stopping one
+            // call never disturbs another on the same engine.
+            store.epoch_deadline_callback(|ctx| {
+                let d = ctx.data();
+                if d.cancel.load(Ordering::Relaxed) {
+                    return Err(wasmtime::Error::new(Error::Cancelled));
+                }
+                if let Some((at, limit_ms)) = d.deadline {
+                    if Instant::now() >= at {
+                        return Err(wasmtime::Error::new(Error::Timeout { limit_ms }));
+                    }
+                }
+                Ok(wasmtime::UpdateDeadline::Continue(1))
+            });
         }
-        Store { inner: UnsafeCell::new(store), active, busy: AtomicBool::new(false), engine: engine.clone(), deadline_ms: AtomicU64::new(0) }
+        Store {
+            inner: UnsafeCell::new(store),
+            active,
+            busy: AtomicBool::new(false),
+            engine: engine.clone(),
+            deadline_ms: AtomicU64::new(0),
+            fuel_budget: AtomicU64::new(0),
+            cancel,
+            last: Mutex::new(CallStats::default()),
+        }
     }
 
     /// The engine this store belongs to.
@@ -240,25 +290,72 @@ impl Store {
         Ok(())
     }
 
+    /// Sets the fuel budget of each top-level call; `None` means unlimited.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] when the engine does not meter fuel.
+    pub fn set_fuel_budget(&self, fuel: Option<u64>) -> Result<(), Error> {
+        if fuel.is_some() && !self.engine.config().fuel {
+            return Err(Error::invalid("a fuel budget needs an engine with fuel on (EngineOptions.fuel = true)"));
+        }
+        self.fuel_budget.store(fuel.unwrap_or(0).max(if fuel.is_some() { 1 } else { 0 }), Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Asks the running call (or the next one, if none runs) to stop with
+    /// [`Error::Cancelled`] at the next epoch tick. The request is cleared
+    /// when that call ends.
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::SeqCst);
+    }
+
+    /// What the last top-level call cost.
+    pub fn last_call_stats(&self) -> CallStats {
+        match self.last.lock() {
+            Ok(s) => *s,
+            Err(p) => *p.into_inner(),
+        }
+    }
+
     /// Like [`Store::with`], but a top-level use runs under the store's
-    /// deadline and a timeout names it.
+    /// deadline, fuel budget and cancellation, and records its stats.
     fn with_call<R>(&self, f: impl FnOnce(StoreContextMut<'_, StoreData>) -> Result<R, Error>) -> Result<R, Error> {
-        let limit_ms = self.deadline_ms.load(Ordering::Relaxed);
         let nested = !self.active.load(Ordering::SeqCst).is_null();
-        if limit_ms == 0 || nested {
+        if nested {
             return self.with(f);
         }
-        let tick = crate::engine::EPOCH_TICK.as_millis().max(1) as u64;
-        let ticks = limit_ms.div_ceil(tick);
-        self.with(|mut ctx| {
-            ctx.set_epoch_deadline(ticks);
+        let limit_ms = self.deadline_ms.load(Ordering::Relaxed);
+        let budget = self.fuel_budget.load(Ordering::Relaxed);
+        let epochs = self.engine.config().epoch_interruption;
+        let fuel = self.engine.config().fuel;
+        let t0 = Instant::now();
+        let r = self.with(|mut ctx| {
+            if epochs {
+                ctx.data_mut().deadline = (limit_ms > 0).then(|| (t0 + std::time::Duration::from_millis(limit_ms), limit_ms));
+                ctx.set_epoch_deadline(1);
+            }
+            let start_fuel = if fuel {
+                let f = if budget > 0 { budget } else { u64::MAX };
+                ctx.set_fuel(f).map_err(|e| Error::bug(format!("set_fuel: {e}")))?;
+                Some(f)
+            } else {
+                None
+            };
             let r = f(ctx.as_context_mut());
-            ctx.set_epoch_deadline(u64::MAX / 2);
-            r.map_err(|e| match e {
-                Error::Timeout { .. } => Error::Timeout { limit_ms },
-                other => other,
-            })
-        })
+            let consumed = start_fuel.map(|f| f.saturating_sub(ctx.get_fuel().unwrap_or(0)));
+            if epochs {
+                ctx.set_epoch_deadline(u64::MAX / 2);
+                ctx.data_mut().deadline = None;
+            }
+            let stats = CallStats { wall_ns: t0.elapsed().as_nanos() as u64, fuel_consumed: consumed, peak_memory: ctx.data().limiter.peak_memory };
+            if let Ok(mut last) = self.last.lock() {
+                *last = stats;
+            }
+            r
+        });
+        self.cancel.store(false, Ordering::SeqCst);
+        r
     }
 
     /// Instantiates `module` with the given imports (module name, field name, item).

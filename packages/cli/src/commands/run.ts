@@ -8,6 +8,7 @@ result on a line of its own.
 
 options:
   --invoke FN          the function to call (default: the module's only export, or _start/main)
+  --fuel N             instruction budget (turns on fuel metering; default: unmetered)
   --timeout T          wall-clock limit: 5s, 250ms, 5000 (default 5s)
   --max-memory SIZE    largest linear memory: 100MB, 64KiB, bytes (default 100MB)
   --max-stack BYTES    wasm stack limit (default 512KiB)`
@@ -18,6 +19,7 @@ export const runCommand: Command = async (argv) => {
     argv,
     {
       invoke: { value: true },
+      fuel: { value: true },
       timeout: { value: true },
       'max-memory': { value: true },
       'max-stack': { value: true },
@@ -32,6 +34,7 @@ export const runCommand: Command = async (argv) => {
   const [file, ...rawArgs] = positionals
   if (!file) throw new UsageError('cwasm run needs a MODULE; see cwasm run --help')
   const options: RuntimeOptions = { engine: {} }
+  if (typeof flags['fuel'] === 'string') options.fuel = parseCount(flags['fuel'], 'fuel')
   if (typeof flags['timeout'] === 'string') options.maxExecutionTime = parseDuration(flags['timeout'], 'timeout')
   if (typeof flags['max-memory'] === 'string') options.maxMemory = parseSize(flags['max-memory'], 'max-memory')
   if (typeof flags['max-stack'] === 'string') options.engine!.maxWasmStack = parseSize(flags['max-stack'], 'max-stack')

@@ -1,7 +1,9 @@
 import type { Runtime } from '../runtime/runtime.js'
 import type { Module } from '../loader/module.js'
 import type { Imports } from '../loader/instance.js'
-import { InvalidArgumentError } from '../errors.js'
+import { CancelledError, InvalidArgumentError } from '../errors.js'
+import type { CallStats, Store } from '../runtime/store.js'
+import type { Func } from '../runtime/externs.js'
 
 /** Per-call options; each overrides the runtime's default. */
 export interface CallOptions {
@@ -20,16 +22,53 @@ export interface CallOptions {
    * @default the runtime's maxMemory
    */
   maxMemory?: number
+  /**
+   * Instruction budget for this call; running out throws {@link FuelExhaustedError}.
+   * Needs a runtime with fuel metering (`createRuntime({ fuel })` or `engine.fuel`).
+   * @default the runtime's fuel option (unlimited when unset)
+   */
+  fuel?: number | null
+  /**
+   * Stops the call within about a millisecond with {@link CancelledError}.
+   * @default undefined
+   */
+  signal?: AbortSignal
+}
+
+/** A call's result together with what it cost. */
+export interface CallResult {
+  /** The function's result (`undefined` for none, an array for several). */
+  value: unknown
+  /** Wall time, fuel consumed, peak memory. */
+  stats: CallStats
 }
 
 /**
  * Runs one call in a fresh store and instance, so calls never share state.
  * @internal
  */
-export function callOnce(rt: Runtime, module: Module, name: string, args: unknown[], options: CallOptions): unknown {
+export function prepare(rt: Runtime, module: Module, name: string, args: unknown[], options: CallOptions): { store: Store; func: Func } {
   if (!Array.isArray(args)) throw new InvalidArgumentError('call arguments must be an array', 'args')
+  if (options.signal?.aborted) throw new CancelledError('the call was cancelled before it started', { cause: options.signal.reason })
   const timeout = options.timeout === undefined ? rt.options.maxExecutionTime : options.timeout
   const store = rt.createStore(options.maxMemory !== undefined ? { maxMemory: options.maxMemory } : {}, timeout)
+  const fuel = options.fuel === undefined ? rt.options.fuel : options.fuel
+  if (fuel != null) store.setFuel(fuel)
   const instance = store.instantiate(module, options.imports ?? {})
-  return instance.func(name).call(...args)
+  return { store, func: instance.func(name) }
+}
+
+/** Runs one call on this thread. @internal */
+export function callOnceSync(rt: Runtime, module: Module, name: string, args: unknown[], options: CallOptions): CallResult {
+  const { store, func } = prepare(rt, module, name, args, options)
+  const value = func.call(...args)
+  return { value, stats: store.lastCallStats }
+}
+
+/** Runs one call on the native pool (or on this thread when parallelExecution is off). @internal */
+export async function callOnce(rt: Runtime, module: Module, name: string, args: unknown[], options: CallOptions): Promise<CallResult> {
+  if (!rt.options.parallelExecution) return callOnceSync(rt, module, name, args, options)
+  const { store, func } = prepare(rt, module, name, args, options)
+  const value = await func.callAsync(args, options.signal ? { signal: options.signal } : {})
+  return { value, stats: store.lastCallStats }
 }

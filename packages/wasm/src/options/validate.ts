@@ -55,6 +55,7 @@ const storeSchema = {
 const runtimeSchema = {
   maxMemory: count(65_536, 2 ** 53, 'bytes per instance, e.g. 100_000_000'),
   maxExecutionTime: count(1, 2 ** 31, 'milliseconds per call, e.g. 5_000'),
+  fuel: count(1, Number.MAX_SAFE_INTEGER, 'instructions per call'),
   cacheCompiledModules: bool,
   parallelExecution: bool,
   engine: { kind: 'object', schema: engineSchema },

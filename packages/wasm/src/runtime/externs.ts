@@ -1,5 +1,5 @@
 import type { BindingExtern, BindingExternType } from './binding.js'
-import { InvalidArgumentError, native } from '../errors.js'
+import { CancelledError, fromNative, InvalidArgumentError, native } from '../errors.js'
 import { decode, encode, SLOT, type ValueType } from './values.js'
 import type { Store } from './store.js'
 
@@ -111,6 +111,48 @@ export class Func {
     if (results.length === 0) return undefined
     if (results.length === 1) return decode(view, 0, results[0]!, this.store)
     return results.map((t, i) => decode(view, i, t, this.store))
+  }
+
+  /**
+   * Calls the function on a native pool thread (not libuv's pool), so the
+   * event loop stays free. JS host functions it imports run on this thread
+   * when the guest calls them, and may return Promises.
+   *
+   * @example
+   * ```ts
+   * const ac = new AbortController()
+   * const p = instance.func('work').callAsync([1_000_000], { signal: ac.signal })
+   * ac.abort() // p rejects with CancelledError within about a millisecond
+   * ```
+   * @throws {@linkcode CancelledError} when `signal` aborts (its `cause` is the reason),
+   * {@linkcode TrapError}, {@linkcode TimeoutError}, {@linkcode FuelExhaustedError}, …
+   */
+  async callAsync(args: unknown[] = [], options: { signal?: AbortSignal } = {}): Promise<unknown> {
+    const { params, results } = this.type
+    const signal = options.signal
+    if (signal?.aborted) throw new CancelledError('the call was cancelled before it started', { cause: signal.reason })
+    if (args.length !== params.length) {
+      throw new InvalidArgumentError(`the function takes ${params.length} argument(s) but was given ${args.length}`)
+    }
+    const buf = new Uint8Array(Math.max(params.length, results.length, 1) * SLOT)
+    const view = new DataView(buf.buffer)
+    for (let i = 0; i < params.length; i++) encode(view, i, params[i]!, args[i], this.store, `argument ${i}`)
+    const onAbort = () => this.store.cancel()
+    signal?.addEventListener('abort', onAbort, { once: true })
+    let out: Uint8Array
+    try {
+      out = await this.binding.callAsync(buf)
+    } catch (e) {
+      const err = fromNative(e, { hostError: (id) => this.store.takeHostError(id) })
+      if (err instanceof CancelledError && signal?.aborted) throw new CancelledError(err.message, { cause: signal.reason })
+      throw err
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
+    }
+    const outView = new DataView(out.buffer, out.byteOffset, out.byteLength)
+    if (results.length === 0) return undefined
+    if (results.length === 1) return decode(outView, 0, results[0]!, this.store)
+    return results.map((t, i) => decode(outView, i, t, this.store))
   }
 
   /**

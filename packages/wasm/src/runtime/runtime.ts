@@ -4,7 +4,7 @@ import { artifactKey, precompile } from './aot.js'
 import { Module } from '../loader/module.js'
 import { loadModuleFile } from '../loader/load.js'
 import type { Imports, Instance } from '../loader/instance.js'
-import { callOnce, type CallOptions } from '../executor/call.js'
+import { callOnce, callOnceSync, type CallOptions, type CallResult } from '../executor/call.js'
 import { native } from '../errors.js'
 import { validateRuntimeOptions } from '../options/validate.js'
 
@@ -25,6 +25,13 @@ export interface RuntimeOptions {
    * @default 5_000
    */
   maxExecutionTime?: number
+  /**
+   * Default instruction budget per call; running out throws
+   * {@link FuelExhaustedError}. Setting it turns on fuel metering, which
+   * slows guests somewhat (see the `metering.fuel` benchmark).
+   * @default undefined (no metering)
+   */
+  fuel?: number
   /**
    * Reuse compiled code: the same bytes are compiled once per process.
    * @default true
@@ -70,7 +77,10 @@ export class Runtime {
   /** The engine every module of this runtime is compiled for. */
   readonly engine: Engine
   /** The options in force, defaults filled in. */
-  readonly options: Readonly<Required<Omit<RuntimeOptions, 'artifactKey' | 'engine'>>> & { engine: EngineOptions }
+  readonly options: Readonly<Required<Omit<RuntimeOptions, 'artifactKey' | 'engine' | 'fuel'>>> & {
+    engine: EngineOptions
+    fuel: number | null
+  }
   #key: string | Uint8Array | undefined
 
   /** @internal */
@@ -80,7 +90,8 @@ export class Runtime {
       maxExecutionTime: options.maxExecutionTime ?? DEFAULTS.maxExecutionTime,
       cacheCompiledModules: options.cacheCompiledModules ?? DEFAULTS.cacheCompiledModules,
       parallelExecution: options.parallelExecution ?? DEFAULTS.parallelExecution,
-      engine: options.engine ?? {},
+      fuel: options.fuel ?? null,
+      engine: options.fuel !== undefined ? { ...options.engine, fuel: true } : (options.engine ?? {}),
     })
     this.engine = Engine.shared(this.options.engine)
     this.#key = options.artifactKey
@@ -145,12 +156,23 @@ export class Runtime {
    * {@linkcode HostFunctionError}, {@linkcode LinkError}, {@linkcode InvalidArgumentError}
    */
   async call(module: Module, name: string, args: unknown[] = [], options: CallOptions = {}): Promise<unknown> {
+    return (await callOnce(this, module, name, args, options)).value
+  }
+
+  /**
+   * {@link Runtime.call}, also returning what the call cost: wall time, fuel
+   * consumed (when fuel is on) and peak linear memory.
+   */
+  async callWithStats(module: Module, name: string, args: unknown[] = [], options: CallOptions = {}): Promise<CallResult> {
     return callOnce(this, module, name, args, options)
   }
 
-  /** {@link Runtime.call} on the calling thread, for tiny calls. */
+  /**
+   * {@link Runtime.call} on the calling thread, for tiny calls: no thread hop,
+   * but the event loop waits for the guest.
+   */
   callSync(module: Module, name: string, args: unknown[] = [], options: CallOptions = {}): unknown {
-    return callOnce(this, module, name, args, options)
+    return callOnceSync(this, module, name, args, options).value
   }
 }
 

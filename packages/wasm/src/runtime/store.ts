@@ -32,7 +32,20 @@ export interface StoreLimits {
   trapOnGrowFailure?: boolean
 }
 
-/** A host function as written in JS: takes and returns wasm values. */
+/** What one call cost. */
+export interface CallStats {
+  /** Wall-clock time, in milliseconds. */
+  wallMs: number
+  /** Fuel consumed, or `null` when the engine does not meter fuel. */
+  fuelConsumed: number | null
+  /** Largest linear memory of the store so far, in bytes. */
+  peakMemory: number
+}
+
+/**
+ * A host function as written in JS: takes and returns wasm values. It may
+ * return a Promise when the guest runs off-thread ({@link Func.callAsync}).
+ */
 export type HostFunction = (...args: any[]) => unknown
 
 /**
@@ -93,29 +106,53 @@ export class Store implements RefTable {
   func(type: FuncType, fn: HostFunction): Func {
     if (typeof fn !== 'function') throw new InvalidArgumentError('a host function must be a function')
     const { params, results } = type
-    const wrapper = (argSlots: Uint8Array): Uint8Array | number => {
+    const encodeResults = (ret: unknown): Uint8Array => {
+      const values = results.length === 0 ? [] : results.length === 1 ? [ret] : (ret as unknown[])
+      if (results.length > 1 && !Array.isArray(ret)) {
+        throw new InvalidArgumentError(`a host function with ${results.length} results must return an array`)
+      }
+      const out = new Uint8Array(results.length * SLOT)
+      const outView = new DataView(out.buffer)
+      results.forEach((t, i) => encode(outView, i, t, values[i], this, `host function result ${i}`))
+      return out
+    }
+    const stash = (e: unknown): number => {
+      const id = this.#nextHostError++
+      this.#hostErrors.set(id, e)
+      return id
+    }
+    // callId is 0 when the guest runs on this thread (the answer must come
+    // now), and the id of the waiting guest when it runs on a pool thread
+    // (a Promise may answer later, through completeHostCall).
+    const wrapper = (argSlots: Uint8Array, callId: number): Uint8Array | number => {
       try {
         const view = new DataView(argSlots.buffer, argSlots.byteOffset, argSlots.byteLength)
         const args = params.map((t, i) => decode(view, i, t, this))
         const ret = fn(...args)
         if (ret instanceof Promise) {
-          void ret.catch(() => {})
-          throw new InvalidArgumentError(
-            'a host function returned a Promise during a synchronous call; async host functions need an off-thread call',
+          if (callId === 0) {
+            void ret.catch(() => {})
+            throw new InvalidArgumentError(
+              'a host function returned a Promise during a synchronous call; use callAsync (or Runtime.call) to let guests await async host functions',
+            )
+          }
+          ret.then(
+            (v) => {
+              let out: Uint8Array | number
+              try {
+                out = encodeResults(v)
+              } catch (e) {
+                out = stash(e)
+              }
+              binding.completeHostCall(callId, out)
+            },
+            (e) => binding.completeHostCall(callId, stash(e)),
           )
+          return 0
         }
-        const values = results.length === 0 ? [] : results.length === 1 ? [ret] : (ret as unknown[])
-        if (results.length > 1 && !Array.isArray(ret)) {
-          throw new InvalidArgumentError(`a host function with ${results.length} results must return an array`)
-        }
-        const out = new Uint8Array(results.length * SLOT)
-        const outView = new DataView(out.buffer)
-        results.forEach((t, i) => encode(outView, i, t, values[i], this, `host function result ${i}`))
-        return out
+        return encodeResults(ret)
       } catch (e) {
-        const id = this.#nextHostError++
-        this.#hostErrors.set(id, e)
-        return id
+        return stash(e)
       }
     }
     const b = native(() => this.binding.hostFunc(params, results, wrapper))
@@ -144,6 +181,33 @@ export class Store implements RefTable {
   /** Makes a global from a raw 16-byte slot (exact bits). */
   globalFromSlot(type: { value: ValueType; mutable?: boolean }, slot: Uint8Array): Global {
     return new Global(this, native(() => this.binding.newGlobal(type.value, type.mutable ?? false, slot)))
+  }
+
+  /**
+   * Sets the fuel budget of each call on this store (`null`: unlimited).
+   * @throws {@linkcode InvalidArgumentError} when the engine does not meter fuel.
+   */
+  setFuel(fuel: number | null): void {
+    native(() => this.binding.setFuel(fuel))
+  }
+
+  /**
+   * Sets the wall-clock limit of each call on this store, in ms (`null`: none).
+   * @throws {@linkcode InvalidArgumentError} when the engine has epoch interruption off.
+   */
+  setTimeout(ms: number | null): void {
+    native(() => this.binding.setDeadline(ms))
+  }
+
+  /** Stops the call running in this store at the next epoch tick (about 1 ms) with {@link CancelledError}. */
+  cancel(): void {
+    this.binding.cancel()
+  }
+
+  /** What the last call on this store cost. */
+  get lastCallStats(): CallStats {
+    const s = this.binding.lastCallStats()
+    return { wallMs: s.wallNs / 1e6, fuelConsumed: s.fuelConsumed ?? null, peakMemory: s.peakMemory }
   }
 
   /** The largest linear memory this store has had, in bytes. */
