@@ -28,6 +28,39 @@ describe('hostile modules', () => {
     await expect(rt.call(mod, 'bomb')).rejects.toBeInstanceOf(MemoryLimitError)
   })
 
+  it('stops a table-grow bomb at maxTableElements with a MemoryLimitError', () => {
+    const store = new Store(Engine.shared(), { maxTableElements: 10_000 })
+    const i = store.instantiate(
+      Module.compile(store.engine, '(module (table 1 funcref) (func (export "bomb") (loop (br_if 0 (i32.ne (table.grow (ref.null func) (i32.const 1000)) (i32.const -1))))))'),
+    )
+    expect(() => i.call('bomb')).toThrow(MemoryLimitError)
+  })
+
+  it('stops an infinite loop by fuel as well as by time', async () => {
+    const rt = await createRuntime({ fuel: 5_000_000, maxExecutionTime: 60_000 })
+    const mod = rt.compile('(module (func (export "spin") (loop br 0)))')
+    await expect(rt.call(mod, 'spin')).rejects.toMatchObject({ code: 'fuel_exhausted' })
+  })
+
+  it('bounds a host function that re-enters the guest without end by the stack limit', () => {
+    const store = new Store(Engine.shared())
+    let instance: ReturnType<Store['instantiate']>
+    const mod = Module.compile(store.engine, '(module (import "h" "again" (func)) (func (export "go") call 0))')
+    instance = store.instantiate(mod, { h: { again: () => instance.call('go') } })
+    let err: unknown
+    try {
+      instance.call('go')
+    } catch (e) {
+      err = e
+    }
+    // The innermost failure is a stack overflow (or Node's own RangeError),
+    // wrapped by each host frame on the way out; the process survives.
+    expect(err).toBeInstanceOf(HostFunctionError)
+    let inner: unknown = err
+    while (inner instanceof HostFunctionError) inner = inner.cause
+    expect(String((inner as Error)?.message ?? inner)).toMatch(/stack|call stack/i)
+  })
+
   it('turns unbounded recursion into a stack_overflow trap, not a crash', () => {
     const store = new Store(Engine.shared())
     const i = store.instantiate(Module.compile(store.engine, '(module (func $r (export "r") (param i64) (result i64) local.get 0 i64.const 1 i64.add call $r))'))

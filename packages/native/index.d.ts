@@ -96,11 +96,10 @@ export declare class BindingStore {
   /** Instantiates a module; `modules[i]`/`names[i]` name the import `items[i]` satisfies. */
   instantiate(module: BindingModule, modules: Array<string>, names: Array<string>, items: Array<BindingExtern>): BindingInstance
   /**
-   * Wraps a JS callback as a host function. The callback receives the
-   * argument slots and returns the result slots, or a number: the id of
-   * the error it threw.
+   * Makes a host function that the JS host dispatcher answers under `hostId`
+   * (see `setHostDispatcher`).
    */
-  hostFunc(params: Array<string>, results: Array<string>, callback: HostCallback): BindingExtern
+  hostFunc(params: Array<string>, results: Array<string>, hostId: number): BindingExtern
   /** Creates a memory (sizes in 64 KiB pages). */
   newMemory(minimum: number, maximum?: number | undefined | null, memory64?: boolean | undefined | null): BindingExtern
   /** Creates a table of `funcref` or `externref`, each element set to the `init` slot. */
@@ -310,13 +309,16 @@ export interface BindingStoreOptions {
 }
 
 /** Delivers the result of an async host function to the guest waiting for it. */
-export declare function completeHostCall(callId: number, result: Uint8Array | number): void
+export declare function completeHostCall(callId: number, result: Answer): void
 
 /** Panics inside the binding on purpose, to test that panics become errors. */
 export declare function debugPanic(message: string): void
 
 /** The process-wide module registry's counters (shared by every worker thread). */
 export declare function moduleRegistryStats(): BindingModuleStats
+
+/** Registers this JS thread's host-call dispatcher (once, at load). */
+export declare function setHostDispatcher(dispatcher: (hostId: number, argSlots: Uint8Array, callId: number) => Uint8Array | number): void
 
 /** Every trap code this build can produce (one per Wasmtime trap variant). */
 export declare function trapCodes(): Array<string>

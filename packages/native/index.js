@@ -844,6 +844,7 @@ module.exports.BindingStore = nativeBinding.BindingStore
 module.exports.completeHostCall = nativeBinding.completeHostCall
 module.exports.debugPanic = nativeBinding.debugPanic
 module.exports.moduleRegistryStats = nativeBinding.moduleRegistryStats
+module.exports.setHostDispatcher = nativeBinding.setHostDispatcher
 module.exports.trapCodes = nativeBinding.trapCodes
 module.exports.wasmtimeVersion = nativeBinding.wasmtimeVersion
 module.exports.watToWasm = nativeBinding.watToWasm

@@ -5,14 +5,9 @@ use crate::binding_extern::BindingExtern;
 use crate::binding_instance::BindingInstance;
 use crate::binding_module::BindingModule;
 use crate::error::guard;
-use cwasm_core::{Extern, HostError, SlotHostFn, Store, StoreOptions};
-use napi::bindgen_prelude::{ClassInstance, Either, FnArgs, Function, FunctionRef, Uint8Array};
-use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
-use napi::Status;
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{mpsc, Mutex, OnceLock};
-use napi::Env;
+use cwasm_core::{Extern, Store, StoreOptions};
+use crate::binding_host::js_host_fn;
+use napi::bindgen_prelude::ClassInstance;
 use napi_derive::napi;
 use std::sync::Arc;
 
@@ -38,86 +33,6 @@ pub struct BindingStoreOptions {
 #[napi]
 pub struct BindingStore {
     pub(crate) inner: Arc<Store>,
-}
-
-/// The JS side of a host function: `(argSlots, callId)` returns the result
-/// slots, a number ≥ 1 (the id of the error it threw), or 0 when `callId` is
-/// not 0 and the result will come later through `completeHostCall`.
-type HostCallback<'a> = Function<'a, FnArgs<(Uint8Array, u32)>, Either<Uint8Array, f64>>;
-type HostTsfn = ThreadsafeFunction<FnArgs<(Uint8Array, u32)>, Either<Uint8Array, f64>, FnArgs<(Uint8Array, u32)>, Status, false, true>;
-
-/// Host calls made from pool threads wait here for the JS thread's answer.
-static PENDING: OnceLock<Mutex<HashMap<u32, mpsc::Sender<Result<Vec<u8>, HostError>>>>> = OnceLock::new();
-static NEXT_CALL: AtomicU32 = AtomicU32::new(1);
-
-fn pending() -> &'static Mutex<HashMap<u32, mpsc::Sender<Result<Vec<u8>, HostError>>>> {
-    PENDING.get_or_init(|| Mutex::new(HashMap::new()))
-}
-
-fn answer(r: Either<Uint8Array, f64>) -> Option<Result<Vec<u8>, HostError>> {
-    match r {
-        Either::A(bytes) => Some(Ok(bytes.to_vec())),
-        Either::B(id) if id >= 1.0 => Some(Err(HostError { message: "the host function threw".into(), payload: Some(id as u32) })),
-        Either::B(_) => None,
-    }
-}
-
-/// Delivers the result of an async host function to the guest waiting for it.
-#[napi]
-pub fn complete_host_call(call_id: u32, result: Either<Uint8Array, f64>) {
-    let tx = pending().lock().ok().and_then(|mut m| m.remove(&call_id));
-    if let (Some(tx), Some(r)) = (tx, answer(result)) {
-        let _ = tx.send(r);
-    }
-}
-
-fn js_host_fn(env: &Env, sync: FunctionRef<FnArgs<(Uint8Array, u32)>, Either<Uint8Array, f64>>, tsfn: HostTsfn) -> SlotHostFn {
-    let raw_env = env.raw() as usize;
-    let thread = std::thread::current().id();
-    let tsfn = Arc::new(tsfn);
-    Arc::new(move |args: &[u8]| {
-        if std::thread::current().id() == thread {
-            let env = Env::from_raw(raw_env as napi::sys::napi_env);
-            let func = sync
-                .borrow_back(&env)
-                .map_err(|e| HostError { message: format!("the host function is gone: {}", e.reason), payload: None })?;
-            return match func.call(FnArgs::from((Uint8Array::from(args.to_vec()), 0))) {
-                Ok(r) => answer(r).unwrap_or_else(|| Err(HostError { message: "the host function did not answer".into(), payload: None })),
-                Err(e) => Err(HostError { message: e.reason.clone(), payload: None }),
-            };
-        }
-        // On a pool thread: ask the JS thread and wait. The guest stays
-        // blocked, and the store reachable through this host call, until then.
-        let id = NEXT_CALL.fetch_add(1, Ordering::Relaxed).max(1);
-        let (tx, rx) = mpsc::channel();
-        if let Ok(mut m) = pending().lock() {
-            m.insert(id, tx.clone());
-        }
-        let status = tsfn.call_with_return_value(
-            FnArgs::from((Uint8Array::from(args.to_vec()), id)),
-            ThreadsafeFunctionCallMode::NonBlocking,
-            move |r: napi::Result<Either<Uint8Array, f64>>, _env| {
-                let immediate = match r {
-                    Ok(v) => answer(v),
-                    Err(e) => Some(Err(HostError { message: e.reason.clone(), payload: None })),
-                };
-                if let Some(r) = immediate {
-                    if let Ok(mut m) = pending().lock() {
-                        m.remove(&id);
-                    }
-                    let _ = tx.send(r);
-                }
-                Ok(())
-            },
-        );
-        if status != Status::Ok {
-            if let Ok(mut m) = pending().lock() {
-                m.remove(&id);
-            }
-            return Err(HostError { message: format!("could not reach the JS thread ({status})"), payload: None });
-        }
-        rx.recv().unwrap_or_else(|_| Err(HostError { message: "the host function never answered".into(), payload: None }))
-    })
 }
 
 /// What the last call on a store cost.
@@ -169,22 +84,12 @@ impl BindingStore {
         })
     }
 
-    /// Wraps a JS callback as a host function. The callback receives the
-    /// argument slots and returns the result slots, or a number: the id of
-    /// the error it threw.
+    /// Makes a host function that the JS host dispatcher answers under `hostId`
+    /// (see `setHostDispatcher`).
     #[napi]
-    pub fn host_func(
-        &self,
-        env: Env,
-        params: Vec<String>,
-        results: Vec<String>,
-        callback: HostCallback,
-    ) -> napi::Result<BindingExtern> {
-        let sync = callback.create_ref()?;
-        // Weak: a host function never keeps the process alive by itself.
-        let tsfn: HostTsfn = callback.build_threadsafe_function().callee_handled::<false>().weak::<true>().build()?;
+    pub fn host_func(&self, params: Vec<String>, results: Vec<String>, host_id: u32) -> napi::Result<BindingExtern> {
         guard(|| {
-            let f = self.inner.host_func_slots(&params, &results, js_host_fn(&env, sync, tsfn))?;
+            let f = self.inner.host_func_slots(&params, &results, js_host_fn(host_id)?)?;
             Ok(BindingExtern::new(&self.inner, Extern::Func(f), None))
         })
     }

@@ -1,4 +1,5 @@
 import { binding, type BindingExtern, type BindingStore } from './binding.js'
+import { registerHostFunction, type HostWrapper } from './host.js'
 import { Engine } from './engine.js'
 import { Func, Global, Memory, Table, type FuncType } from './externs.js'
 import { decode, encode, SLOT, type RefTable, type ValueType } from './values.js'
@@ -64,6 +65,8 @@ export class Store implements RefTable {
   /** @internal */
   readonly binding: BindingStore
   #hostErrors = new Map<number, unknown>()
+  // Keeps this store's host functions alive (the addon only knows their ids).
+  #hostFns: HostWrapper[] = []
   #nextHostError = 1
   #externValues = new Map<bigint, unknown>()
   #externIds = new Map<unknown, bigint>()
@@ -124,7 +127,7 @@ export class Store implements RefTable {
     // callId is 0 when the guest runs on this thread (the answer must come
     // now), and the id of the waiting guest when it runs on a pool thread
     // (a Promise may answer later, through completeHostCall).
-    const wrapper = (argSlots: Uint8Array, callId: number): Uint8Array | number => {
+    const wrapper: HostWrapper = (argSlots, callId) => {
       try {
         const view = new DataView(argSlots.buffer, argSlots.byteOffset, argSlots.byteLength)
         const args = params.map((t, i) => decode(view, i, t, this))
@@ -155,7 +158,8 @@ export class Store implements RefTable {
         return stash(e)
       }
     }
-    const b = native(() => this.binding.hostFunc(params, results, wrapper))
+    this.#hostFns.push(wrapper)
+    const b = native(() => this.binding.hostFunc(params, results, registerHostFunction(wrapper)))
     return new Func(this, b, { params: [...params], results: [...results] })
   }
 
