@@ -9,7 +9,7 @@
 // runs on the same machine reuse the build.
 import { createHash } from 'node:crypto'
 import { spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join, relative } from 'node:path'
 
@@ -84,6 +84,12 @@ if (force || !existsSync(addon) || stamp(buildStamp) !== rustHash) {
   const targetDir = process.env.CARGO_TARGET_DIR || join(homedir(), '.cache', 'cybernetic-wasm', 'target')
   log(`building the native addon (release; cargo target dir ${targetDir}); a cold build takes several minutes`)
   const t0 = Date.now()
+  // Build into a scratch folder, then rename into place: a process that has
+  // the old addon loaded keeps its (unlinked) file instead of seeing it
+  // overwritten under it.
+  const out = join(nativeDir, '.build')
+  rmSync(out, { recursive: true, force: true })
+  mkdirSync(out)
   run(
     join(root, 'node_modules', '.bin', 'napi'),
     [
@@ -93,7 +99,7 @@ if (force || !existsSync(addon) || stamp(buildStamp) !== rustHash) {
       '--manifest-path',
       '../../crates/cwasm_binding/Cargo.toml',
       '--output-dir',
-      '.',
+      '.build',
       '--js',
       'index.js',
       '--dts',
@@ -101,6 +107,8 @@ if (force || !existsSync(addon) || stamp(buildStamp) !== rustHash) {
     ],
     { cwd: nativeDir, env: { ...process.env, CARGO_TARGET_DIR: targetDir } },
   )
+  for (const f of readdirSync(out)) renameSync(join(out, f), join(nativeDir, f))
+  rmSync(out, { recursive: true, force: true })
   run(process.execPath, [join(root, 'scripts', 'patch-native.mjs')])
   writeFileSync(buildStamp, rustHash)
   log(`native addon built in ${((Date.now() - t0) / 1000).toFixed(0)} s`)

@@ -18,6 +18,7 @@ const lateJs = []
 for (let i = 0; i < TRIES; i++) {
   const store = new Store(engine)
   store.setTimeout(LIMIT)
+  store.collectStats = true
   const f = store.instantiate(spin).func('spin')
   const t0 = performance.now()
   await f.callAsync().catch(() => {})

@@ -37,6 +37,8 @@ export declare class BindingExtern {
    * `slots` is copied, so the caller may reuse it at once.
    */
   callAsync(slots: Uint8Array): Promise<Uint8Array>
+  /** Registers this function for `callFast` on this thread and returns its id. */
+  fastId(): number
   /** A funcref handle for this function, to put in a slot. */
   handle(): number
   /** Memory size in bytes. */
@@ -114,6 +116,8 @@ export declare class BindingStore {
   setFuel(fuel?: number | undefined | null): void
   /** Stops the running call at the next epoch tick with `cancelled`. */
   cancel(): void
+  /** Records what each call costs (off by default: two clock reads per call). */
+  setCollectStats(on: boolean): void
   /** What the last call cost. */
   lastCallStats(): BindingCallStats
   /** The largest linear memory this store has had, in bytes. */
@@ -308,6 +312,12 @@ export interface BindingStoreOptions {
   trapOnGrowFailure?: boolean
 }
 
+/**
+ * Calls function `id` (from `fastId`) on this thread with the arguments in
+ * the scratch buffer; results overwrite them. Returns the result count.
+ */
+export declare function callFast(id: number): number
+
 /** Delivers the result of an async host function to the guest waiting for it. */
 export declare function completeHostCall(callId: number, result: Answer): void
 
@@ -316,6 +326,29 @@ export declare function debugPanic(message: string): void
 
 /** The process-wide module registry's counters (shared by every worker thread). */
 export declare function moduleRegistryStats(): BindingModuleStats
+
+/**
+ * Does nothing: the baseline for measuring the cost of a call into the addon
+ * (the `call.sync.vs_napi_noop` benchmark).
+ */
+export declare function noop(): number
+
+/**
+ * Returns `callFast` as a raw N-API function. napi-rs wraps every generated
+ * function with a borrow scope that costs more than the rest of a small
+ * call; this one reads its one integer and returns one, nothing else.
+ */
+export declare function rawCallFast(): (id: number) => number
+
+/**
+ * Returns a raw N-API function of the same shape as `rawCallFast` (one
+ * integer in, one out) that does nothing: the baseline of the
+ * `call.sync.vs_napi_noop` benchmark.
+ */
+export declare function rawNoop(): (id: number) => number
+
+/** Shares this thread's scratch buffer for `callFast` (once, at load). */
+export declare function setCallScratch(buffer: Uint8Array): void
 
 /** Registers this JS thread's host-call dispatcher (once, at load). */
 export declare function setHostDispatcher(dispatcher: (hostId: number, argSlots: Uint8Array, callId: number) => Uint8Array | number): void

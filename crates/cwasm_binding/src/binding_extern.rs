@@ -3,7 +3,8 @@
 
 use crate::binding_types::{extern_type, BindingExternType};
 use crate::error::guard;
-use cwasm_core::{Error, Extern, ExternDesc, Store};
+use cwasm_core::{Error, Extern, ExternDesc, Func, FuncKinds, Store};
+use std::sync::OnceLock;
 use napi::bindgen_prelude::{Object, Uint8Array};
 use napi::Env;
 use napi_derive::napi;
@@ -15,6 +16,18 @@ pub struct BindingExtern {
     pub(crate) store: Arc<Store>,
     pub(crate) item: Extern,
     name: Option<String>,
+    /// A function's kinds, looked up on its first call.
+    kinds: OnceLock<FuncKinds>,
+    /// Its id in this thread's fast-call table, once registered.
+    fast_id: std::cell::Cell<u32>,
+}
+
+impl Drop for BindingExtern {
+    fn drop(&mut self) {
+        if self.fast_id.get() != 0 {
+            crate::binding_fast_call::unregister(self.fast_id.get());
+        }
+    }
 }
 
 fn wrong(kind: &str) -> Error {
@@ -23,7 +36,15 @@ fn wrong(kind: &str) -> Error {
 
 impl BindingExtern {
     pub(crate) fn new(store: &Arc<Store>, item: Extern, name: Option<String>) -> BindingExtern {
-        BindingExtern { store: store.clone(), item, name }
+        BindingExtern { store: store.clone(), item, name, kinds: OnceLock::new(), fast_id: std::cell::Cell::new(0) }
+    }
+
+    fn kinds(&self, f: Func) -> Result<&FuncKinds, Error> {
+        if let Some(k) = self.kinds.get() {
+            return Ok(k);
+        }
+        let k = self.store.func_kinds(f)?;
+        Ok(self.kinds.get_or_init(|| k))
     }
 
     fn table_element(&self) -> Result<String, Error> {
@@ -75,7 +96,7 @@ impl BindingExtern {
         // handed copies, never this buffer.
         let slots = unsafe { slots.as_mut() };
         guard(|| match self.item {
-            Extern::Func(f) => Ok(self.store.call_slots(f, slots)? as u32),
+            Extern::Func(f) => Ok(self.store.call_slots_with(f, self.kinds(f)?, slots)? as u32),
             _ => Err(wrong("function")),
         })
     }
@@ -90,15 +111,33 @@ impl BindingExtern {
         };
         let (deferred, promise) = env.create_deferred()?;
         let store = self.store.clone();
+        let kinds = crate::error::guard(|| self.kinds(f).cloned())?;
         let mut buf = slots.to_vec();
         cwasm_core::spawn(move || {
-            let r = crate::error::guard(|| store.call_slots(f, &mut buf));
+            let r = crate::error::guard(|| store.call_slots_with(f, &kinds, &mut buf));
             match r {
                 Ok(_) => deferred.resolve(move |_| Ok(Uint8Array::from(buf))),
                 Err(e) => deferred.reject(e),
             }
         });
         Ok(promise)
+    }
+
+    /// Registers this function for `callFast` on this thread and returns its id.
+    #[napi]
+    pub fn fast_id(&self) -> napi::Result<u32> {
+        if self.fast_id.get() != 0 {
+            return Ok(self.fast_id.get());
+        }
+        guard(|| match self.item {
+            Extern::Func(f) => {
+                let kinds = Arc::new(self.kinds(f)?.clone());
+                let id = crate::binding_fast_call::register(self.store.clone(), f, kinds);
+                self.fast_id.set(id);
+                Ok(id)
+            }
+            _ => Err(wrong("function")),
+        })
     }
 
     /// A funcref handle for this function, to put in a slot.

@@ -150,6 +150,12 @@ impl BindingStore {
         self.inner.cancel();
     }
 
+    /// Records what each call costs (off by default: two clock reads per call).
+    #[napi]
+    pub fn set_collect_stats(&self, on: bool) {
+        self.inner.set_collect_stats(on);
+    }
+
     /// What the last call cost.
     #[napi]
     pub fn last_call_stats(&self) -> BindingCallStats {

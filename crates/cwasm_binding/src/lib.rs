@@ -7,6 +7,7 @@
 
 mod binding_engine;
 mod binding_extern;
+mod binding_fast_call;
 mod binding_host;
 mod binding_instance;
 mod binding_module;

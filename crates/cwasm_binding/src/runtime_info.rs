@@ -30,3 +30,10 @@ pub fn debug_panic(message: String) -> napi::Result<()> {
 pub fn wat_to_wasm(text: &[u8]) -> napi::Result<napi::bindgen_prelude::Uint8Array> {
     crate::error::guard(|| Ok(cwasm_core::to_binary(text)?.into_owned().into()))
 }
+
+/// Does nothing: the baseline for measuring the cost of a call into the addon
+/// (the `call.sync.vs_napi_noop` benchmark).
+#[napi]
+pub fn noop() -> u32 {
+    0
+}

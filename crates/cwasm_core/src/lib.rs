@@ -46,7 +46,7 @@ pub use error::{ArtifactProblem, Error, Frame, LinkIssue, LinkProblem};
 pub use host::{HostError, HostFn, SlotHostFn};
 pub use limits::StoreOptions;
 pub use module::{module_stats, to_binary, to_binary_as, Module, ModuleStats, SourceFormat};
-pub use store::{CallStats, Extern, Store, StoreData};
+pub use store::{CallStats, Extern, FuncKinds, Store, StoreData};
 pub use wasmtime::{Func, Global, Instance, Memory, Table};
 pub use trap::{all_trap_codes, trap_code};
 pub use types::{ExportDesc, ExternDesc, FuncSig, ImportDesc};

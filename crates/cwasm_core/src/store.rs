@@ -13,11 +13,11 @@ use std::cell::UnsafeCell;
 use std::collections::HashMap;
 use std::ptr::null_mut;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 use wasmtime::{
     AsContextMut, Caller, Func, FuncType, Global, GlobalType, HeapType, Instance, Linker, Memory, MemoryTypeBuilder,
-    Mutability, RefType, StoreContextMut, Table, TableType, Trap, Val, ValType, WasmBacktrace,
+    Mutability, RefType, StoreContextMut, Table, TableType, Trap, Val, ValRaw, ValType, WasmBacktrace,
 };
 
 /// What a [`Store`] keeps beside Wasmtime's own state.
@@ -32,6 +32,18 @@ pub struct StoreData {
     cancel: Arc<AtomicBool>,
     /// When the running top-level call must stop, and its limit in ms.
     deadline: Option<(Instant, u64)>,
+}
+
+/// A function's parameter and result kinds, looked up once and reused for
+/// every call (see [`Store::call_slots_with`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FuncKinds {
+    /// Parameter kinds.
+    pub params: Vec<ValueKind>,
+    /// Result kinds.
+    pub results: Vec<ValueKind>,
+    /// No reference types anywhere: the call can skip per-value checks.
+    numeric: bool,
 }
 
 /// What one top-level call cost.
@@ -102,7 +114,12 @@ pub struct Store {
     /// Fuel for each top-level call; 0 means unlimited.
     fuel_budget: AtomicU64,
     cancel: Arc<AtomicBool>,
-    last: Mutex<CallStats>,
+    /// Record [`CallStats`] for each call (costs two clock reads per call).
+    collect_stats: AtomicBool,
+    last_wall_ns: AtomicU64,
+    /// u64::MAX when the engine does not meter fuel.
+    last_fuel: AtomicU64,
+    last_peak: AtomicU64,
 }
 
 // SAFETY: the inner store is only reached through `with`, which hands out one
@@ -238,7 +255,10 @@ impl Store {
             deadline_ms: AtomicU64::new(0),
             fuel_budget: AtomicU64::new(0),
             cancel,
-            last: Mutex::new(CallStats::default()),
+            collect_stats: AtomicBool::new(false),
+            last_wall_ns: AtomicU64::new(0),
+            last_fuel: AtomicU64::new(u64::MAX),
+            last_peak: AtomicU64::new(0),
         }
     }
 
@@ -254,7 +274,13 @@ impl Store {
     /// [`Error::Busy`] when another thread is using the store and no host
     /// call of this store is waiting; otherwise whatever `f` returns.
     pub fn with<R>(&self, f: impl FnOnce(StoreContextMut<'_, StoreData>) -> Result<R, Error>) -> Result<R, Error> {
-        let ptr = self.active.swap(null_mut(), Ordering::SeqCst);
+        // Most uses are top-level: look before swapping (a load is cheaper
+        // than a locked swap).
+        let ptr = if self.active.load(Ordering::Acquire).is_null() {
+            null_mut()
+        } else {
+            self.active.swap(null_mut(), Ordering::SeqCst)
+        };
         if !ptr.is_null() {
             let _restore = RestorePtr(&self.active, ptr);
             // SAFETY: `ptr` was set by the host-call trampoline to its own
@@ -310,11 +336,19 @@ impl Store {
         self.cancel.store(true, Ordering::SeqCst);
     }
 
-    /// What the last top-level call cost.
+    /// Turns recording of [`CallStats`] on or off (off by default: it costs
+    /// two clock reads per call, which matters for tiny calls).
+    pub fn set_collect_stats(&self, on: bool) {
+        self.collect_stats.store(on, Ordering::Relaxed);
+    }
+
+    /// What the last top-level call cost (zeros unless stats are collected).
     pub fn last_call_stats(&self) -> CallStats {
-        match self.last.lock() {
-            Ok(s) => *s,
-            Err(p) => *p.into_inner(),
+        let fuel = self.last_fuel.load(Ordering::Relaxed);
+        CallStats {
+            wall_ns: self.last_wall_ns.load(Ordering::Relaxed),
+            fuel_consumed: (fuel != u64::MAX).then_some(fuel),
+            peak_memory: self.last_peak.load(Ordering::Relaxed),
         }
     }
 
@@ -329,10 +363,14 @@ impl Store {
         let budget = self.fuel_budget.load(Ordering::Relaxed);
         let epochs = self.engine.config().epoch_interruption;
         let fuel = self.engine.config().fuel;
-        let t0 = Instant::now();
+        let stats = self.collect_stats.load(Ordering::Relaxed);
+        let t0 = (stats || (epochs && limit_ms > 0)).then(Instant::now);
         let r = self.with(|mut ctx| {
             if epochs {
-                ctx.data_mut().deadline = (limit_ms > 0).then(|| (t0 + std::time::Duration::from_millis(limit_ms), limit_ms));
+                ctx.data_mut().deadline = match t0 {
+                    Some(t0) if limit_ms > 0 => Some((t0 + std::time::Duration::from_millis(limit_ms), limit_ms)),
+                    _ => None,
+                };
                 ctx.set_epoch_deadline(1);
             }
             let start_fuel = if fuel {
@@ -348,13 +386,17 @@ impl Store {
                 ctx.set_epoch_deadline(u64::MAX / 2);
                 ctx.data_mut().deadline = None;
             }
-            let stats = CallStats { wall_ns: t0.elapsed().as_nanos() as u64, fuel_consumed: consumed, peak_memory: ctx.data().limiter.peak_memory };
-            if let Ok(mut last) = self.last.lock() {
-                *last = stats;
+            if stats {
+                let wall = t0.map(|t| t.elapsed().as_nanos() as u64).unwrap_or(0);
+                self.last_wall_ns.store(wall, Ordering::Relaxed);
+                self.last_fuel.store(consumed.unwrap_or(u64::MAX), Ordering::Relaxed);
+                self.last_peak.store(ctx.data().limiter.peak_memory, Ordering::Relaxed);
             }
             r
         });
-        self.cancel.store(false, Ordering::SeqCst);
+        if self.cancel.load(Ordering::Relaxed) {
+            self.cancel.store(false, Ordering::SeqCst);
+        }
         r
     }
 
@@ -528,10 +570,77 @@ impl Store {
     /// # Errors
     ///
     /// [`Error::Busy`] as for [`Store::with`].
-    pub fn func_kinds(&self, func: Func) -> Result<(Vec<ValueKind>, Vec<ValueKind>), Error> {
+    pub fn func_kinds(&self, func: Func) -> Result<FuncKinds, Error> {
         self.with(|ctx| {
             let ty = func.ty(&ctx);
-            Ok((ty.params().map(|t| ValueKind::of(&t)).collect(), ty.results().map(|t| ValueKind::of(&t)).collect()))
+            let params: Vec<ValueKind> = ty.params().map(|t| ValueKind::of(&t)).collect();
+            let results: Vec<ValueKind> = ty.results().map(|t| ValueKind::of(&t)).collect();
+            let is_num = |k: &ValueKind| matches!(k, ValueKind::I32 | ValueKind::I64 | ValueKind::F32 | ValueKind::F64 | ValueKind::V128);
+            let numeric = params.iter().all(is_num) && results.iter().all(is_num);
+            Ok(FuncKinds { params, results, numeric })
+        })
+    }
+
+    /// [`Store::call_slots`] for a function whose kinds were looked up once
+    /// with [`Store::func_kinds`]: numeric signatures skip the per-value
+    /// boxing and type checks of the general path.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::call_slots`].
+    pub fn call_slots_with(&self, func: Func, kinds: &FuncKinds, slots: &mut [u8]) -> Result<usize, Error> {
+        if !kinds.numeric {
+            return self.call_slots(func, slots);
+        }
+        let (np, nr) = (kinds.params.len(), kinds.results.len());
+        let n = np.max(nr);
+        if slots.len() < n * 16 {
+            return Err(Error::invalid(format!(
+                "the slot buffer needs {} bytes (16 per argument or result) but has {}",
+                n * 16,
+                slots.len()
+            )));
+        }
+        self.with_call(|mut ctx| {
+            let mut stack = [ValRaw::i32(0); 8];
+            let mut heap = Vec::new();
+            let raw: &mut [ValRaw] = if n <= stack.len() {
+                &mut stack[..n]
+            } else {
+                heap.resize(n, ValRaw::i32(0));
+                &mut heap[..]
+            };
+            for (i, k) in kinds.params.iter().enumerate() {
+                let s = &slots[i * 16..i * 16 + 16];
+                let w4 = u32::from_le_bytes([s[0], s[1], s[2], s[3]]);
+                let w8 = u64::from_le_bytes([s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]]);
+                raw[i] = match k {
+                    ValueKind::I32 => ValRaw::i32(w4 as i32),
+                    ValueKind::I64 => ValRaw::i64(w8 as i64),
+                    ValueKind::F32 => ValRaw::f32(w4),
+                    ValueKind::F64 => ValRaw::f64(w8),
+                    _ => {
+                        let mut w16 = [0u8; 16];
+                        w16.copy_from_slice(s);
+                        ValRaw::v128(u128::from_le_bytes(w16))
+                    }
+                };
+            }
+            // SAFETY: `kinds` are this function's own parameter and result
+            // types, all numeric; `raw` holds max(params, results) values.
+            unsafe { func.call_unchecked(&mut ctx, raw as *mut [ValRaw]) }.map_err(run_error)?;
+            for (i, k) in kinds.results.iter().enumerate() {
+                let out = &mut slots[i * 16..i * 16 + 16];
+                out.fill(0);
+                match k {
+                    ValueKind::I32 => out[..4].copy_from_slice(&raw[i].get_i32().to_le_bytes()),
+                    ValueKind::I64 => out[..8].copy_from_slice(&raw[i].get_i64().to_le_bytes()),
+                    ValueKind::F32 => out[..4].copy_from_slice(&raw[i].get_f32().to_le_bytes()),
+                    ValueKind::F64 => out[..8].copy_from_slice(&raw[i].get_f64().to_le_bytes()),
+                    _ => out.copy_from_slice(&raw[i].get_v128().to_le_bytes()),
+                }
+            }
+            Ok(nr)
         })
     }
 

@@ -47,28 +47,29 @@ export interface CallResult {
  * Runs one call in a fresh store and instance, so calls never share state.
  * @internal
  */
-export function prepare(rt: Runtime, module: Module, name: string, args: unknown[], options: CallOptions): { store: Store; func: Func } {
+export function prepare(rt: Runtime, module: Module, name: string, args: unknown[], options: CallOptions, stats = false): { store: Store; func: Func } {
   if (!Array.isArray(args)) throw new InvalidArgumentError('call arguments must be an array', 'args')
   if (options.signal?.aborted) throw new CancelledError('the call was cancelled before it started', { cause: options.signal.reason })
   const timeout = options.timeout === undefined ? rt.options.maxExecutionTime : options.timeout
   const store = rt.createStore(options.maxMemory !== undefined ? { maxMemory: options.maxMemory } : {}, timeout)
   const fuel = options.fuel === undefined ? rt.options.fuel : options.fuel
   if (fuel != null) store.setFuel(fuel)
+  if (stats) store.collectStats = true
   const instance = store.instantiate(module, options.imports ?? {})
   return { store, func: instance.func(name) }
 }
 
 /** Runs one call on this thread. @internal */
-export function callOnceSync(rt: Runtime, module: Module, name: string, args: unknown[], options: CallOptions): CallResult {
-  const { store, func } = prepare(rt, module, name, args, options)
+export function callOnceSync(rt: Runtime, module: Module, name: string, args: unknown[], options: CallOptions, stats = false): CallResult {
+  const { store, func } = prepare(rt, module, name, args, options, stats)
   const value = func.call(...args)
   return { value, stats: store.lastCallStats }
 }
 
 /** Runs one call on the native pool (or on this thread when parallelExecution is off). @internal */
-export async function callOnce(rt: Runtime, module: Module, name: string, args: unknown[], options: CallOptions): Promise<CallResult> {
-  if (!rt.options.parallelExecution) return callOnceSync(rt, module, name, args, options)
-  const { store, func } = prepare(rt, module, name, args, options)
+export async function callOnce(rt: Runtime, module: Module, name: string, args: unknown[], options: CallOptions, stats = false): Promise<CallResult> {
+  if (!rt.options.parallelExecution) return callOnceSync(rt, module, name, args, options, stats)
+  const { store, func } = prepare(rt, module, name, args, options, stats)
   const value = await func.callAsync(args, options.signal ? { signal: options.signal } : {})
   return { value, stats: store.lastCallStats }
 }

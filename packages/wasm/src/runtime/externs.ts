@@ -1,4 +1,4 @@
-import type { BindingExtern, BindingExternType } from './binding.js'
+import { binding, type BindingExtern, type BindingExternType } from './binding.js'
 import { CancelledError, fromNative, InvalidArgumentError, native } from '../errors.js'
 import { decode, encode, SLOT, type ValueType } from './values.js'
 import type { Store } from './store.js'
@@ -37,6 +37,14 @@ export interface ExternType {
   text: string
 }
 
+// The fast call path's scratch buffer, shared with the addon once per thread.
+const SCRATCH_SLOTS = 64
+const SCRATCH = new Uint8Array(SCRATCH_SLOTS * SLOT)
+const SCRATCH_VIEW = new DataView(SCRATCH.buffer)
+binding.setCallScratch(SCRATCH)
+const callFast = binding.rawCallFast()
+const NUMERIC = new Set<string>(['i32', 'i64', 'f32', 'f64', 'v128'])
+
 /** @internal */
 export function externType(t: BindingExternType): ExternType {
   const out: ExternType = { kind: t.kind as ExternType['kind'], text: t.text }
@@ -71,6 +79,8 @@ export class Func {
   #scratch: Uint8Array
   #view: DataView
   #inUse = false
+  #fast: boolean
+  #fastId = 0
 
   /** @internal */
   constructor(store: Store, b: BindingExtern, type?: FuncType) {
@@ -82,7 +92,9 @@ export class Func {
       const t = native(() => b.ty())
       this.type = { params: (t.params ?? []) as ValueType[], results: (t.results ?? []) as ValueType[] }
     }
-    this.#scratch = new Uint8Array(Math.max(this.type.params.length, this.type.results.length, 1) * SLOT)
+    const slots = Math.max(this.type.params.length, this.type.results.length, 1)
+    this.#fast = slots <= SCRATCH_SLOTS && [...this.type.params, ...this.type.results].every((t) => NUMERIC.has(t))
+    this.#scratch = new Uint8Array(slots * SLOT)
     this.#view = new DataView(this.#scratch.buffer)
   }
 
@@ -96,6 +108,19 @@ export class Func {
     const { params, results } = this.type
     if (args.length !== params.length) {
       throw new InvalidArgumentError(`the function takes ${params.length} argument(s) but was given ${args.length}`)
+    }
+    if (this.#fast) {
+      // One shared scratch buffer per thread, one integer across napi.
+      for (let i = 0; i < params.length; i++) encode(SCRATCH_VIEW, i, params[i]!, args[i], this.store, `argument ${i}`)
+      this.#fastId ||= native(() => this.binding.fastId())
+      try {
+        callFast(this.#fastId)
+      } catch (e) {
+        throw fromNative(e, { hostError: (id) => this.store.takeHostError(id) })
+      }
+      if (results.length === 0) return undefined
+      if (results.length === 1) return decode(SCRATCH_VIEW, 0, results[0]!, this.store)
+      return results.map((t, i) => decode(SCRATCH_VIEW, i, t, this.store))
     }
     // A re-entrant call (from a host function) gets its own buffer.
     const reuse = !this.#inUse

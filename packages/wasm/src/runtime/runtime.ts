@@ -164,7 +164,7 @@ export class Runtime {
    * consumed (when fuel is on) and peak linear memory.
    */
   async callWithStats(module: Module, name: string, args: unknown[] = [], options: CallOptions = {}): Promise<CallResult> {
-    return callOnce(this, module, name, args, options)
+    return callOnce(this, module, name, args, options, true)
   }
 
   /**
