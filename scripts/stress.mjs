@@ -2,7 +2,7 @@
 // 10,000 hostile calls (traps, fuel exhaustion, memory bombs, throwing host
 // functions, deadlines, cancellations); prints RSS and thread count before
 // and after, to show that failures leak neither memory nor threads.
-//   node scripts/stress.mjs [calls=10000]
+//   node --expose-gc scripts/stress.mjs [calls=10000]
 import { readFileSync } from 'node:fs'
 import { createRuntime } from '@cybernetic/wasm'
 
@@ -42,7 +42,10 @@ const codes = new Map()
 const t0 = performance.now()
 const checkpoints = []
 for (let i = 0; i < N; i += 2) {
-  if (i % Math.max(2, Math.floor(N / 10)) === 0) checkpoints.push(mb(process.memoryUsage().rss))
+  if (i % Math.max(2, Math.floor(N / 10)) === 0) {
+    globalThis.gc?.()
+    checkpoints.push(mb(process.memoryUsage().rss))
+  }
   // Two at a time, so both pool threads are busy.
   const rs = await Promise.allSettled([once(i), once(i + 1)])
   for (const r of rs) {

@@ -1,6 +1,6 @@
 import { binding, type BindingExtern, type BindingExternType } from './binding.js'
 import { CancelledError, fromNative, InvalidArgumentError, native } from '../errors.js'
-import { decode, encode, SLOT, type ValueType } from './values.js'
+import { decode, encode, SLOT, type RefTable, type ValueType } from './values.js'
 import type { Store } from './store.js'
 
 /** A function signature. */
@@ -44,6 +44,59 @@ const SCRATCH_VIEW = new DataView(SCRATCH.buffer)
 binding.setCallScratch(SCRATCH)
 const callFast = binding.rawCallFast()
 const NUMERIC = new Set<string>(['i32', 'i64', 'f32', 'f64', 'v128'])
+const S_I32 = new Int32Array(SCRATCH.buffer)
+const S_F32 = new Float32Array(SCRATCH.buffer)
+const S_F64 = new Float64Array(SCRATCH.buffer)
+const S_I64 = new BigInt64Array(SCRATCH.buffer)
+
+type Writer = (v: unknown) => void
+type Reader = () => unknown
+
+// Per-signature writers and readers for the scratch buffer: typed-array
+// stores instead of a type switch per value. (The addon and x86-64/arm64
+// are little-endian, as the slot format is.)
+function writer(type: string, i: number, refs: RefTable): Writer {
+  const what = `argument ${i}`
+  switch (type) {
+    case 'i32':
+      return (v) => {
+        if (typeof v === 'number') S_I32[i * 4] = v
+        else encode(SCRATCH_VIEW, i, type, v, refs, what)
+      }
+    case 'f32':
+      return (v) => {
+        if (typeof v === 'number') S_F32[i * 4] = v
+        else encode(SCRATCH_VIEW, i, type, v, refs, what)
+      }
+    case 'f64':
+      return (v) => {
+        if (typeof v === 'number') S_F64[i * 2] = v
+        else encode(SCRATCH_VIEW, i, type, v, refs, what)
+      }
+    case 'i64':
+      return (v) => {
+        if (typeof v === 'bigint') S_I64[i * 2] = v
+        else encode(SCRATCH_VIEW, i, type, v, refs, what)
+      }
+    default:
+      return (v) => encode(SCRATCH_VIEW, i, type, v, refs, what)
+  }
+}
+
+function reader(type: string, i: number, refs: RefTable): Reader {
+  switch (type) {
+    case 'i32':
+      return () => S_I32[i * 4]
+    case 'f32':
+      return () => S_F32[i * 4]
+    case 'f64':
+      return () => S_F64[i * 2]
+    case 'i64':
+      return () => S_I64[i * 2]
+    default:
+      return () => decode(SCRATCH_VIEW, i, type, refs)
+  }
+}
 
 /** @internal */
 export function externType(t: BindingExternType): ExternType {
@@ -79,7 +132,8 @@ export class Func {
   #scratch: Uint8Array
   #view: DataView
   #inUse = false
-  #fast: boolean
+  #writers: Writer[] | null = null
+  #readers: Reader[] | null = null
   #fastId = 0
 
   /** @internal */
@@ -93,7 +147,10 @@ export class Func {
       this.type = { params: (t.params ?? []) as ValueType[], results: (t.results ?? []) as ValueType[] }
     }
     const slots = Math.max(this.type.params.length, this.type.results.length, 1)
-    this.#fast = slots <= SCRATCH_SLOTS && [...this.type.params, ...this.type.results].every((t) => NUMERIC.has(t))
+    if (slots <= SCRATCH_SLOTS && [...this.type.params, ...this.type.results].every((t) => NUMERIC.has(t))) {
+      this.#writers = this.type.params.map((t, i) => writer(t, i, store))
+      this.#readers = this.type.results.map((t, i) => reader(t, i, store))
+    }
     this.#scratch = new Uint8Array(slots * SLOT)
     this.#view = new DataView(this.#scratch.buffer)
   }
@@ -109,18 +166,20 @@ export class Func {
     if (args.length !== params.length) {
       throw new InvalidArgumentError(`the function takes ${params.length} argument(s) but was given ${args.length}`)
     }
-    if (this.#fast) {
+    const writers = this.#writers
+    if (writers) {
       // One shared scratch buffer per thread, one integer across napi.
-      for (let i = 0; i < params.length; i++) encode(SCRATCH_VIEW, i, params[i]!, args[i], this.store, `argument ${i}`)
+      for (let i = 0; i < writers.length; i++) writers[i]!(args[i])
       this.#fastId ||= native(() => this.binding.fastId())
       try {
         callFast(this.#fastId)
       } catch (e) {
         throw fromNative(e, { hostError: (id) => this.store.takeHostError(id) })
       }
-      if (results.length === 0) return undefined
-      if (results.length === 1) return decode(SCRATCH_VIEW, 0, results[0]!, this.store)
-      return results.map((t, i) => decode(SCRATCH_VIEW, i, t, this.store))
+      const readers = this.#readers!
+      if (readers.length === 0) return undefined
+      if (readers.length === 1) return readers[0]!()
+      return readers.map((r) => r())
     }
     // A re-entrant call (from a host function) gets its own buffer.
     const reuse = !this.#inUse
