@@ -164,3 +164,18 @@ describe('off the main thread', () => {
     expect(rt.callSync(mod, 'count', [10])).toBe(10)
   })
 })
+
+describe('pooling allocator', () => {
+  it('caps live instances at the pool size with a MemoryLimitError, and keeps the live ones working', () => {
+    const engine = Engine.shared({ pooling: { totalInstances: 3, totalMemories: 3, totalTables: 3, maxMemorySize: 1 << 20 } })
+    const mod = Module.compile(engine, '(module (memory 1) (func (export "f") (result i32) i32.const 7))')
+    const live = [0, 1, 2].map(() => new Store(engine).instantiate(mod))
+    expect(() => new Store(engine).instantiate(mod)).toThrow(expect.objectContaining({ code: 'memory_limit' }))
+    expect(live.map((i) => i.call('f'))).toEqual([7, 7, 7])
+  })
+
+  it('refuses at compile time a module whose memory cannot fit a pool slot', () => {
+    const engine = Engine.shared({ pooling: { totalInstances: 2, totalMemories: 2, totalTables: 2, maxMemorySize: 1 << 20 } })
+    expect(() => Module.compile(engine, '(module (memory 100))')).toThrow(/pooling allocator/)
+  })
+})
