@@ -20,12 +20,21 @@ describe('hostile modules', () => {
     await expect(rt.call(mod, 'spin')).rejects.toBeInstanceOf(TimeoutError)
     expect(Date.now() - t0).toBeLessThan(3_000)
     await expect(rt.call(mod, 'spin', [], { timeout: 20 })).rejects.toMatchObject({ code: 'timeout', limitMs: 20 })
+    await expect(rt.call(mod, 'spin', [], { timeout: 5 })).rejects.toBeInstanceOf(TimeoutError)
   })
 
   it('stops a memory-grow bomb at maxMemory with a MemoryLimitError', async () => {
     const rt = await createRuntime({ maxMemory: 8 * 65536 })
     const mod = rt.compile('(module (memory 1) (func (export "bomb") (loop (br_if 0 (i32.ne (memory.grow (i32.const 1)) (i32.const -1))))))')
     await expect(rt.call(mod, 'bomb')).rejects.toBeInstanceOf(MemoryLimitError)
+    await expect(rt.call(mod, 'bomb')).rejects.toBeInstanceOf(MemoryLimitError)
+  })
+
+  it('refuses a huge data segment that does not fit the memory, and again on retry', () => {
+    const store = new Store(Engine.shared())
+    const mod = Module.compile(store.engine, `(module (memory 1) (data (i32.const 0) "${'\\00'.repeat(70_000)}"))`)
+    expect(() => store.instantiate(mod)).toThrow(expect.objectContaining({ code: 'memory_out_of_bounds' }))
+    expect(() => store.instantiate(mod)).toThrow(expect.objectContaining({ code: 'memory_out_of_bounds' }))
   })
 
   it('stops a table-grow bomb at maxTableElements with a MemoryLimitError', () => {
@@ -64,6 +73,7 @@ describe('hostile modules', () => {
   it('turns unbounded recursion into a stack_overflow trap, not a crash', () => {
     const store = new Store(Engine.shared())
     const i = store.instantiate(Module.compile(store.engine, '(module (func $r (export "r") (param i64) (result i64) local.get 0 i64.const 1 i64.add call $r))'))
+    expect(() => i.call('r', 0n)).toThrow(expect.objectContaining({ code: 'stack_overflow' }))
     expect(() => i.call('r', 0n)).toThrow(expect.objectContaining({ code: 'stack_overflow' }))
   })
 
