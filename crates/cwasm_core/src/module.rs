@@ -24,6 +24,9 @@ pub struct Module {
     inner: wasmtime::Module,
     engine: Engine,
     hash: [u8; 32],
+    /// For modules without imports: instantiation with everything resolved
+    /// up front, made on first use.
+    pre: Arc<OnceLock<Option<wasmtime::InstancePre<crate::StoreData>>>>,
 }
 
 /// Counters of the process-wide module registry.
@@ -213,7 +216,7 @@ impl Module {
         let key = (engine.key().to_string(), hash);
         if let Some(m) = Self::cached(&key, engine) {
             HITS.fetch_add(1, Ordering::Relaxed);
-            return Ok(Module { inner: m, engine: engine.clone(), hash });
+            return Ok(Module { inner: m, engine: engine.clone(), hash, pre: Arc::default() });
         }
         // Single flight: threads compiling the same bytes at once wait for
         // the first one instead of compiling again.
@@ -225,13 +228,13 @@ impl Module {
             let _turn = gate.lock().map_err(|_| Error::bug("compile gate poisoned"))?;
             if let Some(m) = Self::cached(&key, engine) {
                 HITS.fetch_add(1, Ordering::Relaxed);
-                Ok(Module { inner: m, engine: engine.clone(), hash })
+                Ok(Module { inner: m, engine: engine.clone(), hash, pre: Arc::default() })
             } else {
                 match wasmtime::Module::from_binary(engine.wasmtime(), &binary) {
                     Ok(inner) => {
                         COMPILED.fetch_add(1, Ordering::Relaxed);
                         Self::remember(key.clone(), &inner);
-                        Ok(Module { inner, engine: engine.clone(), hash })
+                        Ok(Module { inner, engine: engine.clone(), hash, pre: Arc::default() })
                     }
                     Err(e) => Err(compile_error(&e)),
                 }
@@ -261,7 +264,7 @@ impl Module {
         let hash = sha256(&binary);
         let inner = wasmtime::Module::from_binary(engine.wasmtime(), &binary).map_err(|e| compile_error(&e))?;
         COMPILED.fetch_add(1, Ordering::Relaxed);
-        Ok(Module { inner, engine: engine.clone(), hash })
+        Ok(Module { inner, engine: engine.clone(), hash, pre: Arc::default() })
     }
 
     /// Checks that bytes are a valid module for this engine without compiling.
@@ -289,7 +292,19 @@ impl Module {
 
     pub(crate) fn from_parts(inner: wasmtime::Module, engine: &Engine, hash: [u8; 32]) -> Module {
         Self::remember((engine.key().to_string(), hash), &inner);
-        Module { inner, engine: engine.clone(), hash }
+        Module { inner, engine: engine.clone(), hash, pre: Arc::default() }
+    }
+
+    /// A pre-resolved instantiation for a module that has no imports.
+    pub(crate) fn instance_pre(&self) -> Option<&wasmtime::InstancePre<crate::StoreData>> {
+        self.pre
+            .get_or_init(|| {
+                if self.inner.imports().len() != 0 {
+                    return None;
+                }
+                wasmtime::Linker::new(self.engine.wasmtime()).instantiate_pre(&self.inner).ok()
+            })
+            .as_ref()
     }
 
     /// The underlying Wasmtime module.

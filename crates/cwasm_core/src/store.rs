@@ -411,6 +411,11 @@ impl Store {
         if !module.engine().same(&self.engine) {
             return Err(Error::invalid("the module was compiled for another engine config than this store's"));
         }
+        if imports.is_empty() {
+            if let Some(pre) = module.instance_pre() {
+                return self.with_call(|mut ctx| pre.instantiate(&mut ctx).map_err(run_error));
+            }
+        }
         self.with_call(|mut ctx| {
             let mut provided: HashMap<(&str, &str), &Extern> = HashMap::new();
             for (m, n, e) in imports {

@@ -85,6 +85,16 @@ export class Instance {
     return new Instance(store, module, b)
   }
 
+  // One export without materialising all of them; a function takes its type
+  // from the module's export list instead of asking the addon again.
+  #single(name: string): Extern | undefined {
+    const type = this.module.exports.find((x) => x.name === name)?.type
+    if (!type) return undefined
+    const b = native(() => this.#binding.export(name))
+    if (type.kind === 'func') return new Func(this.store, b, { params: type.params ?? [], results: type.results ?? [] })
+    return wrapExtern(this.store, b)
+  }
+
   /** Every export by name. */
   get exports(): Readonly<Record<string, Extern>> {
     if (!this.#exports) {
@@ -100,7 +110,7 @@ export class Instance {
    * @throws {@linkcode InvalidArgumentError} when there is no such function.
    */
   func(name: string): Func {
-    const e = this.exports[name]
+    const e = this.#exports ? this.#exports[name] : this.#single(name)
     if (!(e instanceof Func)) {
       throw new InvalidArgumentError(
         e ? `the export '${name}' is not a function` : `the module has no export named '${name}'; it exports: ${Object.keys(this.exports).join(', ') || 'nothing'}`,
