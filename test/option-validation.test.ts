@@ -27,6 +27,7 @@ const engineBad: Record<string, unknown> = {
   relaxedSimd: 1,
   fuel: null,
   epochInterruption: 'on',
+  epochChecks: 'yes',
   maxWasmStack: 10,
   multiMemory: 0,
   memory64: 'true',

@@ -157,10 +157,16 @@ export interface BindingEngineOptions {
    */
   fuel?: boolean
   /**
-   * Epoch interruption: deadlines and cancellation, cheaper than fuel.
+   * Interruption: deadlines and cancellation, cheaper than fuel.
    * @default true
    */
   epochInterruption?: boolean
+  /**
+   * Interrupt through Wasmtime's epoch checks instead of woven flag checks
+   * (slower loops; see EngineOptions.epochChecks).
+   * @default false
+   */
+  epochChecks?: boolean
   /**
    * Bytes of stack a guest may use before `stack_overflow`.
    * @default 524288

@@ -38,9 +38,13 @@ pub struct BindingEngineOptions {
     /// Fuel metering: deterministic instruction budgets, at some speed cost.
     /// @default false
     pub fuel: Option<bool>,
-    /// Epoch interruption: deadlines and cancellation, cheaper than fuel.
+    /// Interruption: deadlines and cancellation, cheaper than fuel.
     /// @default true
     pub epoch_interruption: Option<bool>,
+    /// Interrupt through Wasmtime's epoch checks instead of woven flag checks
+    /// (slower loops; see EngineOptions.epochChecks).
+    /// @default false
+    pub epoch_checks: Option<bool>,
     /// Bytes of stack a guest may use before `stack_overflow`.
     /// @default 524288
     pub max_wasm_stack: Option<u32>,
@@ -95,6 +99,7 @@ pub(crate) fn to_config(o: &BindingEngineOptions) -> Result<EngineConfig, Error>
         relaxed_simd: o.relaxed_simd.unwrap_or(d.relaxed_simd),
         fuel: o.fuel.unwrap_or(d.fuel),
         epoch_interruption: o.epoch_interruption.unwrap_or(d.epoch_interruption),
+        epoch_checks: o.epoch_checks.unwrap_or(d.epoch_checks),
         max_wasm_stack: o.max_wasm_stack.map(|v| v as usize).unwrap_or(d.max_wasm_stack),
         multi_memory: o.multi_memory.unwrap_or(d.multi_memory),
         memory64: o.memory64.unwrap_or(d.memory64),

@@ -56,7 +56,8 @@ fn mac(key: &[u8], header: &[u8], payload: &[u8]) -> Result<Hmac<Sha256>, Error>
 /// ```
 pub fn precompile(engine: &Engine, bytes: &[u8], key: &[u8]) -> Result<Vec<u8>, Error> {
     let binary = to_binary(bytes)?;
-    let payload = engine.wasmtime().precompile_module(&binary).map_err(|e| crate::module::compile_error(&e))?;
+    let code = crate::module::code_bytes(engine, &binary)?;
+    let payload = engine.wasmtime().precompile_module(&code).map_err(|e| crate::module::compile_error(&e))?;
     let mut out = Vec::with_capacity(HEADER_LEN + MAC_LEN + payload.len());
     out.extend_from_slice(ARTIFACT_MAGIC);
     out.extend_from_slice(&ARTIFACT_VERSION.to_le_bytes());

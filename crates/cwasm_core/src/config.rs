@@ -66,9 +66,17 @@ pub struct EngineConfig {
     /// Fuel metering: a deterministic instruction budget per call. Costs
     /// some speed on every loop back-edge and call. Default off.
     pub fuel: bool,
-    /// Epoch interruption: wall-clock deadlines and cancellation. Cheaper
-    /// than fuel but not deterministic. Default on.
+    /// Interruption: wall-clock deadlines and cancellation. Cheaper than
+    /// fuel but not deterministic. Default on. How calls are interrupted is
+    /// [`EngineConfig::epoch_checks`].
     pub epoch_interruption: bool,
+    /// Interrupt through Wasmtime's epoch checks instead of our own woven
+    /// flag checks. Epoch checks call into the runtime on their slow path,
+    /// which makes Cranelift keep a loop's floating-point and vector values
+    /// on the stack (up to 1.8× slower kernels); flag checks trap instead.
+    /// Default off. Flag checks need `multi_memory` (they add a one-page
+    /// memory to each module); without it, epoch checks are used.
+    pub epoch_checks: bool,
     /// Bytes of native stack a guest may use before it traps with
     /// `stack_overflow`. Default 512 KiB.
     pub max_wasm_stack: usize,
@@ -99,6 +107,7 @@ impl Default for EngineConfig {
             relaxed_simd: true,
             fuel: false,
             epoch_interruption: true,
+            epoch_checks: false,
             max_wasm_stack: 512 * 1024,
             multi_memory: true,
             memory64: true,
@@ -112,7 +121,29 @@ impl Default for EngineConfig {
     }
 }
 
+/// How an engine interrupts running calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Interrupts {
+    /// Calls cannot be interrupted (no deadlines, no cancellation).
+    Off,
+    /// Wasmtime's epoch checks.
+    Epoch,
+    /// Checks of a flag memory woven into each module.
+    Flag,
+}
+
 impl EngineConfig {
+    /// Which interruption mechanism this config uses.
+    pub fn interrupts(&self) -> Interrupts {
+        if !self.epoch_interruption {
+            Interrupts::Off
+        } else if self.epoch_checks || !self.multi_memory {
+            Interrupts::Epoch
+        } else {
+            Interrupts::Flag
+        }
+    }
+
     /// A stable string that identifies this config, used as a cache key.
     pub fn cache_key(&self) -> String {
         format!("{self:?}")
@@ -141,7 +172,7 @@ impl EngineConfig {
             .wasm_multi_memory(self.multi_memory)
             .wasm_memory64(self.memory64)
             .wasm_tail_call(self.tail_call)
-            .wasm_threads(self.threads)
+            .wasm_threads(self.threads || self.interrupts() == Interrupts::Flag)
             .wasm_extended_const(self.extended_const)
             .wasm_function_references(self.gc)
             .wasm_gc(self.gc)
@@ -149,17 +180,20 @@ impl EngineConfig {
             .wasm_bulk_memory(true)
             .wasm_multi_value(true)
             .consume_fuel(self.fuel)
-            .epoch_interruption(self.epoch_interruption)
+            .epoch_interruption(self.interrupts() == Interrupts::Epoch)
             .max_wasm_stack(self.max_wasm_stack)
             .parallel_compilation(self.parallel_compilation)
             .wasm_backtrace_max_frames(std::num::NonZeroUsize::new(64))
             .wasm_backtrace_details(wasmtime::WasmBacktraceDetails::Disable);
         if let Some(p) = &self.pooling {
             let mut pool = PoolingAllocationConfig::new();
+            // Each instance of a woven module also has its flag memory.
+            let flag_memories = if self.interrupts() == Interrupts::Flag { p.total_core_instances } else { 0 };
             pool.total_core_instances(p.total_core_instances)
-                .total_memories(p.total_memories)
+                .total_memories(p.total_memories.saturating_add(flag_memories))
                 .total_tables(p.total_tables)
                 .max_memory_size(p.max_memory_size as usize)
+                .max_memories_per_module(8)
                 .total_component_instances(0)
                 .total_stacks(0)
                 .total_gc_heaps(p.total_core_instances);

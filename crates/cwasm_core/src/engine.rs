@@ -26,6 +26,9 @@ use std::time::Duration;
 #[derive(Clone)]
 pub struct Engine {
     inner: wasmtime::Engine,
+    /// Validates modules as the user configured: the compiling engine has
+    /// the threads proposal on for the woven interrupt checks.
+    validator: Option<wasmtime::Engine>,
     config: Arc<EngineConfig>,
     key: Arc<str>,
     compat: [u8; 32],
@@ -77,7 +80,7 @@ impl Engine {
             return Ok(engine.clone());
         }
         let engine = Engine::new_unshared(config)?;
-        if config.epoch_interruption {
+        if config.interrupts() == crate::config::Interrupts::Epoch {
             start_ticker(&engine.inner);
         }
         map.insert(key, engine.clone());
@@ -98,12 +101,26 @@ impl Engine {
         inner.precompile_compatibility_hash().hash(&mut hasher);
         key.hash(&mut hasher);
         let compat: [u8; 32] = hasher.0.finalize().into();
-        Ok(Engine { inner, config: Arc::new(config.clone()), key: key.into(), compat })
+        let validator = if config.interrupts() == crate::config::Interrupts::Flag && !config.threads {
+            let mut c = wt_config.clone();
+            c.wasm_threads(false);
+            // It never instantiates anything: no pool to reserve.
+            c.allocation_strategy(wasmtime::InstanceAllocationStrategy::OnDemand);
+            Some(wasmtime::Engine::new(&c).map_err(|e| Error::invalid(format!("engine configuration rejected: {e:#}")))?)
+        } else {
+            None
+        };
+        Ok(Engine { inner, validator, config: Arc::new(config.clone()), key: key.into(), compat })
     }
 
     /// The underlying Wasmtime engine.
     pub fn wasmtime(&self) -> &wasmtime::Engine {
         &self.inner
+    }
+
+    /// The engine that validates modules with exactly the configured features.
+    pub(crate) fn validator(&self) -> &wasmtime::Engine {
+        self.validator.as_ref().unwrap_or(&self.inner)
     }
 
     /// The config this engine was built from.

@@ -31,6 +31,8 @@ mod engine;
 mod error;
 mod executor;
 mod host;
+mod instrument;
+mod interrupt;
 mod limits;
 mod module;
 mod store;
@@ -39,7 +41,7 @@ mod types;
 mod value;
 
 pub use aot::{load_artifact, precompile, ARTIFACT_MAGIC, ARTIFACT_VERSION};
-pub use config::{EngineConfig, OptLevel, PoolingConfig};
+pub use config::{EngineConfig, Interrupts, OptLevel, PoolingConfig};
 pub use engine::Engine;
 pub use executor::{pool_threads, spawn};
 pub use error::{ArtifactProblem, Error, Frame, LinkIssue, LinkProblem};

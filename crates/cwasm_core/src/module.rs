@@ -148,6 +148,18 @@ fn parse_line_col(text: &str) -> (Option<u32>, Option<u32>) {
     (None, None)
 }
 
+/// The bytes to hand Cranelift: the binary itself, or, for engines that
+/// interrupt through flag checks, the binary validated as given and then
+/// woven with the checks.
+pub(crate) fn code_bytes<'a>(engine: &Engine, binary: &'a [u8]) -> Result<std::borrow::Cow<'a, [u8]>, Error> {
+    if engine.config().interrupts() != crate::config::Interrupts::Flag {
+        return Ok(std::borrow::Cow::Borrowed(binary));
+    }
+    // Validate the module as written, so errors and offsets are about it.
+    wasmtime::Module::validate(engine.validator(), binary).map_err(|e| compile_error(&e))?;
+    Ok(std::borrow::Cow::Owned(crate::instrument::weave(binary)?))
+}
+
 pub(crate) fn compile_error(e: &wasmtime::Error) -> Error {
     let mut offset = None;
     let mut message = None;
@@ -230,13 +242,15 @@ impl Module {
                 HITS.fetch_add(1, Ordering::Relaxed);
                 Ok(Module { inner: m, engine: engine.clone(), hash, pre: Arc::default() })
             } else {
-                match wasmtime::Module::from_binary(engine.wasmtime(), &binary) {
+                match code_bytes(engine, &binary).and_then(|code| {
+                    wasmtime::Module::from_binary(engine.wasmtime(), &code).map_err(|e| compile_error(&e))
+                }) {
                     Ok(inner) => {
                         COMPILED.fetch_add(1, Ordering::Relaxed);
                         Self::remember(key.clone(), &inner);
                         Ok(Module { inner, engine: engine.clone(), hash, pre: Arc::default() })
                     }
-                    Err(e) => Err(compile_error(&e)),
+                    Err(e) => Err(e),
                 }
             }
         };
@@ -262,7 +276,8 @@ impl Module {
     pub fn compile_uncached(engine: &Engine, bytes: &[u8], format: SourceFormat) -> Result<Module, Error> {
         let binary = to_binary_as(bytes, format)?;
         let hash = sha256(&binary);
-        let inner = wasmtime::Module::from_binary(engine.wasmtime(), &binary).map_err(|e| compile_error(&e))?;
+        let code = code_bytes(engine, &binary)?;
+        let inner = wasmtime::Module::from_binary(engine.wasmtime(), &code).map_err(|e| compile_error(&e))?;
         COMPILED.fetch_add(1, Ordering::Relaxed);
         Ok(Module { inner, engine: engine.clone(), hash, pre: Arc::default() })
     }
@@ -274,7 +289,7 @@ impl Module {
     /// [`Error::Compile`] as for [`Module::compile`].
     pub fn validate(engine: &Engine, bytes: &[u8], format: SourceFormat) -> Result<(), Error> {
         let binary = to_binary_as(bytes, format)?;
-        wasmtime::Module::validate(engine.wasmtime(), &binary).map_err(|e| compile_error(&e))
+        wasmtime::Module::validate(engine.validator(), &binary).map_err(|e| compile_error(&e))
     }
 
     fn remember(key: Key, module: &wasmtime::Module) {
@@ -343,6 +358,7 @@ impl Module {
     pub fn exports(&self) -> Vec<ExportDesc> {
         self.inner
             .exports()
+            .filter(|e| e.name() != crate::instrument::FLAG_EXPORT)
             .map(|e| ExportDesc { name: e.name().to_string(), ty: ExternDesc::from_wasmtime(&e.ty()) })
             .collect()
     }

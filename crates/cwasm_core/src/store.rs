@@ -1,7 +1,9 @@
 //! Stores: the unit of isolation. Instances, memories, tables, globals and
 //! host functions live in one store and can only be linked within it.
 
+use crate::config::Interrupts;
 use crate::engine::Engine;
+use crate::interrupt::{self, Interrupt};
 use crate::error::{Error, Frame, LinkIssue, LinkProblem};
 use crate::host::{HostError, HostFn, SlotHostFn};
 use crate::limits::{LimitExceeded, Limiter, StoreOptions};
@@ -117,6 +119,10 @@ pub struct Store {
     /// Record [`CallStats`] for each call (costs two clock reads per call).
     collect_stats: AtomicBool,
     last_wall_ns: AtomicU64,
+    /// How calls on this store are interrupted.
+    mode: Interrupts,
+    /// The flags woven checks read, in flag mode.
+    interrupt: Arc<Interrupt>,
     /// u64::MAX when the engine does not meter fuel.
     last_fuel: AtomicU64,
     last_peak: AtomicU64,
@@ -229,7 +235,7 @@ impl Store {
             // Unlimited until a call asks for a budget.
             let _ = store.set_fuel(u64::MAX);
         }
-        if engine.config().epoch_interruption {
+        if engine.config().interrupts() == Interrupts::Epoch {
             store.set_epoch_deadline(u64::MAX / 2);
             // Checked once per epoch tick while a call runs: cancellation
             // first, then the wall-clock deadline. Per store, so stopping one
@@ -257,6 +263,8 @@ impl Store {
             cancel,
             collect_stats: AtomicBool::new(false),
             last_wall_ns: AtomicU64::new(0),
+            mode: engine.config().interrupts(),
+            interrupt: Arc::new(Interrupt::default()),
             last_fuel: AtomicU64::new(u64::MAX),
             last_peak: AtomicU64::new(0),
         }
@@ -333,7 +341,10 @@ impl Store {
     /// [`Error::Cancelled`] at the next epoch tick. The request is cleared
     /// when that call ends.
     pub fn cancel(&self) {
-        self.cancel.store(true, Ordering::SeqCst);
+        match self.mode {
+            Interrupts::Flag => self.interrupt.raise(interrupt::CANCEL),
+            _ => self.cancel.store(true, Ordering::SeqCst),
+        }
     }
 
     /// Turns recording of [`CallStats`] on or off (off by default: it costs
@@ -361,16 +372,22 @@ impl Store {
         }
         let limit_ms = self.deadline_ms.load(Ordering::Relaxed);
         let budget = self.fuel_budget.load(Ordering::Relaxed);
-        let epochs = self.engine.config().epoch_interruption;
+        let epochs = self.mode == Interrupts::Epoch;
+        let flags = self.mode == Interrupts::Flag;
         let fuel = self.engine.config().fuel;
         let stats = self.collect_stats.load(Ordering::Relaxed);
-        let t0 = (stats || (epochs && limit_ms > 0)).then(Instant::now);
+        let t0 = (stats || (limit_ms > 0 && self.mode != Interrupts::Off)).then(Instant::now);
+        let deadline = match t0 {
+            Some(t0) if limit_ms > 0 => Some(t0 + std::time::Duration::from_millis(limit_ms)),
+            _ => None,
+        };
+        let ticket = match deadline {
+            Some(at) if flags => Some(interrupt::watch(at, &self.interrupt)),
+            _ => None,
+        };
         let r = self.with(|mut ctx| {
             if epochs {
-                ctx.data_mut().deadline = match t0 {
-                    Some(t0) if limit_ms > 0 => Some((t0 + std::time::Duration::from_millis(limit_ms), limit_ms)),
-                    _ => None,
-                };
+                ctx.data_mut().deadline = deadline.map(|at| (at, limit_ms));
                 ctx.set_epoch_deadline(1);
             }
             let start_fuel = if fuel {
@@ -394,10 +411,34 @@ impl Store {
             }
             r
         });
-        if self.cancel.load(Ordering::Relaxed) {
+        if let Some(t) = ticket {
+            interrupt::unwatch(t);
+        }
+        let mut r = r;
+        if flags {
+            // A raised flag surfaces as a trap at a woven check: say why.
+            match self.interrupt.reason() {
+                interrupt::NONE => {}
+                reason => {
+                    if let Err(Error::Trap { code: "unreachable", .. }) = &r {
+                        r = Err(if reason == interrupt::TIMEOUT { Error::Timeout { limit_ms } } else { Error::Cancelled });
+                    }
+                    self.interrupt.clear();
+                }
+            }
+        } else if self.cancel.load(Ordering::Relaxed) {
             self.cancel.store(false, Ordering::SeqCst);
         }
         r
+    }
+
+    /// Records the flag byte of a new instance of a woven module.
+    fn track_flags(&self, ctx: &mut StoreContextMut<'_, StoreData>, instance: Instance) {
+        if self.mode == Interrupts::Flag {
+            if let Some(m) = instance.get_memory(&mut *ctx, crate::instrument::FLAG_EXPORT) {
+                self.interrupt.add(m.data_ptr(&*ctx));
+            }
+        }
     }
 
     /// Instantiates `module` with the given imports (module name, field name, item).
@@ -413,7 +454,11 @@ impl Store {
         }
         if imports.is_empty() {
             if let Some(pre) = module.instance_pre() {
-                return self.with_call(|mut ctx| pre.instantiate(&mut ctx).map_err(run_error));
+                return self.with_call(|mut ctx| {
+                    let i = pre.instantiate(&mut ctx).map_err(run_error)?;
+                    self.track_flags(&mut ctx, i);
+                    Ok(i)
+                });
             }
         }
         self.with_call(|mut ctx| {
@@ -477,7 +522,7 @@ impl Store {
                 };
                 linker.define(&ctx, m, n, ext).map_err(|e| Error::invalid(format!("{e:#}")))?;
             }
-            linker.instantiate(&mut ctx, module.wasmtime()).map_err(|e| {
+            let instance = linker.instantiate(&mut ctx, module.wasmtime()).map_err(|e| {
                 let text = format!("{e:#}");
                 if text.contains("incompatible import type") {
                     let (m, n) = quoted_import(&text);
@@ -494,7 +539,9 @@ impl Store {
                     };
                 }
                 run_error(e)
-            })
+            })?;
+            self.track_flags(&mut ctx, instance);
+            Ok(instance)
         })
     }
 
@@ -505,7 +552,11 @@ impl Store {
     /// [`Error::Busy`] as for [`Store::with`].
     pub fn exports(&self, instance: Instance) -> Result<Vec<(String, Extern)>, Error> {
         self.with(|mut ctx| {
-            let names: Vec<String> = instance.exports(&mut ctx).map(|e| e.name().to_string()).collect();
+            let names: Vec<String> = instance
+                .exports(&mut ctx)
+                .map(|e| e.name().to_string())
+                .filter(|n| n != crate::instrument::FLAG_EXPORT)
+                .collect();
             let mut out = Vec::with_capacity(names.len());
             for name in names {
                 if let Some(ext) = instance.get_export(&mut ctx, &name) {
@@ -522,7 +573,7 @@ impl Store {
     ///
     /// [`Error::InvalidArgument`] when there is no such export.
     pub fn export(&self, instance: Instance, name: &str) -> Result<Extern, Error> {
-        self.with(|mut ctx| match instance.get_export(&mut ctx, name) {
+        self.with(|mut ctx| match instance.get_export(&mut ctx, name).filter(|_| name != crate::instrument::FLAG_EXPORT) {
             Some(ext) => to_extern(ext),
             None => Err(Error::invalid(format!("the instance has no export named '{name}'"))),
         })
@@ -1056,6 +1107,14 @@ fn reenter<R>(caller: &mut Caller<'_, StoreData>, g: impl FnOnce() -> R) -> R {
     // `caller` is not touched again until `g` returns; re-entrant users
     // reach it through the swapped-out pointer, one at a time.
     g()
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        // The watchdog may still hold the interrupt; make sure it never
+        // writes into flag memories that are about to be freed.
+        self.interrupt.forget();
+    }
 }
 
 fn checked_range(offset: u64, len: u64, size: usize) -> Result<std::ops::Range<usize>, Error> {

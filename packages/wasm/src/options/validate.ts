@@ -34,6 +34,7 @@ const engineSchema = {
   relaxedSimd: bool,
   fuel: bool,
   epochInterruption: bool,
+  epochChecks: bool,
   maxWasmStack: count(16 * 1024, 64 * 1024 * 1024, 'bytes between 16 KiB and 64 MiB'),
   multiMemory: bool,
   memory64: bool,

@@ -57,10 +57,22 @@ export interface EngineOptions {
    */
   fuel?: boolean
   /**
-   * Epoch interruption (deadlines and cancellation).
+   * Interruption: deadlines and cancellation of running calls.
    * @default true
    */
   epochInterruption?: boolean
+  /**
+   * How calls are interrupted. `false` (the default): a check of an
+   * interrupt flag is woven into every function entry and loop header of
+   * each module (which gains a hidden one-page memory); its slow path traps,
+   * so loops keep their values in registers. `true`: Wasmtime's own epoch
+   * checks, whose slow path is a call that makes Cranelift spill a loop's
+   * floating-point and vector values (measured up to 1.8× slower kernels);
+   * use it when a module must stay byte-identical. Flag checks need
+   * `multiMemory`; without it epoch checks are used.
+   * @default false
+   */
+  epochChecks?: boolean
   /**
    * Bytes of stack a guest may use before it traps with `stack_overflow`.
    * @default 524288 (512 KiB)
@@ -128,6 +140,7 @@ function toBinding(o: EngineOptions): BindingEngineOptions {
     relaxedSimd: o.relaxedSimd,
     fuel: o.fuel,
     epochInterruption: o.epochInterruption,
+    epochChecks: o.epochChecks,
     maxWasmStack: o.maxWasmStack,
     multiMemory: o.multiMemory,
     memory64: o.memory64,
