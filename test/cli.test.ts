@@ -9,7 +9,8 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 const cwasm = join(root, 'packages/cli/bin/cwasm.js')
 
 function run(...args: string[]) {
-  const r = spawnSync(process.execPath, [cwasm, ...args], { cwd: root, encoding: 'utf8' })
+  // A timeout, so that a guest that is never stopped fails the test instead of hanging it.
+  const r = spawnSync(process.execPath, [cwasm, ...args], { cwd: root, encoding: 'utf8', timeout: 30_000 })
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 
@@ -85,12 +86,12 @@ describe('cwasm CLI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cwasm-aot-'))
     const out = join(dir, 'compute.cwasm')
     const env = { ...process.env, CWASM_ARTIFACT_KEY: 'k1' }
-    const c = spawnSync(process.execPath, [cwasm, 'compile', 'examples/compute.wasm', '-o', out], { cwd: root, encoding: 'utf8', env })
+    const c = spawnSync(process.execPath, [cwasm, 'compile', 'examples/compute.wasm', '-o', out], { cwd: root, encoding: 'utf8', env, timeout: 30_000 })
     expect(c.status).toBe(0)
     expect(readFileSync(out).subarray(0, 8).toString()).toBe('CWASMAOT')
-    const ok = spawnSync(process.execPath, [cwasm, 'run', out, '21'], { cwd: root, encoding: 'utf8', env })
+    const ok = spawnSync(process.execPath, [cwasm, 'run', out, '21'], { cwd: root, encoding: 'utf8', env, timeout: 30_000 })
     expect(ok.stdout).toBe('42\n')
-    const bad = spawnSync(process.execPath, [cwasm, 'run', out, '21'], { cwd: root, encoding: 'utf8', env: { ...env, CWASM_ARTIFACT_KEY: 'k2' } })
+    const bad = spawnSync(process.execPath, [cwasm, 'run', out, '21'], { cwd: root, encoding: 'utf8', env: { ...env, CWASM_ARTIFACT_KEY: 'k2' }, timeout: 30_000 })
     expect(bad.stderr).toMatch(/^error\[artifact_rejected\]: /)
   })
 

@@ -34,7 +34,7 @@ if (side === 'v8') {
   const engine =
     side === 'ours'
       ? Engine.shared()
-      : Engine.shared({ pooling: { totalInstances: 10000, totalMemories: 10000, totalTables: 10000, maxMemorySize: 1 << 20 } });
+      : Engine.shared({ pooling: { totalInstances: 4000, totalMemories: 4000, totalTables: 4000, maxMemorySize: 1 << 20 } });
   const mod = Module.compile(engine, bytes);
   once = () => new Store(engine).instantiate(mod).func('add').call(1, 2);
 }

@@ -5,6 +5,8 @@
 //   fuel:      Engine.shared({ fuel: true })               (epoch interruption stays at its default, on)
 //   epoch:     Engine.shared({ epochInterruption: true })
 //   extra, metering.fuel_only: Engine.shared({ fuel: true, epochInterruption: false })
+//   extra, metering.epoch_checks: Engine.shared({ epochChecks: true }): Wasmtime's own epoch checks
+//     instead of the woven flag checks that interruption uses by default
 //
 // Per kernel the engines are interleaved; the ids report the geometric mean
 // over kernels (per-kernel ratios are extra ids metering.<mode>.<kernel>).
@@ -22,13 +24,14 @@ const ENGINES = {
   fuel: { fuel: true },
   epoch: { epochInterruption: true },
   fuel_only: { fuel: true, epochInterruption: false },
+  epoch_checks: { epochInterruption: true, epochChecks: true },
 };
 
 export async function run(ctx) {
   const manifest = loadManifest();
   const engines = Object.fromEntries(Object.entries(ENGINES).map(([k, o]) => [k, Engine.shared(o)]));
   const reps = ctx.reps(11);
-  const perKernel = { fuel: [], epoch: [], fuel_only: [] };
+  const perKernel = { fuel: [], epoch: [], fuel_only: [], epoch_checks: [] };
   for (const k of manifest) {
     const runs = Object.fromEntries(Object.entries(engines).map(([mode, e]) => [mode, loadOursKernel(k.name, e)]));
     const contenders = Object.entries(runs).map(([mode, r]) => ({
@@ -55,9 +58,10 @@ export async function run(ctx) {
     fuel: geomeanRecord('metering.fuel', perKernel.fuel, { baseline_name: 'unmetered engine', unit }),
     epoch: geomeanRecord('metering.epoch', perKernel.epoch, { baseline_name: 'unmetered engine', unit }),
     fuel_only: geomeanRecord('metering.fuel_only', perKernel.fuel_only, { baseline_name: 'unmetered engine', unit }),
+    epoch_checks: geomeanRecord('metering.epoch_checks', perKernel.epoch_checks, { baseline_name: 'unmetered engine', unit }),
   };
   for (const r of Object.values(summary)) ctx.emit(r);
-  const records = [...Object.values(summary), ...perKernel.fuel, ...perKernel.epoch, ...perKernel.fuel_only];
+  const records = [...Object.values(summary), ...perKernel.fuel, ...perKernel.epoch, ...perKernel.fuel_only, ...perKernel.epoch_checks];
 
   const list = (mode) =>
     [...perKernel[mode]]
@@ -65,7 +69,7 @@ export async function run(ctx) {
       .map((r) => `${r.id.split('.').at(-1)} ${r.ratio.toFixed(2)}`)
       .join(', ');
   const details = [
-    `Every compute kernel on four engines, interleaved, ${reps} calls each after warm-up, one instance per engine reused. Unmetered: \`Engine.shared({ epochInterruption: false, fuel: false })\`; \`metering.fuel\`: \`Engine.shared({ fuel: true })\`, which keeps epoch interruption on (its default), so it is fuel + epoch; \`metering.epoch\`: \`Engine.shared({ epochInterruption: true })\`; \`metering.fuel_only\` (extra): \`{ fuel: true, epochInterruption: false }\`. The ids are geometric means over kernels; per-kernel ratios are in results.json as \`metering.<mode>.<kernel>\`.`,
+    `Every compute kernel on four engines, interleaved, ${reps} calls each after warm-up, one instance per engine reused. Unmetered: \`Engine.shared({ epochInterruption: false, fuel: false })\`; \`metering.fuel\`: \`Engine.shared({ fuel: true })\`, which keeps epoch interruption on (its default), so it is fuel + epoch; \`metering.epoch\`: \`Engine.shared({ epochInterruption: true })\` (deadlines and cancellation through woven flag checks, the default); \`metering.epoch_checks\` (extra): the same through Wasmtime's own epoch checks (\`epochChecks: true\`); \`metering.fuel_only\` (extra): \`{ fuel: true, epochInterruption: false }\`. The ids are geometric means over kernels; per-kernel ratios are in results.json as \`metering.<mode>.<kernel>\`.`,
     '',
     '| kernel | fuel | epoch | fuel only |',
     '|---|---|---|---|',

@@ -274,17 +274,17 @@ export interface BindingModuleStats {
 export interface BindingPoolingOptions {
   /**
    * Live instances the pool can hold at once.
-   * @default 1024
+   * @default 512
    */
   totalCoreInstances?: number
   /**
    * Live linear memories the pool can hold at once.
-   * @default 1024
+   * @default 512
    */
   totalMemories?: number
   /**
    * Live tables the pool can hold at once.
-   * @default 1024
+   * @default 512
    */
   totalTables?: number
   /**

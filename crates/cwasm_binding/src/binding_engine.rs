@@ -9,13 +9,13 @@ use napi_derive::napi;
 #[derive(Clone)]
 pub struct BindingPoolingOptions {
     /// Live instances the pool can hold at once.
-    /// @default 1024
+    /// @default 512
     pub total_core_instances: Option<u32>,
     /// Live linear memories the pool can hold at once.
-    /// @default 1024
+    /// @default 512
     pub total_memories: Option<u32>,
     /// Live tables the pool can hold at once.
-    /// @default 1024
+    /// @default 512
     pub total_tables: Option<u32>,
     /// Largest size of a pooled memory, in bytes.
     /// @default 268435456

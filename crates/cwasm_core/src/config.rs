@@ -20,14 +20,16 @@ pub enum OptLevel {
 /// Pooling makes instantiation cheap (slots are reserved once), at the price
 /// of a fixed number of live instances per engine and a reserved range of
 /// virtual address space per memory slot. The sizes here are deliberately
-/// modest: Wasmtime's own defaults reserve about 1000 × 4 GiB.
+/// modest: Wasmtime's own defaults reserve about 1000 × 4 GiB. With woven
+/// interrupt checks (the default) every instance also takes one memory slot
+/// for its interrupt flag, on top of `total_memories`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct PoolingConfig {
-    /// Live core instances the pool can hold at once. Default 1024.
+    /// Live core instances the pool can hold at once. Default 512.
     pub total_core_instances: u32,
-    /// Live linear memories the pool can hold at once. Default 1024.
+    /// Live linear memories the pool can hold at once. Default 512.
     pub total_memories: u32,
-    /// Live tables the pool can hold at once. Default 1024.
+    /// Live tables the pool can hold at once. Default 512.
     pub total_tables: u32,
     /// The largest a pooled linear memory may grow, in bytes. Default 256 MiB.
     pub max_memory_size: u64,
@@ -36,9 +38,9 @@ pub struct PoolingConfig {
 impl Default for PoolingConfig {
     fn default() -> Self {
         PoolingConfig {
-            total_core_instances: 1024,
-            total_memories: 1024,
-            total_tables: 1024,
+            total_core_instances: 512,
+            total_memories: 512,
+            total_tables: 512,
             max_memory_size: 256 << 20,
         }
     }

@@ -6,17 +6,17 @@ import { validateEngineOptions } from '../options/validate.js'
 export interface PoolingOptions {
   /**
    * Live instances the pool can hold at once.
-   * @default 1024
+   * @default 512
    */
   totalInstances?: number
   /**
    * Live linear memories the pool can hold at once.
-   * @default 1024
+   * @default 512
    */
   totalMemories?: number
   /**
    * Live tables the pool can hold at once.
-   * @default 1024
+   * @default 512
    */
   totalTables?: number
   /**
