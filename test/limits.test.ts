@@ -179,3 +179,37 @@ describe('pooling allocator', () => {
     expect(() => Module.compile(engine, '(module (memory 100))')).toThrow(/pooling allocator/)
   })
 })
+
+describe('interruption mechanisms', () => {
+  it('stops calls the same way with Wasmtime epoch checks (epochChecks: true)', async () => {
+    const rt = await createRuntime({ maxExecutionTime: 50, engine: { epochChecks: true } })
+    const mod = rt.compile(SPIN)
+    await expect(rt.call(mod, 'spin')).rejects.toBeInstanceOf(TimeoutError)
+    const ac = new AbortController()
+    const p = rt.call(mod, 'spin', [], { signal: ac.signal, timeout: null })
+    setTimeout(() => ac.abort(), 10)
+    await expect(p).rejects.toBeInstanceOf(CancelledError)
+  })
+
+  it('keeps the woven interrupt memory out of sight: exports, memory indices and sizes are the module’s own', () => {
+    const store = new Store(Engine.shared())
+    const mod = Module.compile(
+      store.engine,
+      `(module (memory (export "a") 1) (memory (export "b") 2)
+        (func (export "sizes") (result i32 i32) (memory.size 0) (memory.size 1))
+        (func (export "spin") (loop br 0)))`,
+    )
+    expect(mod.exports.map((e) => e.name)).toEqual(['a', 'b', 'sizes', 'spin'])
+    const instance = store.instantiate(mod)
+    expect(Object.keys(instance.exports)).toEqual(['a', 'b', 'sizes', 'spin'])
+    expect(instance.call('sizes')).toEqual([1, 2])
+  })
+
+  it('interrupts a float-heavy loop in a module without memories', async () => {
+    const rt = await createRuntime({ maxExecutionTime: 30 })
+    const mod = rt.compile(`(module (func (export "f") (result f64) (local f64 f64)
+      (loop (local.set 0 (f64.add (local.get 0) (f64.mul (local.get 1) (f64.const 1.0000001)))) (local.set 1 (f64.add (local.get 1) (f64.const 1))) (br 0))
+      (local.get 0)))`)
+    await expect(rt.call(mod, 'f')).rejects.toMatchObject({ code: 'timeout', limitMs: 30 })
+  })
+})
