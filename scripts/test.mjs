@@ -38,6 +38,13 @@ step('rust', 'cargo', ['test', '--release', '--target', 'x86_64-unknown-linux-gn
   return { passed, failed, skipped: 0 }
 })
 
+// 1b. clippy over both crates, warnings as errors (the binding denies
+// unwrap/expect/panic: no panic may cross into Node).
+if (spawnSync('cargo', ['clippy', '--version'], { encoding: 'utf8' }).status !== 0) {
+  process.stdout.write('\n=== clippy: not installed (rustup component add clippy); skipped\n')
+  results.push({ name: 'clippy', passed: 0, failed: 0, skipped: 1, seconds: 0, ok: true })
+} else step('clippy', 'cargo', ['clippy', '--release', '--target', 'x86_64-unknown-linux-gnu', '-p', 'cwasm_core', '-p', 'cwasm_binding', '--color', 'never', '--', '-D', 'warnings'], () => ({ passed: 1, failed: 0, skipped: 0 }))
+
 // 2. vitest (JS API, addon in workers, CLI, type tests).
 const report = join(mkdtempSync(join(tmpdir(), 'cwasm-test-')), 'vitest.json')
 step('vitest', join(root, 'node_modules', '.bin', 'vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], () => {

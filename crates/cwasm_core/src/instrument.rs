@@ -63,7 +63,7 @@ impl Weaver {
     /// Whether a missing section `id` belongs between `after` and `before`.
     fn goes_between(id: SectionId, after: Option<SectionId>, before: Option<SectionId>) -> bool {
         let r = rank(id);
-        after.map_or(true, |a| rank(a) < r) && before.map_or(true, |b| rank(b) > r)
+        after.is_none_or(|a| rank(a) < r) && before.is_none_or(|b| rank(b) > r)
     }
 }
 
