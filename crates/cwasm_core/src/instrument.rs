@@ -11,7 +11,7 @@
 //! stop a call (deadline or cancellation) and maps the trap back.
 
 use crate::error::Error;
-use wasm_encoder::reencode::{utils, Reencode, RoundtripReencoder};
+use wasm_encoder::reencode::{utils, Reencode};
 use wasm_encoder::{ExportKind, Function, Instruction, MemArg, MemorySection, MemoryType, SectionId};
 use wasmtime::wasmparser::{self, Parser, Payload};
 
@@ -162,8 +162,6 @@ pub(crate) fn weave(binary: &[u8]) -> Result<Vec<u8>, Error> {
     let mut weaver = Weaver { flag_memory: memories, has_memory_section, has_export_section };
     let mut module = wasm_encoder::Module::new();
     weaver.parse_core_module(&mut module, Parser::new(0), binary).map_err(|e| bad(e.to_string()))?;
-    // `RoundtripReencoder` is the identity; named here so the import is used for docs.
-    let _ = RoundtripReencoder;
     Ok(module.finish())
 }
 

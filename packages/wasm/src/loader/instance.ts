@@ -3,7 +3,6 @@ import { Func, Global, Memory, Table, Tag, wrapExtern, type Extern } from '../ru
 import type { HostFunction, Store } from '../runtime/store.js'
 import type { Module } from './module.js'
 import { InvalidArgumentError, native } from '../errors.js'
-import { fromNative } from '../errors.js'
 
 /** One import value: a JS function, or an item of the same store. */
 export type ImportValue = HostFunction | Extern
@@ -80,7 +79,7 @@ export class Instance {
     try {
       b = store.binding.instantiate(module.binding, modules, names, items)
     } catch (e) {
-      throw fromNative(e, { hostError: (id) => store.takeHostError(id) })
+      throw store.toError(e)
     }
     return new Instance(store, module, b)
   }

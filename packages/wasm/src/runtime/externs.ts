@@ -1,5 +1,5 @@
 import { binding, type BindingExtern, type BindingExternType } from './binding.js'
-import { CancelledError, fromNative, InvalidArgumentError, native } from '../errors.js'
+import { CancelledError, InvalidArgumentError, native } from '../errors.js'
 import { decode, encode, SLOT, type RefTable, type ValueType } from './values.js'
 import type { Store } from './store.js'
 
@@ -174,7 +174,7 @@ export class Func {
       try {
         callFast(this.#fastId)
       } catch (e) {
-        throw fromNative(e, { hostError: (id) => this.store.takeHostError(id) })
+        throw this.store.toError(e)
       }
       const readers = this.#readers!
       if (readers.length === 0) return undefined
@@ -227,7 +227,7 @@ export class Func {
     try {
       out = await this.binding.callAsync(buf)
     } catch (e) {
-      const err = fromNative(e, { hostError: (id) => this.store.takeHostError(id) })
+      const err = this.store.toError(e)
       if (err instanceof CancelledError && signal?.aborted) throw new CancelledError(err.message, { cause: signal.reason })
       throw err
     } finally {

@@ -5,7 +5,6 @@ import { Module } from '../loader/module.js'
 import { loadModuleFile } from '../loader/load.js'
 import type { Imports, Instance } from '../loader/instance.js'
 import { callOnce, callOnceSync, type CallOptions, type CallResult } from '../executor/call.js'
-import { native } from '../errors.js'
 import { validateRuntimeOptions } from '../options/validate.js'
 
 /**
@@ -136,7 +135,7 @@ export class Runtime {
   createStore(limits: StoreLimits = {}, maxExecutionTime: number | null = this.options.maxExecutionTime): Store {
     const store = new Store(this.engine, { maxMemory: this.options.maxMemory, ...limits })
     if (maxExecutionTime !== null && this.engine.options.epochInterruption !== false) {
-      native(() => store.binding.setDeadline(maxExecutionTime))
+      store.setTimeout(maxExecutionTime)
     }
     return store
   }

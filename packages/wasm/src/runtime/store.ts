@@ -233,8 +233,13 @@ export class Store implements RefTable {
     try {
       return b.call(slots)
     } catch (e) {
-      throw fromNative(e, { hostError: (id) => this.takeHostError(id) })
+      throw this.toError(e)
     }
+  }
+
+  /** @internal Converts what the addon threw during a call in this store, restoring host errors as `cause`. */
+  toError(e: unknown): unknown {
+    return fromNative(e, { hostError: (id) => this.takeHostError(id) })
   }
 
   /** @internal */
