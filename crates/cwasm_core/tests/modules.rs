@@ -1,6 +1,6 @@
 //! Compilation: errors with offsets, types of imports and exports, the shared registry.
 
-use cwasm_core::{module_stats, Engine, EngineConfig, Error, ExternDesc, Module};
+use cwasm_core::{Engine, EngineConfig, Error, ExternDesc, Module};
 
 #[test]
 fn an_invalid_module_gives_a_compile_error_with_the_byte_offset() {
@@ -43,17 +43,4 @@ fn imports_and_exports_are_listed_with_full_types() {
     let exports = m.exports();
     assert_eq!(exports[0].ty.to_string(), "table 3 funcref");
     assert_eq!(exports[1].ty.to_string(), "func (f32, v128) -> (f64, i32)");
-}
-
-#[test]
-fn the_same_bytes_are_compiled_once_per_engine_config() {
-    let engine = Engine::shared(&EngineConfig::default()).unwrap();
-    let wat = br#"(module (func (export "registry_probe") (result i32) i32.const 99))"#;
-    let first = Module::compile(&engine, wat).unwrap();
-    let before = module_stats();
-    let second = Module::compile(&engine, wat).unwrap();
-    let after = module_stats();
-    assert_eq!(first.hash(), second.hash());
-    assert_eq!(after.cache_hits, before.cache_hits + 1);
-    assert_eq!(after.compiled, before.compiled);
 }
