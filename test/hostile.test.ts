@@ -127,6 +127,16 @@ describe('hostile modules', () => {
     expect(() => store.instantiate(mod)).toThrow(MemoryLimitError)
   })
 
+  it('refuses a module that uses the runtime’s reserved names, with a CompileError that says so', () => {
+    const engine = Engine.shared()
+    for (const wat of [
+      '(module (memory (export "\\00cwasm:interrupt") 1))',
+      '(module (import "\\00cwasm" "interrupt" (memory 1)))',
+    ]) {
+      expect(() => Module.compile(engine, wat)).toThrow(/reserved for the runtime/)
+    }
+  })
+
   it('calls the same module again after every failure above', async () => {
     const rt = await createRuntime()
     const mod = rt.compile('(module (func (export "ok") (result i32) i32.const 1))')

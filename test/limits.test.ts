@@ -212,4 +212,23 @@ describe('interruption mechanisms', () => {
       (local.get 0)))`)
     await expect(rt.call(mod, 'f')).rejects.toMatchObject({ code: 'timeout', limitMs: 30 })
   })
+
+  it('interrupts endless tail recursion, which has no loop, only calls', async () => {
+    const rt = await createRuntime({ maxExecutionTime: 30 })
+    const mod = rt.compile(`(module
+      (func $leaf (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+      (func $again (export "again") (param i32) (result i32) (return_call $again (call $leaf (local.get 0)))))`)
+    await expect(rt.call(mod, 'again', [0])).rejects.toMatchObject({ code: 'timeout', limitMs: 30 })
+  })
+
+  it('runs a start function after instantiation and stops it at the deadline when it never ends', () => {
+    const store = new Store(Engine.shared())
+    const ok = Module.compile(store.engine, `(module (global (export "g") (mut i32) (i32.const 0))
+      (func $init (global.set 0 (i32.const 7))) (start $init))`)
+    expect(store.instantiate(ok).global('g').value).toBe(7)
+    store.setTimeout(30)
+    const endless = Module.compile(store.engine, '(module (func $init (loop br 0)) (start $init))')
+    expect(() => store.instantiate(endless)).toThrow(TimeoutError)
+  })
 })
+

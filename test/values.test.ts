@@ -102,3 +102,20 @@ describe('values across the boundary', () => {
     expect((t.get(1) as Func).call()).toBe(3)
   })
 })
+
+describe('exported functions', () => {
+  it('hands out one Func per export name, usable by every calling convention', async () => {
+    const store = new Store(Engine.shared())
+    const instance = store.instantiate(Module.compile(store.engine, '(module (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))'))
+    const add = instance.func('add')
+    expect(instance.func('add')).toBe(add)
+    expect(add.call(2, 3)).toBe(5)
+    const slots = new Uint8Array(32)
+    new DataView(slots.buffer).setInt32(0, 40, true)
+    new DataView(slots.buffer).setInt32(16, 2, true)
+    expect(add.callSlots(slots)).toBe(1)
+    expect(new DataView(slots.buffer).getInt32(0, true)).toBe(42)
+    expect(await add.callAsync([20, 22])).toBe(42)
+    expect(add.call(1, 1)).toBe(2)
+  })
+})

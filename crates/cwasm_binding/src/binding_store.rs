@@ -80,7 +80,7 @@ impl BindingStore {
                 .map(|((m, n), e)| (m, n, e.item))
                 .collect();
             let instance = self.inner.instantiate(&module.inner, &imports)?;
-            Ok(BindingInstance { store: self.inner.clone(), inner: instance })
+            Ok(BindingInstance::new(self.inner.clone(), instance))
         })
     }
 

@@ -100,6 +100,10 @@ impl Engine {
         let mut hasher = ShaHasher(Sha256::new());
         inner.precompile_compatibility_hash().hash(&mut hasher);
         key.hash(&mut hasher);
+        if config.interrupts() == crate::config::Interrupts::Flag {
+            // How modules are woven is part of what an artifact needs.
+            crate::instrument::WEAVE_VERSION.hash(&mut hasher);
+        }
         let compat: [u8; 32] = hasher.0.finalize().into();
         let validator = if config.interrupts() == crate::config::Interrupts::Flag && !config.threads {
             let mut c = wt_config.clone();

@@ -13,13 +13,24 @@
 use crate::error::Error;
 use wasm_encoder::reencode::{utils, Reencode};
 use wasm_encoder::{ExportKind, Function, Instruction, MemArg, MemorySection, MemoryType, SectionId};
-use wasmtime::wasmparser::{self, Parser, Payload};
+use wasmtime::wasmparser::{self, Operator, Parser, Payload};
 
-/// Export name of the flag memory; a NUL keeps it from clashing with a guest's own names.
+/// Export name of the flag memory; the NUL keeps it apart from any name a
+/// guest would use, and guests that use the prefix are refused.
 pub const FLAG_EXPORT: &str = "\0cwasm:interrupt";
+/// Export name of the module's start function, which the host runs once
+/// the instance's flag is in place (see [`weave`]).
+pub const START_EXPORT: &str = "\0cwasm:start";
+/// Prefix of every name the weaver adds.
+pub const RESERVED_PREFIX: &str = "\0cwasm";
+/// Changes whenever woven code changes shape, so that artifacts woven the
+/// old way are refused as incompatible.
+pub const WEAVE_VERSION: u32 = 2;
 
 struct Weaver {
     flag_memory: u32,
+    /// The start function, exported instead of started.
+    start: Option<u32>,
     has_memory_section: bool,
     has_export_section: bool,
 }
@@ -48,6 +59,27 @@ fn flag_memory_type() -> MemoryType {
     MemoryType { minimum: 1, maximum: Some(1), memory64: false, shared: false, page_size_log2: None }
 }
 
+/// Whether a body can run unboundedly without passing a check of its own:
+/// only a loop (the one backward branch) or a call (recursion, or a callee
+/// that loops) can. A body with neither runs each instruction at most once,
+/// so its caller's checks bound it, and it needs no entry check.
+fn needs_entry_check(func: &wasmparser::FunctionBody<'_>) -> Result<bool, wasmparser::BinaryReaderError> {
+    let mut reader = func.get_operators_reader()?;
+    while !reader.eof() {
+        match reader.read()? {
+            Operator::Loop { .. }
+            | Operator::Call { .. }
+            | Operator::CallIndirect { .. }
+            | Operator::CallRef { .. }
+            | Operator::ReturnCall { .. }
+            | Operator::ReturnCallIndirect { .. }
+            | Operator::ReturnCallRef { .. } => return Ok(true),
+            _ => {}
+        }
+    }
+    Ok(false)
+}
+
 impl Weaver {
     fn check(&self, f: &mut Function) {
         f.instruction(&Instruction::I32Const(0));
@@ -58,6 +90,13 @@ impl Weaver {
         f.instruction(&Instruction::If(wasm_encoder::BlockType::Empty));
         f.instruction(&Instruction::Unreachable);
         f.instruction(&Instruction::End);
+    }
+
+    fn added_exports(&self, exports: &mut wasm_encoder::ExportSection) {
+        exports.export(FLAG_EXPORT, ExportKind::Memory, self.flag_memory);
+        if let Some(start) = self.start {
+            exports.export(START_EXPORT, ExportKind::Func, start);
+        }
     }
 
     /// Whether a missing section `id` belongs between `after` and `before`.
@@ -76,7 +115,9 @@ impl Reencode for Weaver {
         func: wasmparser::FunctionBody<'_>,
     ) -> Result<(), wasm_encoder::reencode::Error<Self::Error>> {
         let mut f = self.new_function_with_parsed_locals(&func)?;
-        self.check(&mut f);
+        if needs_entry_check(&func)? {
+            self.check(&mut f);
+        }
         let mut reader = func.get_operators_reader()?;
         while !reader.eof() {
             let ins = self.parse_instruction(&mut reader)?;
@@ -106,7 +147,7 @@ impl Reencode for Weaver {
         section: wasmparser::ExportSectionReader<'_>,
     ) -> Result<(), wasm_encoder::reencode::Error<Self::Error>> {
         utils::parse_export_section(self, exports, section)?;
-        exports.export(FLAG_EXPORT, ExportKind::Memory, self.flag_memory);
+        self.added_exports(exports);
         Ok(())
     }
 
@@ -124,7 +165,7 @@ impl Reencode for Weaver {
         }
         if !self.has_export_section && Self::goes_between(SectionId::Export, after, before) {
             let mut e = wasm_encoder::ExportSection::new();
-            e.export(FLAG_EXPORT, ExportKind::Memory, self.flag_memory);
+            self.added_exports(&mut e);
             module.section(&e);
             self.has_export_section = true;
         }
@@ -137,16 +178,27 @@ impl Reencode for Weaver {
 /// # Errors
 ///
 /// [`Error::Compile`] if the binary cannot be parsed (it should have been
-/// validated first).
+/// validated first), or if it uses a name starting with [`RESERVED_PREFIX`].
 pub(crate) fn weave(binary: &[u8]) -> Result<Vec<u8>, Error> {
     let bad = |e: String| Error::Compile { message: format!("cannot add interrupt checks: {e}"), offset: None, line: None, column: None };
+    let reserved = |what: String| Error::Compile {
+        message: format!("{what}, but names starting with \"\\0cwasm\" are reserved for the runtime; rename it"),
+        offset: None,
+        line: None,
+        column: None,
+    };
     let mut memories = 0u32;
+    let mut start = None;
     let (mut has_memory_section, mut has_export_section) = (false, false);
     for payload in Parser::new(0).parse_all(binary) {
         match payload.map_err(|e| bad(e.to_string()))? {
             Payload::ImportSection(s) => {
                 for imp in s.into_imports() {
-                    if matches!(imp.map_err(|e| bad(e.to_string()))?.ty, wasmparser::TypeRef::Memory(_)) {
+                    let imp = imp.map_err(|e| bad(e.to_string()))?;
+                    if imp.module.starts_with(RESERVED_PREFIX) {
+                        return Err(reserved(format!("the module imports '{}' from a module named {:?}", imp.name, imp.module)));
+                    }
+                    if matches!(imp.ty, wasmparser::TypeRef::Memory(_)) {
                         memories += 1;
                     }
                 }
@@ -155,14 +207,41 @@ pub(crate) fn weave(binary: &[u8]) -> Result<Vec<u8>, Error> {
                 has_memory_section = true;
                 memories += s.count();
             }
-            Payload::ExportSection(_) => has_export_section = true,
+            Payload::StartSection { func, .. } => start = Some(func),
+            Payload::ExportSection(s) => {
+                has_export_section = true;
+                for e in s {
+                    let e = e.map_err(|e| bad(e.to_string()))?;
+                    if e.name.starts_with(RESERVED_PREFIX) {
+                        return Err(reserved(format!("the module exports {:?}", e.name)));
+                    }
+                }
+            }
             _ => {}
         }
     }
-    let mut weaver = Weaver { flag_memory: memories, has_memory_section, has_export_section };
+    let mut weaver = Weaver { flag_memory: memories, start, has_memory_section, has_export_section };
     let mut module = wasm_encoder::Module::new();
     weaver.parse_core_module(&mut module, Parser::new(0), binary).map_err(|e| bad(e.to_string()))?;
-    Ok(module.finish())
+    let out = module.finish();
+    if start.is_none() {
+        return Ok(out);
+    }
+    // Wasmtime would run a start function while instantiating, before the
+    // host can register the new instance's flag, so a start function that
+    // never ends could not be stopped. The reencoder copies the start
+    // section; drop it: the host runs the exported start function instead.
+    let mut without_start = wasm_encoder::Module::new();
+    for payload in Parser::new(0).parse_all(&out) {
+        let payload = payload.map_err(|e| bad(e.to_string()))?;
+        if let Payload::StartSection { .. } = payload {
+            continue;
+        }
+        if let Some((id, range)) = payload.as_section() {
+            without_start.section(&wasm_encoder::RawSection { id, data: &out[range] });
+        }
+    }
+    Ok(without_start.finish())
 }
 
 #[cfg(test)]
@@ -197,5 +276,63 @@ mod tests {
         assert_eq!(memories, 1);
         assert_eq!(exports, vec!["spin".to_string(), FLAG_EXPORT.to_string()]);
         assert_eq!(loads, 2, "one check at entry, one in the loop");
+    }
+
+    fn entry_checks(wat: &str) -> Vec<u32> {
+        let out = weave(&wat::parse_str(wat).unwrap()).unwrap();
+        let mut loads = vec![];
+        for p in Parser::new(0).parse_all(&out) {
+            if let Payload::CodeSectionEntry(body) = p.unwrap() {
+                let n = body
+                    .get_operators_reader()
+                    .unwrap()
+                    .into_iter()
+                    .filter(|op| matches!(op.as_ref().unwrap(), wasmparser::Operator::I32AtomicLoad8U { .. }))
+                    .count();
+                loads.push(n as u32);
+            }
+        }
+        loads
+    }
+
+    #[test]
+    fn functions_without_loops_or_calls_get_no_entry_check() {
+        let loads = entry_checks(
+            r#"(module
+                (type $t (func (param i32) (result i32)))
+                (table 1 funcref)
+                (func $leaf (param i32) (result i32) local.get 0 i32.const 1 i32.add)
+                (func $caller (param i32) (result i32) local.get 0 call $leaf)
+                (func $indirect (param i32) (result i32) local.get 0 i32.const 0 call_indirect (type $t))
+                (func $tail (param i32) (result i32) local.get 0 return_call $leaf)
+                (func $looping (loop)))"#,
+        );
+        assert_eq!(loads, vec![0, 1, 1, 1, 2]);
+    }
+
+    #[test]
+    fn modules_using_the_reserved_names_are_refused() {
+        for wat in [
+            r#"(module (import "\00cwasm" "x" (func)))"#,
+            r#"(module (memory (export "\00cwasm:interrupt") 1))"#,
+        ] {
+            let err = weave(&wat::parse_str(wat).unwrap()).unwrap_err();
+            assert!(err.to_string().contains("reserved for the runtime"), "{err}");
+        }
+    }
+
+    #[test]
+    fn the_start_function_is_exported_instead_of_started() {
+        let out = weave(&wat::parse_str(r#"(module (func $s) (start $s))"#).unwrap()).unwrap();
+        wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all()).validate_all(&out).unwrap();
+        let mut exports = vec![];
+        for p in Parser::new(0).parse_all(&out) {
+            match p.unwrap() {
+                Payload::StartSection { .. } => panic!("start section kept"),
+                Payload::ExportSection(s) => exports.extend(s.into_iter().map(|e| e.unwrap().name.to_string())),
+                _ => {}
+            }
+        }
+        assert_eq!(exports, vec![FLAG_EXPORT.to_string(), START_EXPORT.to_string()]);
     }
 }

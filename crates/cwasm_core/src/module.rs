@@ -356,9 +356,10 @@ impl Module {
 
     /// Every export, in order, with its full type.
     pub fn exports(&self) -> Vec<ExportDesc> {
+        let woven = self.engine.config().interrupts() == crate::config::Interrupts::Flag;
         self.inner
             .exports()
-            .filter(|e| e.name() != crate::instrument::FLAG_EXPORT)
+            .filter(|e| !(woven && e.name().starts_with(crate::instrument::RESERVED_PREFIX)))
             .map(|e| ExportDesc { name: e.name().to_string(), ty: ExternDesc::from_wasmtime(&e.ty()) })
             .collect()
     }

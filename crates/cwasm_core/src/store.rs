@@ -432,13 +432,25 @@ impl Store {
         r
     }
 
-    /// Records the flag byte of a new instance of a woven module.
-    fn track_flags(&self, ctx: &mut StoreContextMut<'_, StoreData>, instance: Instance) {
-        if self.mode == Interrupts::Flag {
-            if let Some(m) = instance.get_memory(&mut *ctx, crate::instrument::FLAG_EXPORT) {
-                self.interrupt.add(m.data_ptr(&*ctx));
-            }
+    /// Records the flag byte of a new instance of a woven module, then runs
+    /// its start function (weaving moved it out of the start section so
+    /// that it runs only once the flag is in place, and so can be stopped).
+    fn start_woven(&self, ctx: &mut StoreContextMut<'_, StoreData>, instance: Instance) -> Result<Instance, Error> {
+        if self.mode != Interrupts::Flag {
+            return Ok(instance);
         }
+        if let Some(m) = instance.get_memory(&mut *ctx, crate::instrument::FLAG_EXPORT) {
+            self.interrupt.add(m.data_ptr(&*ctx));
+        }
+        if let Some(start) = instance.get_func(&mut *ctx, crate::instrument::START_EXPORT) {
+            start.call(&mut *ctx, &[], &mut []).map_err(run_error)?;
+        }
+        Ok(instance)
+    }
+
+    /// Whether an export name is one weaving added (hidden from users).
+    fn is_woven_export(&self, name: &str) -> bool {
+        self.mode == Interrupts::Flag && name.starts_with(crate::instrument::RESERVED_PREFIX)
     }
 
     /// Instantiates `module` with the given imports (module name, field name, item).
@@ -456,8 +468,7 @@ impl Store {
             if let Some(pre) = module.instance_pre() {
                 return self.with_call(|mut ctx| {
                     let i = pre.instantiate(&mut ctx).map_err(run_error)?;
-                    self.track_flags(&mut ctx, i);
-                    Ok(i)
+                    self.start_woven(&mut ctx, i)
                 });
             }
         }
@@ -540,8 +551,7 @@ impl Store {
                 }
                 run_error(e)
             })?;
-            self.track_flags(&mut ctx, instance);
-            Ok(instance)
+            self.start_woven(&mut ctx, instance)
         })
     }
 
@@ -555,7 +565,7 @@ impl Store {
             let names: Vec<String> = instance
                 .exports(&mut ctx)
                 .map(|e| e.name().to_string())
-                .filter(|n| n != crate::instrument::FLAG_EXPORT)
+                .filter(|n| !self.is_woven_export(n))
                 .collect();
             let mut out = Vec::with_capacity(names.len());
             for name in names {
@@ -573,7 +583,7 @@ impl Store {
     ///
     /// [`Error::InvalidArgument`] when there is no such export.
     pub fn export(&self, instance: Instance, name: &str) -> Result<Extern, Error> {
-        self.with(|mut ctx| match instance.get_export(&mut ctx, name).filter(|_| name != crate::instrument::FLAG_EXPORT) {
+        self.with(|mut ctx| match instance.get_export(&mut ctx, name).filter(|_| !self.is_woven_export(name)) {
             Some(ext) => to_extern(ext),
             None => Err(Error::invalid(format!("the instance has no export named '{name}'"))),
         })

@@ -28,6 +28,7 @@ export class Instance {
   /** The store it lives in. */
   readonly store: Store
   #exports?: Record<string, Extern>
+  #funcs?: Map<string, Func>
   #binding: import('../runtime/binding.js').BindingInstance
 
   private constructor(store: Store, module: Module, b: import('../runtime/binding.js').BindingInstance) {
@@ -38,7 +39,7 @@ export class Instance {
 
   /** @internal */
   static create(store: Store, module: Module, imports: Imports): Instance {
-    if (module.engine.binding.configKey !== store.engine.binding.configKey) {
+    if (module.engine !== store.engine && module.engine.configKey !== store.engine.configKey) {
       throw new InvalidArgumentError('the module was compiled for another engine than the store’s')
     }
     const modules: string[] = []
@@ -84,14 +85,18 @@ export class Instance {
     return new Instance(store, module, b)
   }
 
-  // One export without materialising all of them; a function takes its type
-  // from the module's export list instead of asking the addon again.
+  // One export without materialising all of them. A function takes its
+  // type from the module's export list and gets its addon handle only when
+  // something needs it (a numeric call goes by fast id), so a fresh
+  // instance's `func(name).call(...)` makes no extra native object.
   #single(name: string): Extern | undefined {
     const type = this.module.exports.find((x) => x.name === name)?.type
     if (!type) return undefined
-    const b = native(() => this.#binding.export(name))
-    if (type.kind === 'func') return new Func(this.store, b, { params: type.params ?? [], results: type.results ?? [] })
-    return wrapExtern(this.store, b)
+    if (type.kind === 'func') {
+      const sig = { params: type.params ?? [], results: type.results ?? [] }
+      return new Func(this.store, null, sig, { instance: this.#binding, name })
+    }
+    return wrapExtern(this.store, native(() => this.#binding.export(name)))
   }
 
   /** Every export by name. */
@@ -109,12 +114,16 @@ export class Instance {
    * @throws {@linkcode InvalidArgumentError} when there is no such function.
    */
   func(name: string): Func {
+    const known = this.#funcs?.get(name)
+    if (known) return known
     const e = this.#exports ? this.#exports[name] : this.#single(name)
     if (!(e instanceof Func)) {
       throw new InvalidArgumentError(
         e ? `the export '${name}' is not a function` : `the module has no export named '${name}'; it exports: ${Object.keys(this.exports).join(', ') || 'nothing'}`,
       )
     }
+    this.#funcs ??= new Map()
+    this.#funcs.set(name, e)
     return e
   }
 

@@ -167,10 +167,13 @@ export class Engine {
   readonly binding: BindingEngine
   /** The options this engine was created with, after validation. */
   readonly options: Readonly<EngineOptions>
+  /** @internal Equal for engines with the same configuration (read once: a getter call into the addon costs more than a compare). */
+  readonly configKey: string
 
   private constructor(b: BindingEngine, options: EngineOptions) {
     this.binding = b
     this.options = Object.freeze({ ...options })
+    this.configKey = b.configKey
   }
 
   /**

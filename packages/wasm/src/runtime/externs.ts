@@ -1,4 +1,4 @@
-import { binding, type BindingExtern, type BindingExternType } from './binding.js'
+import { binding, type BindingExtern, type BindingExternType, type BindingInstance } from './binding.js'
 import { CancelledError, InvalidArgumentError, native } from '../errors.js'
 import { decode, encode, SLOT, type RefTable, type ValueType } from './values.js'
 import type { Store } from './store.js'
@@ -98,6 +98,36 @@ function reader(type: string, i: number, refs: RefTable): Reader {
   }
 }
 
+/** Scratch-buffer writers and readers of one all-numeric signature. */
+interface FastAccess {
+  writers: Writer[]
+  readers: Reader[]
+}
+
+// Per signature, shared by every function of that signature: numeric
+// values never need a store's reference tables.
+const FAST_ACCESS = new Map<string, FastAccess | null>()
+const NO_REFS: RefTable = {
+  funcHandle: () => 0,
+  funcFromHandle: () => null,
+  externId: () => 0n,
+  externValue: () => undefined,
+}
+
+function fastAccess(type: FuncType): FastAccess | null {
+  const key = `${type.params.join(',')}>${type.results.join(',')}`
+  let access = FAST_ACCESS.get(key)
+  if (access === undefined) {
+    const all = [...type.params, ...type.results]
+    const fits = Math.max(type.params.length, type.results.length, 1) <= SCRATCH_SLOTS && all.every((t) => NUMERIC.has(t))
+    access = fits
+      ? { writers: type.params.map((t, i) => writer(t, i, NO_REFS)), readers: type.results.map((t, i) => reader(t, i, NO_REFS)) }
+      : null
+    FAST_ACCESS.set(key, access)
+  }
+  return access
+}
+
 /** @internal */
 export function externType(t: BindingExternType): ExternType {
   const out: ExternType = { kind: t.kind as ExternType['kind'], text: t.text }
@@ -125,34 +155,38 @@ export function externType(t: BindingExternType): ExternType {
 export class Func {
   /** The store this function belongs to. */
   readonly store: Store
-  /** @internal */
-  readonly binding: BindingExtern
   /** Its signature. */
   readonly type: FuncType
-  #scratch: Uint8Array
-  #view: DataView
+  #binding: BindingExtern | null
+  // For an export made without a binding object: where to fetch one.
+  #source: { instance: BindingInstance; name: string } | null
+  #scratch: Uint8Array | null = null
+  #view: DataView | null = null
   #inUse = false
-  #writers: Writer[] | null = null
-  #readers: Reader[] | null = null
+  #fast: FastAccess | null
   #fastId = 0
 
   /** @internal */
-  constructor(store: Store, b: BindingExtern, type?: FuncType) {
+  constructor(store: Store, b: BindingExtern | null, type?: FuncType, source?: { instance: BindingInstance; name: string }) {
     this.store = store
-    this.binding = b
+    this.#binding = b
+    this.#source = source ?? null
     if (type) {
       this.type = type
     } else {
-      const t = native(() => b.ty())
+      const t = native(() => this.binding.ty())
       this.type = { params: (t.params ?? []) as ValueType[], results: (t.results ?? []) as ValueType[] }
     }
-    const slots = Math.max(this.type.params.length, this.type.results.length, 1)
-    if (slots <= SCRATCH_SLOTS && [...this.type.params, ...this.type.results].every((t) => NUMERIC.has(t))) {
-      this.#writers = this.type.params.map((t, i) => writer(t, i, store))
-      this.#readers = this.type.results.map((t, i) => reader(t, i, store))
+    this.#fast = fastAccess(this.type)
+  }
+
+  /** @internal The addon's handle, made on first use for exports. */
+  get binding(): BindingExtern {
+    if (!this.#binding) {
+      const { instance, name } = this.#source!
+      this.#binding = native(() => instance.export(name))
     }
-    this.#scratch = new Uint8Array(slots * SLOT)
-    this.#view = new DataView(this.#scratch.buffer)
+    return this.#binding
   }
 
   /**
@@ -166,25 +200,31 @@ export class Func {
     if (args.length !== params.length) {
       throw new InvalidArgumentError(`the function takes ${params.length} argument(s) but was given ${args.length}`)
     }
-    const writers = this.#writers
-    if (writers) {
+    const fast = this.#fast
+    if (fast) {
       // One shared scratch buffer per thread, one integer across napi.
+      const writers = fast.writers
       for (let i = 0; i < writers.length; i++) writers[i]!(args[i])
-      this.#fastId ||= native(() => this.binding.fastId())
+      this.#fastId ||= this.#registerFast()
       try {
         callFast(this.#fastId)
       } catch (e) {
         throw this.store.toError(e)
       }
-      const readers = this.#readers!
+      const readers = fast.readers
       if (readers.length === 0) return undefined
       if (readers.length === 1) return readers[0]!()
       return readers.map((r) => r())
     }
     // A re-entrant call (from a host function) gets its own buffer.
+    const slots = Math.max(params.length, results.length, 1)
     const reuse = !this.#inUse
-    const buf = reuse ? this.#scratch : new Uint8Array(this.#scratch.length)
-    const view = reuse ? this.#view : new DataView(buf.buffer)
+    if (reuse && !this.#scratch) {
+      this.#scratch = new Uint8Array(slots * SLOT)
+      this.#view = new DataView(this.#scratch.buffer)
+    }
+    const buf = reuse ? this.#scratch! : new Uint8Array(slots * SLOT)
+    const view = reuse ? this.#view! : new DataView(buf.buffer)
     for (let i = 0; i < params.length; i++) encode(view, i, params[i]!, args[i], this.store, `argument ${i}`)
     this.#inUse = true
     try {
@@ -195,6 +235,12 @@ export class Func {
     if (results.length === 0) return undefined
     if (results.length === 1) return decode(view, 0, results[0]!, this.store)
     return results.map((t, i) => decode(view, i, t, this.store))
+  }
+
+  #registerFast(): number {
+    const src = this.#source
+    if (src && !this.#binding) return native(() => src.instance.funcFastId(src.name))
+    return native(() => this.binding.fastId())
   }
 
   /**

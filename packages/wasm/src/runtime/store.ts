@@ -64,20 +64,27 @@ export class Store implements RefTable {
   readonly engine: Engine
   /** @internal */
   readonly binding: BindingStore
-  #hostErrors = new Map<number, unknown>()
+  // Made on first use: most stores never see a host error or an externref,
+  // and a store per call is a common pattern.
+  #hostErrors?: Map<number, unknown>
   // Keeps this store's host functions alive (the addon only knows their ids).
-  #hostFns: HostWrapper[] = []
+  #hostFns?: HostWrapper[]
   #nextHostError = 1
-  #externValues = new Map<bigint, unknown>()
-  #externIds = new Map<unknown, bigint>()
+  #externValues?: Map<bigint, unknown>
+  #externIds?: Map<unknown, bigint>
   #nextExtern = 1n
 
   /**
    * @throws {@linkcode InvalidArgumentError} when a limit is invalid.
    */
-  constructor(engine: Engine = Engine.shared(), limits: StoreLimits = {}) {
-    validateStoreLimits(limits)
+  constructor(engine: Engine = Engine.shared(), limits?: StoreLimits) {
     this.engine = engine
+    if (limits === undefined) {
+      // No options object to read across napi.
+      this.binding = new binding.BindingStore(engine.binding)
+      return
+    }
+    validateStoreLimits(limits)
     this.binding = new binding.BindingStore(engine.binding, {
       maxMemoryBytes: limits.maxMemory,
       maxTableElements: limits.maxTableElements,
@@ -121,6 +128,7 @@ export class Store implements RefTable {
     }
     const stash = (e: unknown): number => {
       const id = this.#nextHostError++
+      this.#hostErrors ??= new Map()
       this.#hostErrors.set(id, e)
       return id
     }
@@ -158,6 +166,7 @@ export class Store implements RefTable {
         return stash(e)
       }
     }
+    this.#hostFns ??= []
     this.#hostFns.push(wrapper)
     const b = native(() => this.binding.hostFunc(params, results, registerHostFunction(wrapper)))
     return new Func(this, b, { params: [...params], results: [...results] })
@@ -244,8 +253,8 @@ export class Store implements RefTable {
 
   /** @internal */
   takeHostError(id: number): unknown {
-    const e = this.#hostErrors.get(id)
-    this.#hostErrors.delete(id)
+    const e = this.#hostErrors?.get(id)
+    this.#hostErrors?.delete(id)
     return e
   }
 
@@ -263,10 +272,12 @@ export class Store implements RefTable {
 
   /** @internal */
   externId(value: unknown): bigint {
-    let id = this.#externIds.get(value)
+    const ids = (this.#externIds ??= new Map())
+    let id = ids.get(value)
     if (id === undefined) {
       id = this.#nextExtern++
-      this.#externIds.set(value, id)
+      ids.set(value, id)
+      this.#externValues ??= new Map()
       this.#externValues.set(id, value)
     }
     return id
@@ -274,6 +285,6 @@ export class Store implements RefTable {
 
   /** @internal */
   externValue(id: bigint): unknown {
-    return this.#externValues.get(id)
+    return this.#externValues?.get(id)
   }
 }
