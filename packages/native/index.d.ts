@@ -63,20 +63,6 @@ export declare class BindingExtern {
   globalSet(slot: Uint8Array): void
 }
 
-/** An instance living in a store. */
-export declare class BindingInstance {
-  /** Every export, in order, each carrying its name. */
-  exports(): Array<BindingExtern>
-  /**
-   * Registers the exported function `name` for `callFast` on this thread
-   * and returns its id, without making an object for the function (a
-   * fresh instance's first call is then one napi object cheaper).
-   */
-  funcFastId(name: string): number
-  /** One export by name. */
-  export(name: string): BindingExtern
-}
-
 /** A compiled module. */
 export declare class BindingModule {
   /** Compiles wasm bytes or WAT text (reusing an earlier compilation of the same bytes). */
@@ -99,10 +85,24 @@ export declare class BindingModule {
 
 /** A store: instances, memories, tables, globals and host functions live here. */
 export declare class BindingStore {
+  /** Every export of instance `index`, in order, each carrying its name. */
+  instanceExports(index: number): Array<BindingExtern>
+  /** One export of instance `index` by name. */
+  instanceExport(index: number, name: string): BindingExtern
+  /**
+   * Registers the exported function `name` of instance `index` for
+   * `callFast` on this thread and returns its id, without making an
+   * object for the function. It stays registered while this store
+   * object lives (functions made from it keep the store alive).
+   */
+  instanceFuncFastId(index: number, name: string): number
   /** Creates an empty store. */
   constructor(engine: BindingEngine, options?: BindingStoreOptions | undefined | null)
-  /** Instantiates a module; `modules[i]`/`names[i]` name the import `items[i]` satisfies. */
-  instantiate(module: BindingModule, modules: Array<string>, names: Array<string>, items: Array<BindingExtern>): BindingInstance
+  /**
+   * Instantiates a module; `modules[i]`/`names[i]` name the import
+   * `items[i]` satisfies. Returns the instance's index in this store.
+   */
+  instantiate(module: BindingModule, modules: Array<string>, names: Array<string>, items: Array<BindingExtern>): number
   /**
    * Makes a host function that the JS host dispatcher answers under `hostId`
    * (see `setHostDispatcher`).

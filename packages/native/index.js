@@ -838,7 +838,6 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.BindingEngine = nativeBinding.BindingEngine
 module.exports.BindingExtern = nativeBinding.BindingExtern
-module.exports.BindingInstance = nativeBinding.BindingInstance
 module.exports.BindingModule = nativeBinding.BindingModule
 module.exports.BindingStore = nativeBinding.BindingStore
 module.exports.callFast = nativeBinding.callFast

@@ -2,10 +2,10 @@
 
 use crate::binding_engine::BindingEngine;
 use crate::binding_extern::BindingExtern;
-use crate::binding_instance::BindingInstance;
 use crate::binding_module::BindingModule;
 use crate::error::guard;
-use cwasm_core::{Extern, Store, StoreOptions};
+use cwasm_core::{Extern, Instance, Store, StoreOptions};
+use std::cell::RefCell;
 use crate::binding_host::js_host_fn;
 use napi::bindgen_prelude::ClassInstance;
 use napi_derive::napi;
@@ -33,6 +33,18 @@ pub struct BindingStoreOptions {
 #[napi]
 pub struct BindingStore {
     pub(crate) inner: Arc<Store>,
+    /// Its instances, by the index JS holds (see `binding_instance.rs`).
+    pub(crate) instances: RefCell<Vec<Instance>>,
+    /// Exports registered for `callFast` through `instanceFuncFastId`.
+    pub(crate) fast_ids: RefCell<Vec<u32>>,
+}
+
+impl Drop for BindingStore {
+    fn drop(&mut self) {
+        for id in self.fast_ids.get_mut().drain(..) {
+            crate::binding_fast_call::unregister(id);
+        }
+    }
 }
 
 /// What the last call on a store cost.
@@ -60,10 +72,11 @@ impl BindingStore {
             trap_on_grow_failure: o.trap_on_grow_failure.unwrap_or(d.trap_on_grow_failure),
             ..d
         };
-        BindingStore { inner: Arc::new(Store::new(&engine.inner, opts)) }
+        BindingStore { inner: Arc::new(Store::new(&engine.inner, opts)), instances: RefCell::default(), fast_ids: RefCell::default() }
     }
 
-    /// Instantiates a module; `modules[i]`/`names[i]` name the import `items[i]` satisfies.
+    /// Instantiates a module; `modules[i]`/`names[i]` name the import
+    /// `items[i]` satisfies. Returns the instance's index in this store.
     #[napi]
     pub fn instantiate(
         &self,
@@ -71,7 +84,7 @@ impl BindingStore {
         modules: Vec<String>,
         names: Vec<String>,
         items: Vec<ClassInstance<BindingExtern>>,
-    ) -> napi::Result<BindingInstance> {
+    ) -> napi::Result<u32> {
         guard(|| {
             let imports: Vec<(String, String, Extern)> = modules
                 .into_iter()
@@ -80,7 +93,7 @@ impl BindingStore {
                 .map(|((m, n), e)| (m, n, e.item))
                 .collect();
             let instance = self.inner.instantiate(&module.inner, &imports)?;
-            Ok(BindingInstance::new(self.inner.clone(), instance))
+            Ok(self.add_instance(instance))
         })
     }
 

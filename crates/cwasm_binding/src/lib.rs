@@ -24,7 +24,6 @@ mod runtime_info;
 
 pub use binding_engine::{BindingEngine, BindingEngineOptions, BindingPoolingOptions};
 pub use binding_extern::BindingExtern;
-pub use binding_instance::BindingInstance;
 pub use binding_module::{BindingModule, BindingModuleStats};
 pub use binding_store::{BindingCallStats, BindingStore, BindingStoreOptions};
 pub use binding_types::{BindingExternType, BindingImportType, BindingExportType};

@@ -29,12 +29,13 @@ export class Instance {
   readonly store: Store
   #exports?: Record<string, Extern>
   #funcs?: Map<string, Func>
-  #binding: import('../runtime/binding.js').BindingInstance
+  // Its index in the store (the addon keeps instances by index).
+  #index: number
 
-  private constructor(store: Store, module: Module, b: import('../runtime/binding.js').BindingInstance) {
+  private constructor(store: Store, module: Module, index: number) {
     this.store = store
     this.module = module
-    this.#binding = b
+    this.#index = index
   }
 
   /** @internal */
@@ -76,13 +77,13 @@ export class Instance {
       names.push(imp.name)
       items.push(item)
     }
-    let b
+    let index
     try {
-      b = store.binding.instantiate(module.binding, modules, names, items)
+      index = store.binding.instantiate(module.binding, modules, names, items)
     } catch (e) {
       throw store.toError(e)
     }
-    return new Instance(store, module, b)
+    return new Instance(store, module, index)
   }
 
   // One export without materialising all of them. A function takes its
@@ -94,16 +95,16 @@ export class Instance {
     if (!type) return undefined
     if (type.kind === 'func') {
       const sig = { params: type.params ?? [], results: type.results ?? [] }
-      return new Func(this.store, null, sig, { instance: this.#binding, name })
+      return new Func(this.store, null, sig, { instance: this.#index, name })
     }
-    return wrapExtern(this.store, native(() => this.#binding.export(name)))
+    return wrapExtern(this.store, native(() => this.store.binding.instanceExport(this.#index, name)))
   }
 
   /** Every export by name. */
   get exports(): Readonly<Record<string, Extern>> {
     if (!this.#exports) {
       const out: Record<string, Extern> = Object.create(null)
-      for (const b of native(() => this.#binding.exports())) out[b.name ?? ''] = wrapExtern(this.store, b)
+      for (const b of native(() => this.store.binding.instanceExports(this.#index))) out[b.name ?? ''] = wrapExtern(this.store, b)
       this.#exports = out
     }
     return this.#exports

@@ -13,7 +13,6 @@ export type {
   BindingEngineOptions,
   BindingExtern,
   BindingExternType,
-  BindingInstance,
   BindingModule,
   BindingStore,
 } from '@cybernetic/wasm-native'

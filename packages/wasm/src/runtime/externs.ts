@@ -1,4 +1,4 @@
-import { binding, type BindingExtern, type BindingExternType, type BindingInstance } from './binding.js'
+import { binding, type BindingExtern, type BindingExternType } from './binding.js'
 import { CancelledError, InvalidArgumentError, native } from '../errors.js'
 import { decode, encode, SLOT, type RefTable, type ValueType } from './values.js'
 import type { Store } from './store.js'
@@ -159,7 +159,7 @@ export class Func {
   readonly type: FuncType
   #binding: BindingExtern | null
   // For an export made without a binding object: where to fetch one.
-  #source: { instance: BindingInstance; name: string } | null
+  #source: { instance: number; name: string } | null
   #scratch: Uint8Array | null = null
   #view: DataView | null = null
   #inUse = false
@@ -167,7 +167,7 @@ export class Func {
   #fastId = 0
 
   /** @internal */
-  constructor(store: Store, b: BindingExtern | null, type?: FuncType, source?: { instance: BindingInstance; name: string }) {
+  constructor(store: Store, b: BindingExtern | null, type?: FuncType, source?: { instance: number; name: string }) {
     this.store = store
     this.#binding = b
     this.#source = source ?? null
@@ -184,7 +184,7 @@ export class Func {
   get binding(): BindingExtern {
     if (!this.#binding) {
       const { instance, name } = this.#source!
-      this.#binding = native(() => instance.export(name))
+      this.#binding = native(() => this.store.binding.instanceExport(instance, name))
     }
     return this.#binding
   }
@@ -239,7 +239,7 @@ export class Func {
 
   #registerFast(): number {
     const src = this.#source
-    if (src && !this.#binding) return native(() => src.instance.funcFastId(src.name))
+    if (src && !this.#binding) return native(() => this.store.binding.instanceFuncFastId(src.instance, src.name))
     return native(() => this.binding.fastId())
   }
 
