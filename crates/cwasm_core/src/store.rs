@@ -676,35 +676,34 @@ impl Store {
                 heap.resize(n, ValRaw::i32(0));
                 &mut heap[..]
             };
+            // A slot is a little-endian u128; narrower values sit in its low bytes.
+            let slot = |slots: &[u8], i: usize| -> u128 {
+                let mut w = [0u8; 16];
+                w.copy_from_slice(&slots[i * 16..i * 16 + 16]);
+                u128::from_le_bytes(w)
+            };
             for (i, k) in kinds.params.iter().enumerate() {
-                let s = &slots[i * 16..i * 16 + 16];
-                let w4 = u32::from_le_bytes([s[0], s[1], s[2], s[3]]);
-                let w8 = u64::from_le_bytes([s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]]);
+                let w = slot(slots, i);
                 raw[i] = match k {
-                    ValueKind::I32 => ValRaw::i32(w4 as i32),
-                    ValueKind::I64 => ValRaw::i64(w8 as i64),
-                    ValueKind::F32 => ValRaw::f32(w4),
-                    ValueKind::F64 => ValRaw::f64(w8),
-                    _ => {
-                        let mut w16 = [0u8; 16];
-                        w16.copy_from_slice(s);
-                        ValRaw::v128(u128::from_le_bytes(w16))
-                    }
+                    ValueKind::I32 => ValRaw::i32(w as u32 as i32),
+                    ValueKind::I64 => ValRaw::i64(w as u64 as i64),
+                    ValueKind::F32 => ValRaw::f32(w as u32),
+                    ValueKind::F64 => ValRaw::f64(w as u64),
+                    _ => ValRaw::v128(w),
                 };
             }
             // SAFETY: `kinds` are this function's own parameter and result
             // types, all numeric; `raw` holds max(params, results) values.
             unsafe { func.call_unchecked(&mut ctx, raw as *mut [ValRaw]) }.map_err(run_error)?;
             for (i, k) in kinds.results.iter().enumerate() {
-                let out = &mut slots[i * 16..i * 16 + 16];
-                out.fill(0);
-                match k {
-                    ValueKind::I32 => out[..4].copy_from_slice(&raw[i].get_i32().to_le_bytes()),
-                    ValueKind::I64 => out[..8].copy_from_slice(&raw[i].get_i64().to_le_bytes()),
-                    ValueKind::F32 => out[..4].copy_from_slice(&raw[i].get_f32().to_le_bytes()),
-                    ValueKind::F64 => out[..8].copy_from_slice(&raw[i].get_f64().to_le_bytes()),
-                    _ => out.copy_from_slice(&raw[i].get_v128().to_le_bytes()),
-                }
+                let w: u128 = match k {
+                    ValueKind::I32 => raw[i].get_i32() as u32 as u128,
+                    ValueKind::I64 => raw[i].get_i64() as u64 as u128,
+                    ValueKind::F32 => raw[i].get_f32() as u128,
+                    ValueKind::F64 => raw[i].get_f64() as u128,
+                    _ => raw[i].get_v128(),
+                };
+                slots[i * 16..i * 16 + 16].copy_from_slice(&w.to_le_bytes());
             }
             Ok(nr)
         })

@@ -49,59 +49,22 @@ const S_F32 = new Float32Array(SCRATCH.buffer)
 const S_F64 = new Float64Array(SCRATCH.buffer)
 const S_I64 = new BigInt64Array(SCRATCH.buffer)
 
-type Writer = (v: unknown) => void
-type Reader = () => unknown
+// Type codes of the fast path. A switch on a small integer keeps the
+// argument loop monomorphic; per-position closures made every call site
+// polymorphic (measured: ~25 ns more per two-argument call).
+const T_I32 = 0
+const T_I64 = 1
+const T_F32 = 2
+const T_F64 = 3
+const T_V128 = 4
+const CODES: Record<string, number> = { i32: T_I32, i64: T_I64, f32: T_F32, f64: T_F64, v128: T_V128 }
 
-// Per-signature writers and readers for the scratch buffer: typed-array
-// stores instead of a type switch per value. (The addon and x86-64/arm64
-// are little-endian, as the slot format is.)
-function writer(type: string, i: number, refs: RefTable): Writer {
-  const what = `argument ${i}`
-  switch (type) {
-    case 'i32':
-      return (v) => {
-        if (typeof v === 'number') S_I32[i * 4] = v
-        else encode(SCRATCH_VIEW, i, type, v, refs, what)
-      }
-    case 'f32':
-      return (v) => {
-        if (typeof v === 'number') S_F32[i * 4] = v
-        else encode(SCRATCH_VIEW, i, type, v, refs, what)
-      }
-    case 'f64':
-      return (v) => {
-        if (typeof v === 'number') S_F64[i * 2] = v
-        else encode(SCRATCH_VIEW, i, type, v, refs, what)
-      }
-    case 'i64':
-      return (v) => {
-        if (typeof v === 'bigint') S_I64[i * 2] = v
-        else encode(SCRATCH_VIEW, i, type, v, refs, what)
-      }
-    default:
-      return (v) => encode(SCRATCH_VIEW, i, type, v, refs, what)
-  }
-}
-
-function reader(type: string, i: number, refs: RefTable): Reader {
-  switch (type) {
-    case 'i32':
-      return () => S_I32[i * 4]
-    case 'f32':
-      return () => S_F32[i * 4]
-    case 'f64':
-      return () => S_F64[i * 2]
-    case 'i64':
-      return () => S_I64[i * 2]
-    default:
-      return () => decode(SCRATCH_VIEW, i, type, refs)
-  }
-}
-
-/** Scratch-buffer writers and readers of one all-numeric signature. */
+/** How one all-numeric signature moves through the scratch buffer. */
 interface FastAccess {
-  writers: Writer[]
-  readers: Reader[]
+  params: Uint8Array
+  results: Uint8Array
+  paramTypes: string[]
+  resultTypes: string[]
 }
 
 // Per signature, shared by every function of that signature: numeric
@@ -121,11 +84,68 @@ function fastAccess(type: FuncType): FastAccess | null {
     const all = [...type.params, ...type.results]
     const fits = Math.max(type.params.length, type.results.length, 1) <= SCRATCH_SLOTS && all.every((t) => NUMERIC.has(t))
     access = fits
-      ? { writers: type.params.map((t, i) => writer(t, i, NO_REFS)), readers: type.results.map((t, i) => reader(t, i, NO_REFS)) }
+      ? {
+          params: Uint8Array.from(type.params, (t) => CODES[t]!),
+          results: Uint8Array.from(type.results, (t) => CODES[t]!),
+          paramTypes: [...type.params],
+          resultTypes: [...type.results],
+        }
       : null
     FAST_ACCESS.set(key, access)
   }
   return access
+}
+
+// Writes call arguments into the scratch buffer. (The addon and x86-64 and
+// arm64 are little-endian, as the slot format is.)
+function writeArgs(fast: FastAccess, args: unknown[]): void {
+  const codes = fast.params
+  for (let i = 0; i < codes.length; i++) {
+    const v = args[i]
+    switch (codes[i]) {
+      case T_I32:
+        if (typeof v === 'number') {
+          S_I32[i << 2] = v
+          continue
+        }
+        break
+      case T_F64:
+        if (typeof v === 'number') {
+          S_F64[i << 1] = v
+          continue
+        }
+        break
+      case T_F32:
+        if (typeof v === 'number') {
+          S_F32[i << 2] = v
+          continue
+        }
+        break
+      case T_I64:
+        if (typeof v === 'bigint') {
+          S_I64[i << 1] = v
+          continue
+        }
+        break
+    }
+    // Anything else (v128, or a value of the wrong JS type: a typed error).
+    encode(SCRATCH_VIEW, i, fast.paramTypes[i]!, v, NO_REFS, `argument ${i}`)
+  }
+}
+
+function readResult(fast: FastAccess, i: number): unknown {
+  switch (fast.results[i]) {
+    case T_I32:
+      return S_I32[i << 2]
+    case T_F64:
+      return S_F64[i << 1]
+    case T_F32:
+      return S_F32[i << 2]
+    case T_I64:
+      return S_I64[i << 1]
+    default:
+      return decode(SCRATCH_VIEW, i, fast.resultTypes[i]!, NO_REFS)
+  }
 }
 
 /** @internal */
@@ -203,18 +223,19 @@ export class Func {
     const fast = this.#fast
     if (fast) {
       // One shared scratch buffer per thread, one integer across napi.
-      const writers = fast.writers
-      for (let i = 0; i < writers.length; i++) writers[i]!(args[i])
+      writeArgs(fast, args)
       this.#fastId ||= this.#registerFast()
       try {
         callFast(this.#fastId)
       } catch (e) {
         throw this.store.toError(e)
       }
-      const readers = fast.readers
-      if (readers.length === 0) return undefined
-      if (readers.length === 1) return readers[0]!()
-      return readers.map((r) => r())
+      const n = fast.results.length
+      if (n === 0) return undefined
+      if (n === 1) return readResult(fast, 0)
+      const out = new Array<unknown>(n)
+      for (let i = 0; i < n; i++) out[i] = readResult(fast, i)
+      return out
     }
     // A re-entrant call (from a host function) gets its own buffer.
     const slots = Math.max(params.length, results.length, 1)
