@@ -57,14 +57,21 @@ export async function run(ctx) {
       sink ^= slotView.getInt32(0, true);
     }
   };
+  // The floor: the same add through napi and a plain Wasmtime typed call,
+  // with none of our bookkeeping (cwasm_core::calibration::bare_add).
+  const bareAdd = native.rawBareAdd();
+  const bareLoop = () => {
+    for (let i = 0; i < loop; i++) sink ^= bareAdd(i, 1);
+  };
   const v8Loop = () => {
     for (let i = 0; i < loop; i++) sink ^= v8add(i, 1);
   };
-  if (add.call(40, 2) !== 42 || v8add(40, 2) !== 42) throw new Error('add(40, 2) != 42');
+  if (add.call(40, 2) !== 42 || v8add(40, 2) !== 42 || bareAdd(40, 2) !== 42) throw new Error('add(40, 2) != 42');
 
   const contenders = [
     { name: 'ours', fn: addLoop },
     { name: 'ours_slots', fn: slotsLoop },
+    { name: 'floor', fn: bareLoop },
     { name: 'v8', fn: v8Loop },
     ...Object.entries(candidates).map(([name, c]) => ({ name, fn: timedLoop(c.fn) })),
   ];
@@ -81,6 +88,8 @@ export async function run(ctx) {
     fromSamples('call.sync.vs_napi_noop', ns.ours, ns[noop], { baseline_name: `napi call ${noop}`, unit }),
     fromSamples('call.sync.vs_v8', ns.ours, ns.v8, { baseline_name: 'V8 JS→wasm call', unit }),
     fromSamples('call.sync_slots.vs_napi_noop', ns.ours_slots, ns[noop], { baseline_name: `napi call ${noop}`, unit }),
+    fromSamples('call.floor.vs_napi_noop', ns.floor, ns[noop], { baseline_name: `napi call ${noop}`, unit }),
+    fromSamples('call.sync.vs_floor', ns.ours, ns.floor, { baseline_name: 'napi + plain Wasmtime typed call (rawBareAdd)', unit }),
   ];
   // The cheapest *method* call (the binding call shape `add` itself uses:
   // a method on a wrapped handle), for context.
@@ -102,9 +111,11 @@ export async function run(ctx) {
     ...ranked.map((k) => `| \`${k}\`${k === noop ? ' (baseline)' : ''} | ${candidates[k].what} | ${fmt(k)} |`),
     '',
     `For comparison: ours \`add.call\` ${fmt('ours')}, \`add.callSlots\` ${fmt('ours_slots')}, V8 JS→wasm ${fmt('v8')} (measured inside the same kind of loop, which V8's optimizing compiler compiles with the wasm call in it).`,
+    '',
+    `The floor: \`rawBareAdd(a, b)\` is a raw N-API function that calls the same \`add\` through a plain Wasmtime \`TypedFunc\` in a thread-local store (default config; no limits, busy flag, interrupt or fuel bookkeeping, no scratch buffer): ${fmt('floor')}, ${(median(ns.floor) / median(ns[noop])).toFixed(2)}× the no-op (\`call.floor.vs_napi_noop\`). No synchronous call through napi into Wasmtime can be cheaper, so a ratio of 2 is out of reach by design; what remains ours is \`call.sync.vs_floor\`.`,
   ];
   const notes = {
-    'call.sync.vs_napi_noop': `Measured: \`add.call(i, 1)\` ${fmt('ours')}, \`add.callSlots\` ${fmt('ours_slots')}; the no-op \`${noop}\` ${fmt(noop)}${method ? `; the cheapest method call on a binding handle (\`${method}\`) ${fmt(method)}` : ''}.`,
+    'call.sync.vs_napi_noop': `Measured: \`add.call(i, 1)\` ${fmt('ours')}, \`add.callSlots\` ${fmt('ours_slots')}; the no-op \`${noop}\` ${fmt(noop)}${method ? `; the cheapest method call on a binding handle (\`${method}\`) ${fmt(method)}` : ''}. The floor, napi plus a plain Wasmtime typed call of the same \`add\` with nothing of ours in between (\`rawBareAdd\`), is ${fmt('floor')}: ${(median(ns.floor) / median(ns[noop])).toFixed(2)}× the no-op, so the goal of 2 cannot be met by design; our own bookkeeping (busy flag, interrupt state, argument slots, fast-call table) adds ${(median(ns.ours) / median(ns.floor)).toFixed(2)}× on top (\`call.sync.vs_floor\`).`,
   };
   return { records, notes, details };
 }

@@ -346,6 +346,13 @@ export declare function moduleRegistryStats(): BindingModuleStats
 export declare function noop(): number
 
 /**
+ * Returns a raw N-API function `(a, b) => a + b` that calls a plain
+ * Wasmtime function with nothing of ours in between (see
+ * `cwasm_core::calibration`): the floor of `call.sync.vs_napi_noop`.
+ */
+export declare function rawBareAdd(): (a: number, b: number) => number
+
+/**
  * Returns `callFast` as a raw N-API function. napi-rs wraps every generated
  * function with a borrow scope that costs more than the rest of a small
  * call; this one reads its one integer and returns one, nothing else.

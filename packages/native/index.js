@@ -845,6 +845,7 @@ module.exports.completeHostCall = nativeBinding.completeHostCall
 module.exports.debugPanic = nativeBinding.debugPanic
 module.exports.moduleRegistryStats = nativeBinding.moduleRegistryStats
 module.exports.noop = nativeBinding.noop
+module.exports.rawBareAdd = nativeBinding.rawBareAdd
 module.exports.rawCallFast = nativeBinding.rawCallFast
 module.exports.rawNoop = nativeBinding.rawNoop
 module.exports.setCallScratch = nativeBinding.setCallScratch

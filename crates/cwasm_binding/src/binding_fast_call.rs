@@ -18,13 +18,19 @@ struct Entry {
     kinds: Arc<FuncKinds>,
 }
 
-thread_local! {
-    static TABLE: RefCell<Vec<Option<Arc<Entry>>>> = const { RefCell::new(Vec::new()) };
-    static FREE: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
+/// This thread's fast-call state, in one thread-local: a thread-local
+/// access in a dynamically loaded library is a call (`__tls_get_addr`).
+struct Fast {
+    table: RefCell<Vec<Option<Arc<Entry>>>>,
+    free: RefCell<Vec<u32>>,
     // Leaked on purpose (one per JS thread): the typed array stays referenced,
     // so its memory stays put, and nothing is released after the environment
     // that owns it is torn down.
-    static SCRATCH: Cell<Option<(*mut u8, usize)>> = const { Cell::new(None) };
+    scratch: Cell<Option<(*mut u8, usize)>>,
+}
+
+thread_local! {
+    static FAST: Fast = const { Fast { table: RefCell::new(Vec::new()), free: RefCell::new(Vec::new()), scratch: Cell::new(None) } };
 }
 
 /// Shares this thread's scratch buffer for `callFast` (once, at load).
@@ -35,14 +41,14 @@ pub fn set_call_scratch(mut buffer: Uint8Array) {
     let slice = unsafe { buffer.as_mut() };
     let raw = (slice.as_mut_ptr(), slice.len());
     Box::leak(Box::new(buffer));
-    SCRATCH.with(|s| s.set(Some(raw)));
+    FAST.with(|f| f.scratch.set(Some(raw)));
 }
 
 pub(crate) fn register(store: Arc<Store>, func: Func, kinds: Arc<FuncKinds>) -> u32 {
     let entry = Arc::new(Entry { store, func, kinds });
-    let reused = FREE.with(|f| f.borrow_mut().pop());
-    TABLE.with(|t| {
-        let mut t = t.borrow_mut();
+    FAST.with(|fast| {
+        let reused = fast.free.borrow_mut().pop();
+        let mut t = fast.table.borrow_mut();
         match reused {
             Some(id) => {
                 t[id as usize - 1] = Some(entry);
@@ -57,10 +63,12 @@ pub(crate) fn register(store: Arc<Store>, func: Func, kinds: Arc<FuncKinds>) -> 
 }
 
 pub(crate) fn unregister(id: u32) {
-    let removed = TABLE.with(|t| t.borrow_mut().get_mut(id as usize - 1).and_then(Option::take));
-    if removed.is_some() {
-        FREE.with(|f| f.borrow_mut().push(id));
-    }
+    FAST.with(|fast| {
+        let removed = fast.table.borrow_mut().get_mut(id as usize - 1).and_then(Option::take);
+        if removed.is_some() {
+            fast.free.borrow_mut().push(id);
+        }
+    });
 }
 
 /// Calls function `id` (from `fastId`) on this thread with the arguments in
@@ -101,6 +109,38 @@ pub fn raw_noop(env: Env) -> napi::Result<napi::bindgen_prelude::Unknown<'static
     }
     // SAFETY: `f` is a live function value of this env.
     Ok(unsafe { napi::bindgen_prelude::Unknown::from_raw_unchecked(env.raw(), f) })
+}
+
+/// Returns a raw N-API function `(a, b) => a + b` that calls a plain
+/// Wasmtime function with nothing of ours in between (see
+/// `cwasm_core::calibration`): the floor of `call.sync.vs_napi_noop`.
+#[napi(ts_return_type = "(a: number, b: number) => number")]
+pub fn raw_bare_add(env: Env) -> napi::Result<napi::bindgen_prelude::Unknown<'static>> {
+    let mut f = std::ptr::null_mut();
+    // SAFETY: plain N-API calls on the current env with valid arguments.
+    let status = unsafe { sys::napi_create_function(env.raw(), c"bareAdd".as_ptr(), 7, Some(raw_bare_add_cb), std::ptr::null_mut(), &mut f) };
+    if status != sys::Status::napi_ok {
+        return Err(napi::Error::from_reason("napi_create_function failed"));
+    }
+    // SAFETY: `f` is a live function value of this env.
+    Ok(unsafe { napi::bindgen_prelude::Unknown::from_raw_unchecked(env.raw(), f) })
+}
+
+unsafe extern "C" fn raw_bare_add_cb(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+    let mut argc = 2usize;
+    let mut argv = [std::ptr::null_mut(); 2];
+    let (mut a, mut b) = (0i32, 0i32);
+    let mut out = std::ptr::null_mut();
+    // SAFETY: as in raw_call_fast_cb.
+    unsafe {
+        sys::napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), std::ptr::null_mut(), std::ptr::null_mut());
+        if argc >= 2 {
+            sys::napi_get_value_int32(env, argv[0], &mut a);
+            sys::napi_get_value_int32(env, argv[1], &mut b);
+        }
+        sys::napi_create_int32(env, cwasm_core::calibration::bare_add(a, b).unwrap_or(0), &mut out);
+    }
+    out
 }
 
 unsafe extern "C" fn raw_noop_cb(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
@@ -153,14 +193,14 @@ fn call_fast_impl(id: u32) -> Result<u32, Error> {
     // removed when the JS object that registered it is collected, and that
     // object is on the JS stack of this call. A host function may register
     // more functions meanwhile, which can move the table but not the entry.
-    let entry: *const Entry = TABLE
-        .with(|t| t.borrow().get((id as usize).wrapping_sub(1)).and_then(|e| e.as_ref().map(Arc::as_ptr)))
-        .ok_or_else(|| Error::InvalidArgument { message: format!("no function is registered under fast id {id}") })?;
+    let (entry, scratch) = FAST.with(|fast| {
+        let entry = fast.table.borrow().get((id as usize).wrapping_sub(1)).and_then(|e| e.as_ref().map(Arc::as_ptr));
+        (entry, fast.scratch.get())
+    });
+    let entry = entry.ok_or_else(|| Error::InvalidArgument { message: format!("no function is registered under fast id {id}") })?;
     // SAFETY: see above.
     let entry = unsafe { &*entry };
-    let (ptr, len) = SCRATCH
-        .with(Cell::get)
-        .ok_or_else(|| Error::Bug { message: "no call scratch buffer is set on this thread".into() })?;
+    let (ptr, len) = scratch.ok_or_else(|| Error::Bug { message: "no call scratch buffer is set on this thread".into() })?;
     // SAFETY: the scratch memory lives forever (see set_call_scratch);
     // JS does not touch it while this call runs except through nested
     // calls, which finish before we read results back.

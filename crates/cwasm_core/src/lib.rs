@@ -26,6 +26,7 @@
 #![warn(missing_docs)]
 
 mod aot;
+pub mod calibration;
 mod config;
 mod engine;
 mod error;

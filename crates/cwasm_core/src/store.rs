@@ -121,6 +121,8 @@ pub struct Store {
     last_wall_ns: AtomicU64,
     /// How calls on this store are interrupted.
     mode: Interrupts,
+    /// Whether the engine meters fuel (read on every call).
+    fuel: bool,
     /// The flags woven checks read, in flag mode.
     interrupt: Arc<Interrupt>,
     /// u64::MAX when the engine does not meter fuel.
@@ -264,6 +266,7 @@ impl Store {
             collect_stats: AtomicBool::new(false),
             last_wall_ns: AtomicU64::new(0),
             mode: engine.config().interrupts(),
+            fuel: engine.config().fuel,
             interrupt: Arc::new(Interrupt::default()),
             last_fuel: AtomicU64::new(u64::MAX),
             last_peak: AtomicU64::new(0),
@@ -371,11 +374,17 @@ impl Store {
             return self.with(f);
         }
         let limit_ms = self.deadline_ms.load(Ordering::Relaxed);
+        let stats = self.collect_stats.load(Ordering::Relaxed);
+        let flags = self.mode == Interrupts::Flag;
+        if flags && limit_ms == 0 && !stats && !self.fuel {
+            // The common case (no deadline, fuel or stats): nothing to set
+            // up or read back, only a stop to map if one came.
+            let r = self.with(f);
+            return self.after_flag_call(r, 0);
+        }
         let budget = self.fuel_budget.load(Ordering::Relaxed);
         let epochs = self.mode == Interrupts::Epoch;
-        let flags = self.mode == Interrupts::Flag;
-        let fuel = self.engine.config().fuel;
-        let stats = self.collect_stats.load(Ordering::Relaxed);
+        let fuel = self.fuel;
         let t0 = (stats || (limit_ms > 0 && self.mode != Interrupts::Off)).then(Instant::now);
         let deadline = match t0 {
             Some(t0) if limit_ms > 0 => Some(t0 + std::time::Duration::from_millis(limit_ms)),
@@ -414,20 +423,26 @@ impl Store {
         if let Some(t) = ticket {
             interrupt::unwatch(t);
         }
-        let mut r = r;
         if flags {
-            // A raised flag surfaces as a trap at a woven check: say why.
-            match self.interrupt.reason() {
-                interrupt::NONE => {}
-                reason => {
-                    if let Err(Error::Trap { code: "unreachable", .. }) = &r {
-                        r = Err(if reason == interrupt::TIMEOUT { Error::Timeout { limit_ms } } else { Error::Cancelled });
-                    }
-                    self.interrupt.clear();
-                }
-            }
-        } else if self.cancel.load(Ordering::Relaxed) {
+            return self.after_flag_call(r, limit_ms);
+        }
+        if self.cancel.load(Ordering::Relaxed) {
             self.cancel.store(false, Ordering::SeqCst);
+        }
+        r
+    }
+
+    /// A raised flag surfaces as a trap at a woven check: says why, and
+    /// lowers the flag.
+    fn after_flag_call<R>(&self, mut r: Result<R, Error>, limit_ms: u64) -> Result<R, Error> {
+        match self.interrupt.reason() {
+            interrupt::NONE => {}
+            reason => {
+                if let Err(Error::Trap { code: "unreachable", .. }) = &r {
+                    r = Err(if reason == interrupt::TIMEOUT { Error::Timeout { limit_ms } } else { Error::Cancelled });
+                }
+                self.interrupt.clear();
+            }
         }
         r
     }
