@@ -111,7 +111,7 @@ export class Instance {
   }
 
   /**
-   * An exported function.
+   * An exported function; the same {@link Func} object each time for a name.
    * @throws {@linkcode InvalidArgumentError} when there is no such function.
    */
   func(name: string): Func {

@@ -75,6 +75,8 @@ export class Store implements RefTable {
   #nextExtern = 1n
 
   /**
+   * @param engine The engine modules must be compiled for. @default Engine.shared()
+   * @param limits Limits for the store. @default none beyond the module's own (see {@link StoreLimits})
    * @throws {@linkcode InvalidArgumentError} when a limit is invalid.
    */
   constructor(engine: Engine = Engine.shared(), limits?: StoreLimits) {
