@@ -118,4 +118,23 @@ describe('exported functions', () => {
     expect(await add.callAsync([20, 22])).toBe(42)
     expect(add.call(1, 1)).toBe(2)
   })
+
+  it('links an export fetched with func() into another instance and passes it as a funcref', () => {
+    const store = new Store(Engine.shared())
+    const lib = store.instantiate(Module.compile(store.engine, '(module (func (export "seven") (result i32) i32.const 7))'))
+    const seven = lib.func('seven')
+    const user = store.instantiate(
+      Module.compile(
+        store.engine,
+        `(module (import "lib" "seven" (func $seven (result i32))) (type $t (func (result i32)))
+          (func (export "twice") (result i32) (i32.add (call $seven) (call $seven)))
+          (func (export "callRef") (param funcref) (result i32) (table.set $tab (i32.const 0) (local.get 0)) (call_indirect $tab (type $t) (i32.const 0)))
+          (table $tab 1 funcref))`,
+      ),
+      { lib: { seven } },
+    )
+    expect(user.call('twice')).toBe(14)
+    expect(user.call('callRef', seven)).toBe(7)
+  })
 })
+

@@ -99,8 +99,8 @@ export async function run(ctx) {
       .map((r) => `${r.id.split('.')[1]} ${r.ratio.toFixed(2)}`)
       .join(', ');
   const notes = {
-    'compute.geomean.vs_v8': `Per kernel, slowest first: ${worst('.vs_v8')}. The same kernels on an engine without epoch interruption (\`Engine.shared({ epochInterruption: false })\`, measured in the same rounds): geometric mean ${uG[0].ratio.toFixed(2)} (\`compute.geomean.unmetered.vs_v8\`).`,
-    'compute.geomean.vs_native': `Per kernel, slowest first: ${worst('.vs_native')}. Without epoch interruption: geometric mean ${uG[1].ratio.toFixed(2)} (\`compute.geomean.unmetered.vs_native\`).`,
+    'compute.geomean.vs_v8': `Per kernel, slowest first: ${worst('.vs_v8')}. The same kernels on an engine without any interrupt checks (\`Engine.shared({ epochInterruption: false })\`, measured in the same rounds): geometric mean ${uG[0].ratio.toFixed(2)} (\`compute.geomean.unmetered.vs_v8\`); what remains there is Cranelift's code against TurboFan's, not our instrumentation (bench/README.md, "Second pass", has the disassembly).`,
+    'compute.geomean.vs_native': `Per kernel, slowest first: ${worst('.vs_native')}. Without any interrupt checks: geometric mean ${uG[1].ratio.toFixed(2)} (\`compute.geomean.unmetered.vs_native\`).`,
   };
   const details = [
     `Each kernel is called with the manifest's \`n\` (bench/kernels/kernels.json); every call's result is checked against the manifest checksum. ${reps} timed calls per side after warm-up, interleaved round by round (order reversed every other round). Ours: default engine (\`Engine.shared()\`, the engine \`createRuntime()\` uses: Cranelift \`speed\`, epoch interruption on, fuel off), one instance reused; the \`compute.*.unmetered.*\` ids are the same on \`Engine.shared({ epochInterruption: false, fuel: false })\`, timed in the same rounds. V8: one \`WebAssembly.Instance\` reused. Native: the same C source built with \`gcc -O2 -march=native -ffp-contract=off\`, timed in-process with \`clock_gettime\`, one process per sample after one warm-up call.`,
