@@ -127,6 +127,13 @@ describe('hostile modules', () => {
     expect(() => store.instantiate(mod)).toThrow(MemoryLimitError)
   })
 
+  it('stops a start function that never ends at the runtime’s deadline', async () => {
+    const rt = await createRuntime({ maxExecutionTime: 50 })
+    const mod = rt.compile('(module (func $init (loop br 0)) (start $init) (func (export "f")))')
+    await expect(rt.call(mod, 'f')).rejects.toBeInstanceOf(TimeoutError)
+    expect(() => rt.instantiate(mod)).toThrow(TimeoutError)
+  })
+
   it('refuses a module that uses the runtime’s reserved names, with a CompileError that says so', () => {
     const engine = Engine.shared()
     for (const wat of [
