@@ -136,5 +136,26 @@ describe('exported functions', () => {
     expect(user.call('twice')).toBe(14)
     expect(user.call('callRef', seven)).toBe(7)
   })
+
+  it('keeps callSlots exact through the fast path: unaligned buffers, NaN payloads, nested calls', () => {
+    const store = new Store(Engine.shared())
+    let inner: Func | undefined
+    const mod = Module.compile(
+      store.engine,
+      `(module (import "h" "nested" (func $nested (param i32) (result i32)))
+        (func (export "double") (param i32) (result i32) (i32.mul (local.get 0) (i32.const 2)))
+        (func (export "outer") (param i32 f32) (result i32 f32) (call $nested (local.get 0)) (local.get 1)))`,
+    )
+    const instance = store.instantiate(mod, { h: { nested: (x: number) => (inner!.call(x) as number) + 1 } })
+    inner = instance.func('double')
+    const backing = new Uint8Array(3 + 32)
+    const slots = backing.subarray(3) // not 4-byte aligned
+    const view = new DataView(slots.buffer, slots.byteOffset)
+    view.setInt32(0, 20, true)
+    view.setUint32(16, 0x7fa00001, true) // a NaN with a payload
+    expect(instance.func('outer').callSlots(slots)).toBe(2)
+    expect(view.getInt32(0, true)).toBe(41)
+    expect(view.getUint32(16, true)).toBe(0x7fa00001)
+  })
 })
 
