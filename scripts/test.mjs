@@ -27,6 +27,13 @@ function step(name, cmd, args, parse) {
 // bootstrap rebuilt them if the Rust sources changed).
 step('generated', 'git', ['diff', '--exit-code', '--stat', '--', 'packages/native/index.js', 'packages/native/index.d.ts'], () => ({ passed: 1, failed: 0, skipped: 0 }))
 
+// 0b. Every public name of @cybernetic/wasm is documented (scripts/doc-lint.mjs).
+step('docs', process.execPath, [join(root, 'scripts', 'doc-lint.mjs')], (out) => {
+  const m = /doc-lint: (\d+) public names checked, (\d+) gap/.exec(out)
+  // One check; each undocumented name counts as a failure.
+  return m ? { passed: Number(m[2]) === 0 ? 1 : 0, failed: Number(m[2]), skipped: 0 } : { passed: 0, failed: 1, skipped: 0 }
+})
+
 // 1. Rust core: unit, integration and doc tests, without Node.
 step('rust', 'cargo', ['test', '--release', '--target', 'x86_64-unknown-linux-gnu', '-p', 'cwasm_core', '--color', 'never'], (out) => {
   let passed = 0

@@ -134,6 +134,7 @@ export interface WasmErrorOptions {
 export class WasmError extends Error {
   /** Stable machine-readable code. */
   readonly code: ErrorCode
+  /** The runtime makes these when an operation fails; make one yourself only to rethrow or in tests. */
   constructor(code: ErrorCode, message: string, options?: WasmErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'WasmError'
@@ -151,6 +152,7 @@ export class CompileError extends WasmError {
   readonly column: number | null
   /** The file the module came from, when known. */
   readonly file: string | null
+  /** The runtime makes these when an operation fails; make one yourself only to rethrow or in tests. */
   constructor(
     message: string,
     details: { offset?: number | null; line?: number | null; column?: number | null; file?: string | null } = {},
@@ -169,6 +171,7 @@ export class CompileError extends WasmError {
 export class LinkError extends WasmError {
   /** Every missing or mismatched import. */
   readonly imports: LinkIssue[]
+  /** The runtime makes these when an operation fails; make one yourself only to rethrow or in tests. */
   constructor(message: string, imports: LinkIssue[], options?: WasmErrorOptions) {
     super('link_error', message, options)
     this.name = 'LinkError'
@@ -182,6 +185,7 @@ export class TrapError extends WasmError {
   readonly trapCode: TrapCode
   /** The wasm backtrace, innermost first, with names from the name section. */
   readonly frames: WasmFrame[]
+  /** The runtime makes these when an operation fails; make one yourself only to rethrow or in tests. */
   constructor(trapCode: TrapCode, message: string, frames: WasmFrame[], options?: WasmErrorOptions) {
     super(trapCode, message, options)
     this.name = 'TrapError'
@@ -194,6 +198,7 @@ export class TrapError extends WasmError {
 export class HostFunctionError extends WasmError {
   /** The wasm backtrace at the host call. */
   readonly frames: WasmFrame[]
+  /** The runtime makes these when an operation fails; make one yourself only to rethrow or in tests. */
   constructor(message: string, frames: WasmFrame[], options?: WasmErrorOptions) {
     super('host_error', message, options)
     this.name = 'HostFunctionError'
@@ -205,6 +210,7 @@ export class HostFunctionError extends WasmError {
 export class FuelExhaustedError extends WasmError {
   /** Where the fuel ran out. */
   readonly frames: WasmFrame[]
+  /** The runtime makes these when an operation fails; make one yourself only to rethrow or in tests. */
   constructor(message: string, frames: WasmFrame[] = [], options?: WasmErrorOptions) {
     super('fuel_exhausted', message, options)
     this.name = 'FuelExhaustedError'
@@ -216,6 +222,7 @@ export class FuelExhaustedError extends WasmError {
 export class TimeoutError extends WasmError {
   /** The deadline that passed, in milliseconds. */
   readonly limitMs: number
+  /** The runtime makes these when an operation fails; make one yourself only to rethrow or in tests. */
   constructor(message: string, limitMs: number, options?: WasmErrorOptions) {
     super('timeout', message, options)
     this.name = 'TimeoutError'
@@ -225,6 +232,7 @@ export class TimeoutError extends WasmError {
 
 /** The call was cancelled by its `AbortSignal`; `cause` is the abort reason. Code `cancelled`. */
 export class CancelledError extends WasmError {
+  /** The runtime makes these when an operation fails; make one yourself only to rethrow or in tests. */
   constructor(message: string, options?: WasmErrorOptions) {
     super('cancelled', message, options)
     this.name = 'CancelledError'
@@ -233,6 +241,7 @@ export class CancelledError extends WasmError {
 
 /** A memory, table or instance limit was hit. Code `memory_limit`. */
 export class MemoryLimitError extends WasmError {
+  /** The runtime makes these when an operation fails; make one yourself only to rethrow or in tests. */
   constructor(message: string, options?: WasmErrorOptions) {
     super('memory_limit', message, options)
     this.name = 'MemoryLimitError'
@@ -243,6 +252,7 @@ export class MemoryLimitError extends WasmError {
 export class ArtifactError extends WasmError {
   /** Why it was refused. */
   readonly problem: ArtifactProblem
+  /** The runtime makes these when an operation fails; make one yourself only to rethrow or in tests. */
   constructor(message: string, problem: ArtifactProblem, options?: WasmErrorOptions) {
     super('artifact_rejected', message, options)
     this.name = 'ArtifactError'
@@ -254,6 +264,7 @@ export class ArtifactError extends WasmError {
 export class InvalidArgumentError extends WasmError {
   /** Dotted path of the offending option or argument, when there is one. */
   readonly path: string | null
+  /** The runtime makes these when an operation fails; make one yourself only to rethrow or in tests. */
   constructor(message: string, path: string | null = null, options?: WasmErrorOptions) {
     super('invalid_argument', message, options)
     this.name = 'InvalidArgumentError'
@@ -263,6 +274,7 @@ export class InvalidArgumentError extends WasmError {
 
 /** The store is in use by a call on another thread. Code `store_busy`. */
 export class StoreBusyError extends WasmError {
+  /** The runtime makes these when an operation fails; make one yourself only to rethrow or in tests. */
   constructor(message: string, options?: WasmErrorOptions) {
     super('store_busy', message, options)
     this.name = 'StoreBusyError'
@@ -271,6 +283,7 @@ export class StoreBusyError extends WasmError {
 
 /** A bug in this library (a caught panic or broken invariant). Code `internal`. */
 export class InternalError extends WasmError {
+  /** The runtime makes these when an operation fails; make one yourself only to rethrow or in tests. */
   constructor(message: string, options?: WasmErrorOptions) {
     super('internal', message, options)
     this.name = 'InternalError'
@@ -312,6 +325,7 @@ function isTrapCode(code: string): code is TrapCode {
 /**
  * Converts anything the addon threw into one of this module's errors.
  * Errors that are not the addon's structured data are returned unchanged.
+ * @internal
  */
 export function fromNative(err: unknown, ctx: NativeErrorContext = {}): unknown {
   if (!(err instanceof Error) || !err.message.startsWith(NATIVE_PREFIX)) return err
@@ -380,7 +394,7 @@ function describeFrames(frames: WasmFrame[]): string {
   return `\nwasm backtrace:\n${lines.join('\n')}`
 }
 
-/** Runs `f`, converting any addon error it throws. */
+/** Runs `f`, converting any addon error it throws. @internal */
 export function native<T>(f: () => T, ctx?: NativeErrorContext): T {
   try {
     return f()

@@ -21,6 +21,11 @@ export interface LoadOptions {
 /**
  * Loads a module from a file or bytes: `.wasm` binary, `.wat` text, or a
  * signed `.cwasm` artifact, recognised by content, not by extension.
+ *
+ * @example
+ * ```ts
+ * const mod = await loadModuleFile(Engine.shared(), 'plugin.cwasm', { artifactKey: key })
+ * ```
  * @throws {@linkcode CompileError}, {@linkcode ArtifactError}, or
  * {@linkcode InvalidArgumentError} when the file cannot be read.
  */

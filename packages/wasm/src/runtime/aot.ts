@@ -11,13 +11,29 @@ import type { Engine } from './engine.js'
 import { Module } from '../loader/module.js'
 import { native } from '../errors.js'
 
-/** The directory for the artifact key and cache: `$XDG_CACHE_HOME/cybernetic-wasm` or `~/.cache/cybernetic-wasm`. */
+/**
+ * The directory for the artifact key and cache: `$XDG_CACHE_HOME/cybernetic-wasm` or `~/.cache/cybernetic-wasm`.
+ *
+ * @example
+ * ```ts
+ * cacheDir() // '/home/me/.cache/cybernetic-wasm'
+ * ```
+ */
 export function cacheDir(): string {
   const base = process.env['XDG_CACHE_HOME'] || join(homedir(), '.cache')
   return join(base, 'cybernetic-wasm')
 }
 
-/** Bytes of the key that signs and verifies artifacts. */
+/**
+ * Bytes of the key that signs and verifies artifacts: `explicit` if given,
+ * else `$CWASM_ARTIFACT_KEY`, else a random per-user key made once in
+ * {@link cacheDir} (mode 0600).
+ *
+ * @example
+ * ```ts
+ * const key = artifactKey(process.env.BUILD_SIGNING_KEY) // the same key at build time and at run time
+ * ```
+ */
 export function artifactKey(explicit?: string | Uint8Array): Uint8Array {
   if (explicit !== undefined) return typeof explicit === 'string' ? Buffer.from(explicit, 'utf8') : explicit
   const env = process.env['CWASM_ARTIFACT_KEY']
@@ -41,6 +57,11 @@ export function artifactKey(explicit?: string | Uint8Array): Uint8Array {
 
 /**
  * Compiles wasm bytes or WAT ahead of time into a signed artifact (`.cwasm`).
+ *
+ * @example
+ * ```ts
+ * writeFileSync('plugin.cwasm', precompile(Engine.shared(), readFileSync('plugin.wasm'), key))
+ * ```
  * @throws {@linkcode CompileError} when the module is invalid.
  */
 export function precompile(engine: Engine, source: Uint8Array | string, key?: string | Uint8Array): Uint8Array {
@@ -51,6 +72,11 @@ export function precompile(engine: Engine, source: Uint8Array | string, key?: st
 /**
  * Verifies an artifact, then loads it. Nothing is deserialized unless the
  * header matches this engine and the signature checks out.
+ *
+ * @example
+ * ```ts
+ * const mod = loadArtifact(Engine.shared(), readFileSync('plugin.cwasm'), key)
+ * ```
  * @throws {@linkcode ArtifactError} when the artifact is refused.
  */
 export function loadArtifact(engine: Engine, artifact: Uint8Array, key?: string | Uint8Array, file: string | null = null): Module {
@@ -58,7 +84,15 @@ export function loadArtifact(engine: Engine, artifact: Uint8Array, key?: string 
   return new Module(engine, b, file)
 }
 
-/** Whether bytes look like an artifact (by their magic). */
+/**
+ * Whether bytes look like an artifact (by their magic); says nothing of
+ * whether it verifies.
+ *
+ * @example
+ * ```ts
+ * isArtifact(readFileSync('plugin.cwasm')) // true
+ * ```
+ */
 export function isArtifact(bytes: Uint8Array): boolean {
   return bytes.length >= 8 && Buffer.from(bytes.subarray(0, 8)).toString('latin1') === 'CWASMAOT'
 }

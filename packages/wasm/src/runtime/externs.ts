@@ -337,6 +337,14 @@ export class Func {
 /**
  * A linear memory. Reads and writes copy: a guest's `memory.grow` may move
  * the memory, so no view into it is ever handed out.
+ *
+ * @example
+ * ```ts
+ * const mem = instance.memory()
+ * mem.write(0, new TextEncoder().encode('hello'))
+ * instance.call('process', 0, 5)
+ * const out = mem.read(0, 5)
+ * ```
  */
 export class Memory {
   /** The store this memory belongs to. */
@@ -369,7 +377,15 @@ export class Memory {
   }
 }
 
-/** A table of `funcref` or `externref`. */
+/**
+ * A table of `funcref` or `externref`.
+ *
+ * @example
+ * ```ts
+ * const table = store.table({ element: 'funcref', minimum: 2 })
+ * table.set(0, instance.func('add'))
+ * ```
+ */
 export class Table {
   /** The store this table belongs to. */
   readonly store: Store
@@ -406,7 +422,15 @@ export class Table {
   }
 }
 
-/** A global variable. */
+/**
+ * A global variable.
+ *
+ * @example
+ * ```ts
+ * const counter = store.global({ value: 'i32', mutable: true }, 0)
+ * counter.value = 41
+ * ```
+ */
 export class Global {
   /** The store this global belongs to. */
   readonly store: Store
@@ -444,7 +468,14 @@ export class Global {
   }
 }
 
-/** An exception tag (exported by modules using exception handling). */
+/**
+ * An exception tag (exported by modules using exception handling).
+ *
+ * @example
+ * ```ts
+ * const tag = instance.exports['error'] // a Tag when the module exports one
+ * ```
+ */
 export class Tag {
   /** The store this tag belongs to. */
   readonly store: Store

@@ -12,17 +12,38 @@ export interface RegistryStats {
   cached: number
 }
 
-/** The process-wide module registry's counters. */
+/**
+ * The process-wide module registry's counters.
+ *
+ * @example
+ * ```ts
+ * const { compiled, cacheHits } = registryStats()
+ * ```
+ */
 export function registryStats(): RegistryStats {
   return binding.moduleRegistryStats()
 }
 
-/** Every trap code the addon can report (compare with {@link TRAP_CODES}). */
+/**
+ * Every trap code the addon can report (compare with {@link TRAP_CODES}).
+ *
+ * @example
+ * ```ts
+ * trapCodes().includes('integer_divide_by_zero') // true
+ * ```
+ */
 export function trapCodes(): string[] {
   return binding.trapCodes()
 }
 
-/** The embedded Wasmtime version. */
+/**
+ * The embedded Wasmtime version.
+ *
+ * @example
+ * ```ts
+ * wasmtimeVersion() // '48.0.8'
+ * ```
+ */
 export function wasmtimeVersion(): string {
   return binding.wasmtimeVersion()
 }
