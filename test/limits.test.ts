@@ -128,6 +128,36 @@ describe('off the main thread', () => {
     await expect(instance.func('go').callAsync()).rejects.toMatchObject({ code: 'host_error', cause: boom })
   })
 
+  it('ends a call at its deadline while it awaits a host function that never settles, and frees the thread', async () => {
+    const rt = await createRuntime({ maxExecutionTime: 40 })
+    const mod = rt.compile('(module (import "h" "f" (func)) (func (export "go") call 0))')
+    const never = { h: { f: () => new Promise<void>(() => {}) } }
+    const t0 = performance.now()
+    await expect(rt.call(mod, 'go', [], { imports: never })).rejects.toMatchObject({ code: 'timeout', limitMs: 40 })
+    expect(performance.now() - t0).toBeLessThan(2_000)
+    // More such calls than pool threads: each gets its thread back.
+    const all = Array.from({ length: 6 }, () => rt.call(mod, 'go', [], { imports: never, timeout: 20 }))
+    for (const r of await Promise.allSettled(all)) expect(r).toMatchObject({ status: 'rejected', reason: { code: 'timeout' } })
+    expect(await rt.call(rt.compile('(module (func (export "one") (result i32) i32.const 1))'), 'one')).toBe(1)
+  })
+
+  it('cancels a call that awaits a host function, and ignores the host’s late answer', async () => {
+    const store = new Store(Engine.shared())
+    const mod = Module.compile(store.engine, '(module (import "h" "f" (func (result i32))) (func (export "go") (result i32) call 0))')
+    let settle: (v: number) => void = () => {}
+    const instance = store.instantiate(mod, { h: { f: () => new Promise<number>((r) => (settle = r)) } })
+    const ac = new AbortController()
+    const p = instance.func('go').callAsync([], { signal: ac.signal })
+    setTimeout(() => ac.abort('enough'), 10)
+    await expect(p).rejects.toMatchObject({ code: 'cancelled', cause: 'enough' })
+    const late = settle
+    const again = instance.func('go').callAsync()
+    await new Promise((r) => setTimeout(r, 5))
+    late(7) // the first call's answer, too late: nobody waits for it any more
+    settle(9)
+    expect(await again).toBe(9)
+  })
+
   it('refuses a Promise from a host function during a synchronous call', () => {
     const store = new Store(Engine.shared())
     const mod = Module.compile(store.engine, '(module (import "h" "f" (func)) (func (export "go") call 0))')

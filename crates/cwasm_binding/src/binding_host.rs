@@ -39,6 +39,10 @@ type Waiters = Mutex<HashMap<u32, mpsc::Sender<Result<Vec<u8>, HostError>>>>;
 static PENDING: OnceLock<Waiters> = OnceLock::new();
 static NEXT_CALL: AtomicU32 = AtomicU32::new(1);
 
+/// How often a guest waiting for an async host function looks whether its
+/// call was stopped: the deadline's resolution while a host function runs.
+const STOP_POLL: std::time::Duration = std::time::Duration::from_millis(1);
+
 fn pending() -> &'static Waiters {
     PENDING.get_or_init(|| Mutex::new(HashMap::new()))
 }
@@ -132,6 +136,24 @@ pub(crate) fn js_host_fn(host_id: u32) -> Result<SlotHostFn, Error> {
                 Err(mpsc::TryRecvError::Empty) => break,
             }
         }
-        rx.recv().unwrap_or_else(|_| Err(HostError { message: "the host function never answered".into(), payload: None }))
+        // Then sleep, waking each millisecond to see whether the call was
+        // stopped meanwhile (deadline or cancellation): a host function
+        // that never settles must not hold the call, or this thread, forever.
+        loop {
+            match rx.recv_timeout(STOP_POLL) {
+                Ok(r) => return r,
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(HostError { message: "the host function never answered".into(), payload: None })
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) if cwasm_core::stop_requested() => {
+                    // A late answer finds no waiter and is dropped.
+                    if let Ok(mut m) = pending().lock() {
+                        m.remove(&id);
+                    }
+                    return Err(HostError::interrupted());
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+            }
+        }
     }))
 }

@@ -1,6 +1,7 @@
 //! Host functions: functions the embedder provides for a guest to import.
 
 use crate::value::Value;
+use std::cell::RefCell;
 use std::sync::Arc;
 
 /// What a host function returns when it fails.
@@ -23,6 +24,55 @@ impl std::fmt::Display for HostError {
 }
 
 impl std::error::Error for HostError {}
+
+/// The message of [`HostError::interrupted`].
+pub(crate) const INTERRUPTED: &str = "stopped waiting for the host function: the call's deadline passed or it was cancelled";
+
+impl HostError {
+    /// What a host function returns when it gives up waiting because the
+    /// call was asked to stop (see [`stop_requested`]); the call then ends
+    /// with [`Error::Timeout`](crate::Error::Timeout) or
+    /// [`Error::Cancelled`](crate::Error::Cancelled), not a host error.
+    pub fn interrupted() -> HostError {
+        HostError { message: INTERRUPTED.into(), payload: None }
+    }
+}
+
+/// Whether the call that is running a host function asks to stop.
+type StopCheck = Arc<dyn Fn() -> bool + Send + Sync>;
+
+thread_local! {
+    static STOP: RefCell<Option<StopCheck>> = const { RefCell::new(None) };
+}
+
+/// Whether the call running the current host function on this thread has
+/// been asked to stop: its deadline passed, or it was cancelled. Guest code
+/// stops at its next check by itself, but while a host function runs no
+/// guest code does; a host function that waits (for another thread, say)
+/// polls this and returns [`HostError::interrupted`] when it turns true.
+/// `false` outside host functions.
+///
+/// # Examples
+///
+/// ```
+/// assert!(!cwasm_core::stop_requested());
+/// ```
+pub fn stop_requested() -> bool {
+    STOP.with(|s| s.borrow().as_ref().is_some_and(|check| check()))
+}
+
+/// Runs `f` with `check` answering [`stop_requested`] on this thread.
+pub(crate) fn with_stop_check<R>(check: StopCheck, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<StopCheck>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let prev = self.0.take();
+            STOP.with(|s| *s.borrow_mut() = prev);
+        }
+    }
+    let _restore = Restore(STOP.with(|s| s.borrow_mut().replace(check)));
+    f()
+}
 
 /// A host function: takes the guest's arguments, returns its results.
 ///

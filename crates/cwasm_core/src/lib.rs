@@ -46,7 +46,7 @@ pub use config::{EngineConfig, Interrupts, OptLevel, PoolingConfig};
 pub use engine::Engine;
 pub use executor::{pool_threads, spawn};
 pub use error::{ArtifactProblem, Error, Frame, LinkIssue, LinkProblem};
-pub use host::{HostError, HostFn, SlotHostFn};
+pub use host::{stop_requested, HostError, HostFn, SlotHostFn};
 pub use limits::StoreOptions;
 pub use module::{module_stats, to_binary, to_binary_as, Module, ModuleStats, SourceFormat};
 pub use store::{CallStats, Extern, FuncKinds, Store, StoreData};

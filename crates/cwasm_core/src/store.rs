@@ -34,6 +34,8 @@ pub struct StoreData {
     cancel: Arc<AtomicBool>,
     /// When the running top-level call must stop, and its limit in ms.
     deadline: Option<(Instant, u64)>,
+    /// The store's interrupt flag (flag mode), for host functions that wait.
+    interrupt: Arc<Interrupt>,
 }
 
 /// A function's parameter and result kinds, looked up once and reused for
@@ -224,12 +226,14 @@ impl Store {
     pub fn new(engine: &Engine, options: StoreOptions) -> Store {
         let active = Arc::new(AtomicPtr::new(null_mut()));
         let cancel = Arc::new(AtomicBool::new(false));
+        let interrupt = Arc::new(Interrupt::default());
         let data = StoreData {
             limiter: Limiter { options, peak_memory: 0 },
             active: active.clone(),
             funcs: Vec::new(),
             cancel: cancel.clone(),
             deadline: None,
+            interrupt: interrupt.clone(),
         };
         let mut store = wasmtime::Store::new(engine.wasmtime(), data);
         store.limiter(|d| &mut d.limiter);
@@ -267,7 +271,7 @@ impl Store {
             last_wall_ns: AtomicU64::new(0),
             mode: engine.config().interrupts(),
             fuel: engine.config().fuel,
-            interrupt: Arc::new(Interrupt::default()),
+            interrupt,
             last_fuel: AtomicU64::new(u64::MAX),
             last_peak: AtomicU64::new(0),
         }
@@ -426,8 +430,13 @@ impl Store {
         if flags {
             return self.after_flag_call(r, limit_ms);
         }
-        if self.cancel.load(Ordering::Relaxed) {
+        let cancelled = self.cancel.load(Ordering::Relaxed);
+        if cancelled {
             self.cancel.store(false, Ordering::SeqCst);
+        }
+        if is_interrupted_host(&r) {
+            // A host function gave up waiting because the call was stopped.
+            return Err(if cancelled { Error::Cancelled } else { Error::Timeout { limit_ms } });
         }
         r
     }
@@ -438,7 +447,7 @@ impl Store {
         match self.interrupt.reason() {
             interrupt::NONE => {}
             reason => {
-                if let Err(Error::Trap { code: "unreachable", .. }) = &r {
+                if matches!(&r, Err(Error::Trap { code: "unreachable", .. })) || is_interrupted_host(&r) {
                     r = Err(if reason == interrupt::TIMEOUT { Error::Timeout { limit_ms } } else { Error::Cancelled });
                 }
                 self.interrupt.clear();
@@ -1121,9 +1130,28 @@ impl Store {
     }
 }
 
+/// Whether a call failed because a host function stopped waiting when the
+/// call was asked to stop (see [`crate::stop_requested`]).
+fn is_interrupted_host<R>(r: &Result<R, Error>) -> bool {
+    matches!(r, Err(Error::Host { message, payload: None, .. }) if message == crate::host::INTERRUPTED)
+}
+
 /// Runs `g` (the embedder's host code) with the store reachable through
 /// [`Store::with`] via this host call's `Caller`.
 fn reenter<R>(caller: &mut Caller<'_, StoreData>, g: impl FnOnce() -> R) -> R {
+    // While the host runs, no woven check or epoch tick can stop the call:
+    // let the host ask instead (`stop_requested`).
+    let data = caller.data();
+    let (interrupt, cancel, deadline) = (data.interrupt.clone(), data.cancel.clone(), data.deadline);
+    let check = Arc::new(move || {
+        interrupt.reason() != interrupt::NONE
+            || cancel.load(Ordering::Relaxed)
+            || deadline.is_some_and(|(at, _)| Instant::now() >= at)
+    });
+    crate::host::with_stop_check(check, || reenter_inner(caller, g))
+}
+
+fn reenter_inner<R>(caller: &mut Caller<'_, StoreData>, g: impl FnOnce() -> R) -> R {
     let active = caller.data().active.clone();
     let me = caller as *mut Caller<'_, StoreData> as *mut ();
     let prev = active.swap(me, Ordering::SeqCst);

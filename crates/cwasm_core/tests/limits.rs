@@ -44,3 +44,31 @@ fn an_infinite_loop_stops_at_the_deadline_with_a_timeout() {
     }
     assert!(t0.elapsed() < Duration::from_secs(2));
 }
+
+#[test]
+fn a_host_function_that_waits_sees_the_deadline_and_the_call_times_out() {
+    for config in [EngineConfig::default(), EngineConfig { epoch_checks: true, ..Default::default() }] {
+        let engine = Engine::new_unshared(&config).unwrap();
+        let m = Module::compile(&engine, br#"(module (import "h" "wait" (func)) (func (export "go") call 0))"#).unwrap();
+        let store = Store::new(&engine, StoreOptions::default());
+        assert!(!cwasm_core::stop_requested(), "outside a host function nothing asks to stop");
+        let wait: cwasm_core::SlotHostFn = std::sync::Arc::new(|_args: &[u8]| {
+            let t0 = Instant::now();
+            while !cwasm_core::stop_requested() {
+                if t0.elapsed() > Duration::from_secs(5) {
+                    return Err(cwasm_core::HostError { message: "never asked to stop".into(), payload: None });
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Err(cwasm_core::HostError::interrupted())
+        });
+        let host = store.host_func_slots(&[], &[], wait).unwrap();
+        let i = store.instantiate(&m, &[("h".into(), "wait".into(), cwasm_core::Extern::Func(host))]).unwrap();
+        let f = store.export_func(i, "go").unwrap();
+        store.set_deadline(Some(Duration::from_millis(30))).unwrap();
+        match store.call(f, &[]) {
+            Err(Error::Timeout { limit_ms }) => assert_eq!(limit_ms, 30),
+            other => panic!("expected a timeout ({config:?}), got {other:?}"),
+        }
+    }
+}
