@@ -30,6 +30,9 @@ pub struct StoreData {
     active: Arc<AtomicPtr<()>>,
     /// Functions handed to the host as numeric handles (index + 1).
     funcs: Vec<Func>,
+    /// Handle of each function already handed out, by its funcref address,
+    /// so passing the same function again reuses its handle.
+    func_ids: HashMap<usize, u32>,
     /// Set to stop the running call at the next epoch tick.
     cancel: Arc<AtomicBool>,
     /// When the running top-level call must stop, and its limit in ms.
@@ -62,14 +65,25 @@ pub struct CallStats {
 }
 
 impl StoreData {
-    fn func_handle(&mut self, f: Func) -> u32 {
-        self.funcs.push(f);
-        self.funcs.len() as u32
-    }
-
     fn func_from_handle(&self, h: u32) -> Option<Func> {
         self.funcs.get((h as usize).checked_sub(1)?).copied()
     }
+}
+
+/// The handle of `f` (see [`Store::func_handle`]): one per function, not one
+/// per time it crosses, so a store that passes a funcref in a loop does not
+/// grow.
+fn func_handle(mut ctx: impl AsContextMut<Data = StoreData>, f: Func) -> u32 {
+    let key = f.to_raw(&mut ctx) as usize;
+    let mut ctx = ctx.as_context_mut();
+    let data = ctx.data_mut();
+    if let Some(&h) = data.func_ids.get(&key) {
+        return h;
+    }
+    data.funcs.push(f);
+    let h = data.funcs.len() as u32;
+    data.func_ids.insert(key, h);
+    h
 }
 
 /// Something an instance exports or imports.
@@ -231,6 +245,7 @@ impl Store {
             limiter: Limiter { options, peak_memory: 0 },
             active: active.clone(),
             funcs: Vec::new(),
+            func_ids: HashMap::new(),
             cancel: cancel.clone(),
             deadline: None,
             interrupt: interrupt.clone(),
@@ -798,7 +813,7 @@ impl Store {
             func.call(&mut ctx, &vals, &mut results).map_err(run_error)?;
             for (i, r) in results.iter().enumerate() {
                 let v = Value::from_val(r, &mut ctx)?;
-                let slot = v.to_slot(|f| ctx.data_mut().func_handle(f));
+                let slot = v.to_slot(|f| func_handle(&mut ctx, f));
                 slots[i * 16..i * 16 + 16].copy_from_slice(&slot);
             }
             Ok(nr)
@@ -824,7 +839,7 @@ impl Store {
     ///
     /// [`Error::Busy`] as for [`Store::with`].
     pub fn value_to_slot(&self, value: Value) -> Result<[u8; 16], Error> {
-        self.with(|mut ctx| Ok(value.to_slot(|f| ctx.data_mut().func_handle(f))))
+        self.with(|mut ctx| Ok(value.to_slot(|f| func_handle(&mut ctx, f))))
     }
 
     /// A numeric handle for a function, for use in slots. Handles stay valid
@@ -834,7 +849,7 @@ impl Store {
     ///
     /// [`Error::Busy`] as for [`Store::with`].
     pub fn func_handle(&self, func: Func) -> Result<u32, Error> {
-        self.with(|mut ctx| Ok(ctx.data_mut().func_handle(func)))
+        self.with(|ctx| Ok(func_handle(ctx, func)))
     }
 
     /// The function behind a handle.
@@ -862,7 +877,7 @@ impl Store {
         self.host_func_raw(params, results, move |caller, args| {
             let mut bytes = Vec::with_capacity(args.len() * 16);
             for a in args {
-                let slot = a.to_slot(|func| caller.data_mut().func_handle(func));
+                let slot = a.to_slot(|func| func_handle(&mut *caller, func));
                 bytes.extend_from_slice(&slot);
             }
             let out = reenter(caller, || f(&bytes))?;

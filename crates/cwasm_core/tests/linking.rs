@@ -127,3 +127,21 @@ fn a_host_function_can_reenter_the_store_while_the_guest_waits() {
     let f = store.export_func(instance, "f").unwrap();
     assert_eq!(store.call(f, &[]).unwrap(), vec![Value::I32(42)]);
 }
+
+#[test]
+fn a_function_keeps_one_funcref_handle_however_often_it_crosses() {
+    let engine = cwasm_core::Engine::shared(&cwasm_core::EngineConfig::default()).unwrap();
+    let m = cwasm_core::Module::compile(&engine, br#"(module (func (export "a")) (func (export "b")))"#).unwrap();
+    let store = cwasm_core::Store::new(&engine, cwasm_core::StoreOptions::default());
+    let i = store.instantiate(&m, &[]).unwrap();
+    let a = store.export_func(i, "a").unwrap();
+    let a_again = store.export_func(i, "a").unwrap();
+    let b = store.export_func(i, "b").unwrap();
+    let h = store.func_handle(a).unwrap();
+    for _ in 0..1000 {
+        assert_eq!(store.func_handle(a).unwrap(), h);
+    }
+    assert_eq!(store.func_handle(a_again).unwrap(), h, "the same export fetched twice is the same function");
+    assert_ne!(store.func_handle(b).unwrap(), h);
+    assert_eq!(store.func_handle(b).unwrap(), h + 1, "no handle was spent on repeats");
+}
