@@ -109,6 +109,7 @@ describe('exported functions', () => {
     const instance = store.instantiate(Module.compile(store.engine, '(module (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))'))
     const add = instance.func('add')
     expect(instance.func('add')).toBe(add)
+    expect(instance.exports['add']).toBe(add)
     expect(add.call(2, 3)).toBe(5)
     const slots = new Uint8Array(32)
     new DataView(slots.buffer).setInt32(0, 40, true)

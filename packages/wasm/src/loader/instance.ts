@@ -100,11 +100,15 @@ export class Instance {
     return wrapExtern(this.store, native(() => this.store.binding.instanceExport(this.#index, name)))
   }
 
-  /** Every export by name. */
+  /** Every export by name (a function is the same object {@link Instance.func} returns). */
   get exports(): Readonly<Record<string, Extern>> {
     if (!this.#exports) {
       const out: Record<string, Extern> = Object.create(null)
-      for (const b of native(() => this.store.binding.instanceExports(this.#index))) out[b.name ?? ''] = wrapExtern(this.store, b)
+      for (const b of native(() => this.store.binding.instanceExports(this.#index))) {
+        const name = b.name ?? ''
+        // A function already handed out by func() stays the same object.
+        out[name] = this.#funcs?.get(name) ?? wrapExtern(this.store, b)
+      }
       this.#exports = out
     }
     return this.#exports
