@@ -9,6 +9,18 @@
 //! check's slow path *traps* (`unreachable`): a trap ends the code, so nothing stays
 //! live across it and values stay in registers. The host sets the flag to
 //! stop a call (deadline or cancellation) and maps the trap back.
+//!
+//! Functions with neither a loop nor a call get no entry check (they run
+//! each instruction at most once). A start function is taken out of the
+//! start section and exported under [`START_EXPORT`]: Wasmtime would run it
+//! before the host can register the new instance's flag, so it could not be
+//! stopped; the host runs it right after instantiation instead.
+//!
+//! The flag memory is defined in each instance, not imported from one
+//! memory shared by all: Wasmtime builds copy-on-write memory images only
+//! for modules that import no memory, so an imported flag made every
+//! instance copy its data segments (tried and measured; see bench/README.md,
+//! "Second pass").
 
 use crate::error::Error;
 use wasm_encoder::reencode::{utils, Reencode};
