@@ -76,7 +76,7 @@ export async function run(ctx) {
     ...Object.entries(candidates).map(([name, c]) => ({ name, fn: timedLoop(c.fn) })),
   ];
   for (const c of contenders) c.fn(); // warm-up: JIT for the loops, ICs
-  const reps = ctx.reps(15);
+  const reps = ctx.reps(25);
   const t = await interleave(contenders, { reps, warmup: 1 });
   const perCall = (ms) => ms.map((x) => (x * 1e6) / loop); // ms per loop → ns per call
   const ns = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, perCall(v)]));

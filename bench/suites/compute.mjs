@@ -33,7 +33,7 @@ export async function run(ctx) {
   const manifest = loadManifest();
   const engine = Engine.shared();
   const unmeteredEngine = Engine.shared({ epochInterruption: false, fuel: false });
-  const reps = ctx.reps(21);
+  const reps = ctx.reps(31);
   const unmetered = [];
   const records = [];
   const perKernel = [];

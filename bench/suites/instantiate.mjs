@@ -44,7 +44,7 @@ export async function run(ctx) {
   // 1. Steady state with disposal, one child process per sample.
   const warmup = ctx.quick ? 1000 : 2000;
   const iterations = ctx.quick ? 5000 : 15000;
-  const reps = ctx.reps(9, 3);
+  const reps = ctx.reps(13, 3);
   const gcs = { ours: [], v8: [], ours_pooling: [] };
   const contender = (side) => ({
     name: side,

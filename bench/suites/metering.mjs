@@ -30,7 +30,7 @@ const ENGINES = {
 export async function run(ctx) {
   const manifest = loadManifest();
   const engines = Object.fromEntries(Object.entries(ENGINES).map(([k, o]) => [k, Engine.shared(o)]));
-  const reps = ctx.reps(11);
+  const reps = ctx.reps(15);
   const perKernel = { fuel: [], epoch: [], fuel_only: [], epoch_checks: [] };
   for (const k of manifest) {
     const runs = Object.fromEntries(Object.entries(engines).map(([mode, e]) => [mode, loadOursKernel(k.name, e)]));

@@ -130,7 +130,7 @@ export async function run(ctx) {
     ];
     // Warm-up: V8 tiers up inside each piscina worker; ours touches every instance.
     for (let i = 0; i < 2; i++) for (const c of contenders) c.check(await c.fn());
-    const reps = ctx.reps(11);
+    const reps = ctx.reps(17);
     const t = await interleave(contenders, { reps, warmup: 1 });
 
     const unit = 'ms/batch';
