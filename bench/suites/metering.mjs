@@ -69,7 +69,7 @@ export async function run(ctx) {
       .map((r) => `${r.id.split('.').at(-1)} ${r.ratio.toFixed(2)}`)
       .join(', ');
   const details = [
-    `Every compute kernel on four engines, interleaved, ${reps} calls each after warm-up, one instance per engine reused. Unmetered: \`Engine.shared({ epochInterruption: false, fuel: false })\`; \`metering.fuel\`: \`Engine.shared({ fuel: true })\`, which keeps epoch interruption on (its default), so it is fuel + epoch; \`metering.epoch\`: \`Engine.shared({ epochInterruption: true })\` (deadlines and cancellation through woven flag checks, the default); \`metering.epoch_checks\` (extra): the same through Wasmtime's own epoch checks (\`epochChecks: true\`); \`metering.fuel_only\` (extra): \`{ fuel: true, epochInterruption: false }\`. The ids are geometric means over kernels; per-kernel ratios are in results.json as \`metering.<mode>.<kernel>\`.`,
+    `Every compute kernel on four engines, interleaved, ${reps} calls each after warm-up, one instance per engine reused. Unmetered: \`Engine.shared({ epochInterruption: false, fuel: false })\`; \`metering.fuel\`: \`Engine.shared({ fuel: true })\`, which keeps interruption on (its default, woven flag checks), so it is fuel + interruption; \`metering.epoch\`: \`Engine.shared({ epochInterruption: true })\` (deadlines and cancellation through woven flag checks, the default); \`metering.epoch_checks\` (extra): the same through Wasmtime's own epoch checks (\`epochChecks: true\`); \`metering.fuel_only\` (extra): \`{ fuel: true, epochInterruption: false }\`. The ids are geometric means over kernels; per-kernel ratios are in results.json as \`metering.<mode>.<kernel>\`.`,
     '',
     '| kernel | fuel | epoch | fuel only |',
     '|---|---|---|---|',
