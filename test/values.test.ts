@@ -158,5 +158,29 @@ describe('exported functions', () => {
     expect(view.getInt32(0, true)).toBe(41)
     expect(view.getUint32(16, true)).toBe(0x7fa00001)
   })
+
+  it('forgets externref values the guest no longer holds, and keeps the ones it does', () => {
+    const store = new Store(Engine.shared())
+    const i = store.instantiate(
+      Module.compile(
+        store.engine,
+        `(module (global $kept (mut externref) (ref.null extern))
+          (func (export "echo") (param externref) (result externref) local.get 0)
+          (func (export "keep") (param externref) (global.set $kept (local.get 0)))
+          (func (export "kept") (result externref) global.get $kept))`,
+      ),
+    )
+    const kept = { kept: true }
+    i.call('keep', kept)
+    const echo = i.func('echo')
+    for (let n = 0; n < 20_000; n++) {
+      const o = { n }
+      expect(echo.call(o)).toBe(o)
+    }
+    // Without sweeps the store would hold 20,001 values.
+    expect((store as unknown as { externCount: number }).externCount).toBeLessThan(10_000)
+    expect(i.call('kept')).toBe(kept)
+    expect(i.call('echo', kept)).toBe(kept)
+  })
 })
 

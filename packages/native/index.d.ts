@@ -126,6 +126,11 @@ export declare class BindingStore {
   setCollectStats(on: boolean): void
   /** What the last call cost. */
   lastCallStats(): BindingCallStats
+  /**
+   * Collects garbage and returns the ids of host `externref`s that no
+   * longer exist in the store (ids are below 2^53).
+   */
+  collectExternrefs(): Array<number>
   /** The largest linear memory this store has had, in bytes. */
   peakMemory(): number
 }

@@ -176,6 +176,13 @@ impl BindingStore {
         BindingCallStats { wall_ns: s.wall_ns as f64, fuel_consumed: s.fuel_consumed.map(|f| f as f64), peak_memory: s.peak_memory as f64 }
     }
 
+    /// Collects garbage and returns the ids of host `externref`s that no
+    /// longer exist in the store (ids are below 2^53).
+    #[napi]
+    pub fn collect_externrefs(&self) -> napi::Result<Vec<f64>> {
+        guard(|| Ok(self.inner.collect_externrefs()?.into_iter().map(|id| id as f64).collect()))
+    }
+
     /// The largest linear memory this store has had, in bytes.
     #[napi]
     pub fn peak_memory(&self) -> napi::Result<f64> {

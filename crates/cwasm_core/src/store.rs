@@ -30,6 +30,10 @@ pub struct StoreData {
     active: Arc<AtomicPtr<()>>,
     /// Functions handed to the host as numeric handles (index + 1).
     funcs: Vec<Func>,
+    /// Host `externref` ids freed by Wasmtime's collector, not yet reported.
+    pub(crate) released_externs: Arc<std::sync::Mutex<Vec<u64>>>,
+    /// How many host-made `externref`s of each id exist.
+    pub(crate) live_externs: HashMap<u64, u32>,
     /// Handle of each function already handed out, by its funcref address,
     /// so passing the same function again reuses its handle.
     func_ids: HashMap<usize, u32>,
@@ -246,6 +250,8 @@ impl Store {
             active: active.clone(),
             funcs: Vec::new(),
             func_ids: HashMap::new(),
+            released_externs: Arc::default(),
+            live_externs: HashMap::new(),
             cancel: cancel.clone(),
             deadline: None,
             interrupt: interrupt.clone(),
@@ -304,6 +310,12 @@ impl Store {
     /// [`Error::Busy`] when another thread is using the store and no host
     /// call of this store is waiting; otherwise whatever `f` returns.
     pub fn with<R>(&self, f: impl FnOnce(StoreContextMut<'_, StoreData>) -> Result<R, Error>) -> Result<R, Error> {
+        self.with_inner(true, f)
+    }
+
+    /// [`Store::with`]; `scoped: false` skips the GC root scope, for work
+    /// that makes no GC references (numeric calls, the hot path).
+    fn with_inner<R>(&self, scoped: bool, f: impl FnOnce(StoreContextMut<'_, StoreData>) -> Result<R, Error>) -> Result<R, Error> {
         // Most uses are top-level: look before swapping (a load is cheaper
         // than a locked swap).
         let ptr = if self.active.load(Ordering::Acquire).is_null() {
@@ -317,7 +329,11 @@ impl Store {
             // `Caller`, which stays alive and untouched until the host function
             // returns; swapping it out makes this the only user meanwhile.
             let caller = unsafe { &mut *(ptr as *mut Caller<'static, StoreData>) };
-            return f(caller.as_context_mut());
+            if !scoped {
+                return f(caller.as_context_mut());
+            }
+            let mut scope = wasmtime::RootScope::new(caller.as_context_mut());
+            return f(scope.as_context_mut());
         }
         if self.busy.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
             return Err(Error::Busy {
@@ -327,7 +343,14 @@ impl Store {
         let _release = ReleaseBusy(&self.busy);
         // SAFETY: the busy flag gives us the only reference.
         let store = unsafe { &mut *self.inner.get() };
-        f(store.as_context_mut())
+        if !scoped {
+            return f(store.as_context_mut());
+        }
+        // GC references made here (externrefs crossing in or out) are rooted
+        // only until `f` returns; without a scope they would stay rooted,
+        // and alive, for the store's whole life.
+        let mut scope = wasmtime::RootScope::new(store.as_context_mut());
+        f(scope.as_context_mut())
     }
 
     /// Sets the wall-clock limit of each top-level call (and instantiation)
@@ -388,9 +411,14 @@ impl Store {
     /// Like [`Store::with`], but a top-level use runs under the store's
     /// deadline, fuel budget and cancellation, and records its stats.
     fn with_call<R>(&self, f: impl FnOnce(StoreContextMut<'_, StoreData>) -> Result<R, Error>) -> Result<R, Error> {
+        self.with_call_inner(true, f)
+    }
+
+    /// [`Store::with_call`]; `scoped` as for `with_inner`.
+    fn with_call_inner<R>(&self, scoped: bool, f: impl FnOnce(StoreContextMut<'_, StoreData>) -> Result<R, Error>) -> Result<R, Error> {
         let nested = !self.active.load(Ordering::SeqCst).is_null();
         if nested {
-            return self.with(f);
+            return self.with_inner(scoped, f);
         }
         let limit_ms = self.deadline_ms.load(Ordering::Relaxed);
         let stats = self.collect_stats.load(Ordering::Relaxed);
@@ -398,7 +426,7 @@ impl Store {
         if flags && limit_ms == 0 && !stats && !self.fuel {
             // The common case (no deadline, fuel or stats): nothing to set
             // up or read back, only a stop to map if one came.
-            let r = self.with(f);
+            let r = self.with_inner(scoped, f);
             return self.after_flag_call(r, 0);
         }
         let budget = self.fuel_budget.load(Ordering::Relaxed);
@@ -413,7 +441,7 @@ impl Store {
             Some(at) if flags => Some(interrupt::watch(at, &self.interrupt)),
             _ => None,
         };
-        let r = self.with(|mut ctx| {
+        let r = self.with_inner(scoped, |mut ctx| {
             if epochs {
                 ctx.data_mut().deadline = deadline.map(|at| (at, limit_ms));
                 ctx.set_epoch_deadline(1);
@@ -706,7 +734,7 @@ impl Store {
                 slots.len()
             )));
         }
-        self.with_call(|mut ctx| {
+        self.with_call_inner(false, |mut ctx| {
             let mut stack = [ValRaw::i32(0); 8];
             let mut heap = Vec::new();
             let raw: &mut [ValRaw] = if n <= stack.len() {
@@ -840,6 +868,40 @@ impl Store {
     /// [`Error::Busy`] as for [`Store::with`].
     pub fn value_to_slot(&self, value: Value) -> Result<[u8; 16], Error> {
         self.with(|mut ctx| Ok(value.to_slot(|f| func_handle(&mut ctx, f))))
+    }
+
+    /// Runs Wasmtime's collector and returns the embedder ids of `externref`s
+    /// that no longer exist anywhere in the store, so the embedder can
+    /// forget the values behind them. An id passed in several times is
+    /// returned once its last reference is gone. Returns nothing while a
+    /// call runs (a collection then waits for the next top-level use).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Busy`] as for [`Store::with`].
+    pub fn collect_externrefs(&self) -> Result<Vec<u64>, Error> {
+        if !self.active.load(Ordering::SeqCst).is_null() {
+            return Ok(Vec::new());
+        }
+        self.with(|mut ctx| {
+            ctx.gc(None).map_err(|e| Error::bug(format!("garbage collection failed: {e:#}")))?;
+            let released: Vec<u64> = match ctx.data().released_externs.lock() {
+                Ok(mut r) => std::mem::take(&mut *r),
+                Err(_) => return Err(Error::bug("externref release list poisoned")),
+            };
+            let live = &mut ctx.data_mut().live_externs;
+            let mut gone = Vec::new();
+            for id in released {
+                if let Some(n) = live.get_mut(&id) {
+                    *n -= 1;
+                    if *n == 0 {
+                        live.remove(&id);
+                        gone.push(id);
+                    }
+                }
+            }
+            Ok(gone)
+        })
     }
 
     /// A numeric handle for a function, for use in slots. Handles stay valid

@@ -2,7 +2,25 @@
 
 use crate::error::Error;
 use crate::store::StoreData;
+use std::sync::{Arc, Mutex};
 use wasmtime::{AsContextMut, ExternRef, Func, Ref, Val, ValType, V128};
+
+/// What an `externref` made by the host holds: the embedder's id, and where
+/// to report it when Wasmtime's collector frees the reference, so the
+/// embedder can forget the value behind the id (see
+/// [`Store::collect_externrefs`](crate::Store::collect_externrefs)).
+pub(crate) struct ExternTag {
+    id: u64,
+    released: Arc<Mutex<Vec<u64>>>,
+}
+
+impl Drop for ExternTag {
+    fn drop(&mut self) {
+        if let Ok(mut released) = self.released.lock() {
+            released.push(self.id);
+        }
+    }
+}
 
 /// A WebAssembly value as the host sees it.
 ///
@@ -119,8 +137,10 @@ impl Value {
             Value::FuncRef(f) => Val::FuncRef(f),
             Value::ExternRef(None) => Val::ExternRef(None),
             Value::ExternRef(Some(id)) => {
-                let r = ExternRef::new(&mut ctx, id)
+                let released = ctx.as_context().data().released_externs.clone();
+                let r = ExternRef::new(&mut ctx, ExternTag { id, released })
                     .map_err(|e| Error::MemoryLimit { message: format!("cannot allocate an externref: {e}") })?;
+                *ctx.as_context_mut().data_mut().live_externs.entry(id).or_insert(0) += 1;
                 Val::ExternRef(Some(r))
             }
         })
@@ -137,8 +157,8 @@ impl Value {
             Val::ExternRef(None) => Value::ExternRef(None),
             Val::ExternRef(Some(r)) => {
                 let data = r.data(&ctx).map_err(|e| Error::bug(format!("externref without data: {e}")))?;
-                match data.and_then(|d| d.downcast_ref::<u64>()) {
-                    Some(id) => Value::ExternRef(Some(*id)),
+                match data.and_then(|d| d.downcast_ref::<ExternTag>()) {
+                    Some(tag) => Value::ExternRef(Some(tag.id)),
                     None => return Err(Error::invalid("an externref created inside the guest cannot be passed to the host")),
                 }
             }

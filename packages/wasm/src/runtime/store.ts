@@ -8,6 +8,9 @@ import { validateStoreLimits } from '../options/validate.js'
 import type { Module } from '../loader/module.js'
 import { Instance, type Imports } from '../loader/instance.js'
 
+// How many new externref values a store takes between two sweeps.
+const EXTERN_SWEEP = 4096
+
 /** Limits for one {@link Store} and everything in it. */
 export interface StoreLimits {
   /**
@@ -73,6 +76,8 @@ export class Store implements RefTable {
   #externValues?: Map<bigint, unknown>
   #externIds?: Map<unknown, bigint>
   #nextExtern = 1n
+  // New externref ids since the last sweep of ids the guest no longer holds.
+  #sinceSweep = 0
 
   /**
    * @param engine The engine modules must be compiled for. @default Engine.shared()
@@ -277,6 +282,7 @@ export class Store implements RefTable {
     const ids = (this.#externIds ??= new Map())
     let id = ids.get(value)
     if (id === undefined) {
+      if (++this.#sinceSweep >= EXTERN_SWEEP) this.#sweepExterns()
       id = this.#nextExtern++
       ids.set(value, id)
       this.#externValues ??= new Map()
@@ -288,5 +294,23 @@ export class Store implements RefTable {
   /** @internal */
   externValue(id: bigint): unknown {
     return this.#externValues?.get(id)
+  }
+
+  /** @internal How many host values the store keeps for `externref`s. */
+  get externCount(): number {
+    return this.#externValues?.size ?? 0
+  }
+
+  // Forgets the values of externrefs the guest no longer holds anywhere
+  // (the addon collects and reports them), so a long-lived store that
+  // passes many objects does not keep them all.
+  #sweepExterns(): void {
+    this.#sinceSweep = 0
+    for (const n of native(() => this.binding.collectExternrefs())) {
+      const id = BigInt(n)
+      const value = this.#externValues?.get(id)
+      this.#externValues?.delete(id)
+      if (this.#externIds?.get(value) === id) this.#externIds.delete(value)
+    }
   }
 }
