@@ -158,6 +158,20 @@ describe('off the main thread', () => {
     expect(await again).toBe(9)
   })
 
+  it('lets go of the error of a host function that rejects after its call was stopped', async () => {
+    const store = new Store(Engine.shared())
+    const mod = Module.compile(store.engine, '(module (import "h" "f" (func)) (func (export "go") call 0))')
+    let fail: (e: unknown) => void = () => {}
+    const instance = store.instantiate(mod, { h: { f: () => new Promise<void>((_, reject) => (fail = reject)) } })
+    const ac = new AbortController()
+    const p = instance.func('go').callAsync([], { signal: ac.signal })
+    setTimeout(() => ac.abort(), 10)
+    await expect(p).rejects.toMatchObject({ code: 'cancelled' })
+    fail(new Error('too late'))
+    await new Promise((r) => setTimeout(r, 5))
+    expect((store as unknown as { hostErrorCount: number }).hostErrorCount).toBe(0)
+  })
+
   it('refuses a Promise from a host function during a synchronous call', () => {
     const store = new Store(Engine.shared())
     const mod = Module.compile(store.engine, '(module (import "h" "f" (func)) (func (export "go") call 0))')

@@ -335,8 +335,12 @@ export interface BindingStoreOptions {
  */
 export declare function callFast(id: number): number
 
-/** Delivers the result of an async host function to the guest waiting for it. */
-export declare function completeHostCall(callId: number, result: Answer): void
+/**
+ * Delivers the result of an async host function to the guest waiting for
+ * it. Returns `false` when nobody waits any more (the call was stopped), so
+ * the caller can let go of what it kept for the answer.
+ */
+export declare function completeHostCall(callId: number, result: Answer): boolean
 
 /** Panics inside the binding on purpose, to test that panics become errors. */
 export declare function debugPanic(message: string): void

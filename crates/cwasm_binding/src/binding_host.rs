@@ -67,12 +67,15 @@ pub fn set_host_dispatcher(env: Env, dispatcher: Function<Args, Answer>) -> napi
     Ok(())
 }
 
-/// Delivers the result of an async host function to the guest waiting for it.
+/// Delivers the result of an async host function to the guest waiting for
+/// it. Returns `false` when nobody waits any more (the call was stopped), so
+/// the caller can let go of what it kept for the answer.
 #[napi]
-pub fn complete_host_call(call_id: u32, result: Answer) {
+pub fn complete_host_call(call_id: u32, result: Answer) -> bool {
     let tx = pending().lock().ok().and_then(|mut m| m.remove(&call_id));
-    if let (Some(tx), Some(r)) = (tx, answer(result)) {
-        let _ = tx.send(r);
+    match (tx, answer(result)) {
+        (Some(tx), Some(r)) => tx.send(r).is_ok(),
+        _ => false,
     }
 }
 

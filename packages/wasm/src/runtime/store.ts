@@ -154,6 +154,10 @@ export class Store implements RefTable {
               'a host function returned a Promise during a synchronous call; use callAsync (or Runtime.call) to let guests await async host functions',
             )
           }
+          // A call stopped meanwhile takes no answer: drop a stashed error.
+          const deliver = (out: Uint8Array | number) => {
+            if (!binding.completeHostCall(callId, out) && typeof out === 'number') this.#hostErrors?.delete(out)
+          }
           ret.then(
             (v) => {
               let out: Uint8Array | number
@@ -162,9 +166,9 @@ export class Store implements RefTable {
               } catch (e) {
                 out = stash(e)
               }
-              binding.completeHostCall(callId, out)
+              deliver(out)
             },
-            (e) => binding.completeHostCall(callId, stash(e)),
+            (e) => deliver(stash(e)),
           )
           return 0
         }
@@ -294,6 +298,11 @@ export class Store implements RefTable {
   /** @internal */
   externValue(id: bigint): unknown {
     return this.#externValues?.get(id)
+  }
+
+  /** @internal How many host-function errors wait to be attached as a `cause`. */
+  get hostErrorCount(): number {
+    return this.#hostErrors?.size ?? 0
   }
 
   /** @internal How many host values the store keeps for `externref`s. */
