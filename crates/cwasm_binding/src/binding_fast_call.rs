@@ -83,12 +83,19 @@ pub fn call_fast(id: u32) -> napi::Result<u32> {
 /// call; this one reads its one integer and returns one, nothing else.
 #[napi(ts_return_type = "(id: number) => number")]
 pub fn raw_call_fast(env: Env) -> napi::Result<napi::bindgen_prelude::Unknown<'static>> {
+    raw_function(env, c"callFast", raw_call_fast_cb)
+}
+
+/// A plain N-API function value calling `cb`, without napi-rs's wrapper.
+fn raw_function(
+    env: Env,
+    name: &std::ffi::CStr,
+    cb: unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value,
+) -> napi::Result<napi::bindgen_prelude::Unknown<'static>> {
     let mut f = std::ptr::null_mut();
-    let name = c"callFast";
+    let len = name.to_bytes().len() as isize;
     // SAFETY: plain N-API calls on the current env with valid arguments.
-    let status = unsafe {
-        sys::napi_create_function(env.raw(), name.as_ptr(), 8, Some(raw_call_fast_cb), std::ptr::null_mut(), &mut f)
-    };
+    let status = unsafe { sys::napi_create_function(env.raw(), name.as_ptr(), len, Some(cb), std::ptr::null_mut(), &mut f) };
     if status != sys::Status::napi_ok {
         return Err(napi::Error::from_reason("napi_create_function failed"));
     }
@@ -101,14 +108,7 @@ pub fn raw_call_fast(env: Env) -> napi::Result<napi::bindgen_prelude::Unknown<'s
 /// `call.sync.vs_napi_noop` benchmark.
 #[napi(ts_return_type = "(id: number) => number")]
 pub fn raw_noop(env: Env) -> napi::Result<napi::bindgen_prelude::Unknown<'static>> {
-    let mut f = std::ptr::null_mut();
-    // SAFETY: plain N-API calls on the current env with valid arguments.
-    let status = unsafe { sys::napi_create_function(env.raw(), c"noop".as_ptr(), 4, Some(raw_noop_cb), std::ptr::null_mut(), &mut f) };
-    if status != sys::Status::napi_ok {
-        return Err(napi::Error::from_reason("napi_create_function failed"));
-    }
-    // SAFETY: `f` is a live function value of this env.
-    Ok(unsafe { napi::bindgen_prelude::Unknown::from_raw_unchecked(env.raw(), f) })
+    raw_function(env, c"noop", raw_noop_cb)
 }
 
 /// Returns a raw N-API function `(a, b) => a + b` that calls a plain
@@ -116,14 +116,7 @@ pub fn raw_noop(env: Env) -> napi::Result<napi::bindgen_prelude::Unknown<'static
 /// `cwasm_core::calibration`): the floor of `call.sync.vs_napi_noop`.
 #[napi(ts_return_type = "(a: number, b: number) => number")]
 pub fn raw_bare_add(env: Env) -> napi::Result<napi::bindgen_prelude::Unknown<'static>> {
-    let mut f = std::ptr::null_mut();
-    // SAFETY: plain N-API calls on the current env with valid arguments.
-    let status = unsafe { sys::napi_create_function(env.raw(), c"bareAdd".as_ptr(), 7, Some(raw_bare_add_cb), std::ptr::null_mut(), &mut f) };
-    if status != sys::Status::napi_ok {
-        return Err(napi::Error::from_reason("napi_create_function failed"));
-    }
-    // SAFETY: `f` is a live function value of this env.
-    Ok(unsafe { napi::bindgen_prelude::Unknown::from_raw_unchecked(env.raw(), f) })
+    raw_function(env, c"bareAdd", raw_bare_add_cb)
 }
 
 unsafe extern "C" fn raw_bare_add_cb(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {

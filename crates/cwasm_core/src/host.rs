@@ -38,8 +38,21 @@ impl HostError {
     }
 }
 
-/// Whether the call that is running a host function asks to stop.
-type StopCheck = Arc<dyn Fn() -> bool + Send + Sync>;
+/// What tells whether the call running a host function was asked to stop:
+/// its store's interrupt flag and cancel request, and its deadline.
+pub(crate) struct StopCheck {
+    pub(crate) interrupt: Arc<crate::interrupt::Interrupt>,
+    pub(crate) cancel: Arc<std::sync::atomic::AtomicBool>,
+    pub(crate) deadline: Option<std::time::Instant>,
+}
+
+impl StopCheck {
+    fn stopped(&self) -> bool {
+        self.interrupt.reason() != crate::interrupt::NONE
+            || self.cancel.load(std::sync::atomic::Ordering::Relaxed)
+            || self.deadline.is_some_and(|at| std::time::Instant::now() >= at)
+    }
+}
 
 thread_local! {
     static STOP: RefCell<Option<StopCheck>> = const { RefCell::new(None) };
@@ -58,7 +71,7 @@ thread_local! {
 /// assert!(!cwasm_core::stop_requested());
 /// ```
 pub fn stop_requested() -> bool {
-    STOP.with(|s| s.borrow().as_ref().is_some_and(|check| check()))
+    STOP.with(|s| s.borrow().as_ref().is_some_and(StopCheck::stopped))
 }
 
 /// Runs `f` with `check` answering [`stop_requested`] on this thread.

@@ -1219,12 +1219,11 @@ fn reenter<R>(caller: &mut Caller<'_, StoreData>, g: impl FnOnce() -> R) -> R {
     // While the host runs, no woven check or epoch tick can stop the call:
     // let the host ask instead (`stop_requested`).
     let data = caller.data();
-    let (interrupt, cancel, deadline) = (data.interrupt.clone(), data.cancel.clone(), data.deadline);
-    let check = Arc::new(move || {
-        interrupt.reason() != interrupt::NONE
-            || cancel.load(Ordering::Relaxed)
-            || deadline.is_some_and(|(at, _)| Instant::now() >= at)
-    });
+    let check = crate::host::StopCheck {
+        interrupt: data.interrupt.clone(),
+        cancel: data.cancel.clone(),
+        deadline: data.deadline.map(|(at, _)| at),
+    };
     crate::host::with_stop_check(check, || reenter_inner(caller, g))
 }
 

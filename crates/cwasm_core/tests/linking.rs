@@ -130,9 +130,9 @@ fn a_host_function_can_reenter_the_store_while_the_guest_waits() {
 
 #[test]
 fn a_function_keeps_one_funcref_handle_however_often_it_crosses() {
-    let engine = cwasm_core::Engine::shared(&cwasm_core::EngineConfig::default()).unwrap();
-    let m = cwasm_core::Module::compile(&engine, br#"(module (func (export "a")) (func (export "b")))"#).unwrap();
-    let store = cwasm_core::Store::new(&engine, cwasm_core::StoreOptions::default());
+    let engine = Engine::shared(&EngineConfig::default()).unwrap();
+    let m = Module::compile(&engine, br#"(module (func (export "a")) (func (export "b")))"#).unwrap();
+    let store = Store::new(&engine, StoreOptions::default());
     let i = store.instantiate(&m, &[]).unwrap();
     let a = store.export_func(i, "a").unwrap();
     let a_again = store.export_func(i, "a").unwrap();

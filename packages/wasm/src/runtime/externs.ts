@@ -224,12 +224,7 @@ export class Func {
     if (fast) {
       // One shared scratch buffer per thread, one integer across napi.
       writeArgs(fast, args)
-      this.#fastId ||= this.#registerFast()
-      try {
-        callFast(this.#fastId)
-      } catch (e) {
-        throw this.store.toError(e)
-      }
+      this.#callFast()
       const n = fast.results.length
       if (n === 0) return undefined
       if (n === 1) return readResult(fast, 0)
@@ -256,6 +251,16 @@ export class Func {
     if (results.length === 0) return undefined
     if (results.length === 1) return decode(view, 0, results[0]!, this.store)
     return results.map((t, i) => decode(view, i, t, this.store))
+  }
+
+  // One call through the scratch buffer (arguments already written).
+  #callFast(): void {
+    this.#fastId ||= this.#registerFast()
+    try {
+      callFast(this.#fastId)
+    } catch (e) {
+      throw this.store.toError(e)
+    }
   }
 
   #registerFast(): number {
@@ -320,12 +325,7 @@ export class Func {
       // any nested call can reuse the buffer.
       // (Byte loops: for a few slots they beat making subarray views.)
       for (let i = 0; i < bytes; i++) SCRATCH[i] = slots[i]!
-      this.#fastId ||= this.#registerFast()
-      try {
-        callFast(this.#fastId)
-      } catch (e) {
-        throw this.store.toError(e)
-      }
+      this.#callFast()
       const out = fast.results.length * SLOT
       for (let i = 0; i < out; i++) slots[i] = SCRATCH[i]!
       return fast.results.length
