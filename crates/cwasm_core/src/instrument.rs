@@ -11,7 +11,10 @@
 //! stop a call (deadline or cancellation) and maps the trap back.
 //!
 //! Functions with neither a loop nor a call get no entry check (they run
-//! each instruction at most once). A start function is taken out of the
+//! each instruction at most once). Loops that count from a constant to a
+//! constant within a small budget of iterations get no check either
+//! (`bounded.rs` proves which), and neither does a function whose only
+//! loops are such loops. A start function is taken out of the
 //! start section and exported under [`START_EXPORT`]: Wasmtime would run it
 //! before the host can register the new instance's flag, so it could not be
 //! stopped; the host runs it right after instantiation instead.
@@ -37,7 +40,7 @@ pub const START_EXPORT: &str = "\0cwasm:start";
 pub const RESERVED_PREFIX: &str = "\0cwasm";
 /// Changes whenever woven code changes shape, so that artifacts woven the
 /// old way are refused as incompatible.
-pub const WEAVE_VERSION: u32 = 2;
+pub const WEAVE_VERSION: u32 = 3;
 
 struct Weaver {
     flag_memory: u32,
@@ -73,14 +76,18 @@ fn flag_memory_type() -> MemoryType {
 
 /// Whether a body can run unboundedly without passing a check of its own:
 /// only a loop (the one backward branch) or a call (recursion, or a callee
-/// that loops) can. A body with neither runs each instruction at most once,
-/// so its caller's checks bound it, and it needs no entry check.
-fn needs_entry_check(func: &wasmparser::FunctionBody<'_>) -> Result<bool, wasmparser::BinaryReaderError> {
+/// that loops) can. A body with neither, or whose loops are all short
+/// counted ones (`bounded`, see `bounded.rs`), runs a bounded number of
+/// instructions, so its caller's checks bound it, and it needs no entry
+/// check.
+fn needs_entry_check(func: &wasmparser::FunctionBody<'_>, bounded: &[bool]) -> Result<bool, wasmparser::BinaryReaderError> {
+    if bounded.iter().any(|b| !b) {
+        return Ok(true);
+    }
     let mut reader = func.get_operators_reader()?;
     while !reader.eof() {
         match reader.read()? {
-            Operator::Loop { .. }
-            | Operator::Call { .. }
+            Operator::Call { .. }
             | Operator::CallIndirect { .. }
             | Operator::CallRef { .. }
             | Operator::ReturnCall { .. }
@@ -127,15 +134,19 @@ impl Reencode for Weaver {
         func: wasmparser::FunctionBody<'_>,
     ) -> Result<(), wasm_encoder::reencode::Error<Self::Error>> {
         let mut f = self.new_function_with_parsed_locals(&func)?;
-        if needs_entry_check(&func)? {
+        let bounded = crate::bounded::bounded_loops(&func)?;
+        if needs_entry_check(&func, &bounded)? {
             self.check(&mut f);
         }
+        let mut loops = bounded.iter();
         let mut reader = func.get_operators_reader()?;
         while !reader.eof() {
             let ins = self.parse_instruction(&mut reader)?;
             let is_loop = matches!(ins, Instruction::Loop(_));
             f.instruction(&ins);
-            if is_loop {
+            // A short counted loop needs no check of its own: the
+            // enclosing loop's or function's check bounds it.
+            if is_loop && !loops.next().copied().unwrap_or(false) {
                 self.check(&mut f);
             }
         }

@@ -26,6 +26,7 @@
 #![warn(missing_docs)]
 
 mod aot;
+mod bounded;
 pub mod calibration;
 mod config;
 mod engine;

@@ -45,6 +45,56 @@ fn an_infinite_loop_stops_at_the_deadline_with_a_timeout() {
     assert!(t0.elapsed() < Duration::from_secs(2));
 }
 
+/// Calls `spin` of `wat` under a 50 ms deadline and expects a timeout. The
+/// call runs on its own thread so that a loop that cannot be stopped fails
+/// the test instead of hanging it.
+fn times_out(wat: &'static str) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let engine = Engine::shared(&EngineConfig::default()).unwrap();
+        let m = Module::compile(&engine, wat.as_bytes()).unwrap();
+        let store = Store::new(&engine, StoreOptions::default());
+        store.set_deadline(Some(Duration::from_millis(50))).unwrap();
+        let i = store.instantiate(&m, &[]).unwrap();
+        let f = store.export_func(i, "spin").unwrap();
+        let _ = tx.send(store.call(f, &[]));
+    });
+    match rx.recv_timeout(Duration::from_secs(5)) {
+        Ok(Err(Error::Timeout { limit_ms })) => assert_eq!(limit_ms, 50),
+        Ok(other) => panic!("expected a timeout, got {other:?}"),
+        Err(_) => panic!("the call was not stopped within 5 s"),
+    }
+}
+
+#[test]
+fn a_counted_loop_that_never_reaches_its_bound_still_stops_at_the_deadline() {
+    // 1, 3, 5, … never equals 64: it looks counted but wraps forever.
+    times_out(
+        r#"(module (func (export "spin") (local $i i32)
+            i32.const 1 local.set $i
+            (loop $l local.get $i i32.const 2 i32.add local.tee $i i32.const 64 i32.ne br_if $l)))"#,
+    );
+}
+
+#[test]
+fn an_endless_loop_around_short_counted_loops_stops_at_the_deadline() {
+    // The inner loop (16 iterations) goes unchecked; the outer one and the
+    // function that only runs short counted loops must still be stopped
+    // through the checks that remain.
+    times_out(
+        r#"(module
+            (func $short (local $j i32)
+              i32.const 0 local.set $j
+              (loop $l local.get $j i32.const 1 i32.add local.tee $j i32.const 16 i32.lt_u br_if $l))
+            (func (export "spin") (local $i i32)
+              (loop $outer
+                i32.const 0 local.set $i
+                (loop $inner local.get $i i32.const 1 i32.add local.tee $i i32.const 16 i32.ne br_if $inner)
+                call $short
+                br $outer)))"#,
+    );
+}
+
 #[test]
 fn a_host_function_that_waits_sees_the_deadline_and_the_call_times_out() {
     for config in [EngineConfig::default(), EngineConfig { epoch_checks: true, ..Default::default() }] {
