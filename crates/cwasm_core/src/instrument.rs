@@ -4,7 +4,8 @@
 //! that call makes Cranelift keep every floating-point and vector value of a
 //! loop on the stack (all xmm registers are caller-saved): up to 1.8× slower
 //! kernels. Instead, we add to each module a one-page memory holding an
-//! interrupt flag, and at every function entry and loop header an atomic
+//! interrupt flag, and at every function entry and loop header (but see
+//! below for the ones left out) an atomic
 //! one-byte load of it (the threads proposal's, on an unshared memory) whose
 //! check's slow path *traps* (`unreachable`): a trap ends the code, so nothing stays
 //! live across it and values stay in registers. The host sets the flag to

@@ -64,7 +64,8 @@ export interface EngineOptions {
   /**
    * How calls are interrupted. `false` (the default): a check of an
    * interrupt flag is woven into every function entry and loop header of
-   * each module (which gains a hidden one-page memory); its slow path traps,
+   * each module (which gains a hidden one-page memory), except short loops
+   * that count from a constant to a constant; its slow path traps,
    * so loops keep their values in registers. `true`: Wasmtime's own epoch
    * checks, whose slow path is a call that makes Cranelift spill a loop's
    * floating-point and vector values (measured up to 1.8× slower kernels);
