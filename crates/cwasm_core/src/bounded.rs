@@ -27,11 +27,11 @@
 //!   most [`MAX_TRIPS`] without the counter wrapping around, and
 //!   iterations × body length is at most [`MAX_WORK`] instructions.
 //!
-//! A function whose loops are all such loops, and which calls nothing, needs
-//! no entry check either. Anything else keeps its check: the analysis only
-//! has to be right when it says yes.
+//! Their work (iterations × body length) counts towards their function's
+//! cost in `entry_checks.rs`. Anything else keeps its check: the analysis
+//! only has to be right when it says yes.
 
-use wasmtime::wasmparser::{BinaryReaderError, FunctionBody, Operator};
+use wasmtime::wasmparser::Operator;
 
 /// Most iterations a loop may have and still go unchecked.
 pub(crate) const MAX_TRIPS: u64 = 1 << 16;
@@ -39,14 +39,10 @@ pub(crate) const MAX_TRIPS: u64 = 1 << 16;
 /// about a millisecond of simple instructions, the watchdog's own tick.
 pub(crate) const MAX_WORK: u64 = 1 << 20;
 
-/// For each `loop` of the body, in order, whether it provably ends within
-/// [`MAX_TRIPS`] iterations and [`MAX_WORK`] instructions.
-pub(crate) fn bounded_loops(func: &FunctionBody<'_>) -> Result<Vec<bool>, BinaryReaderError> {
-    let mut ops = Vec::new();
-    let mut reader = func.get_operators_reader()?;
-    while !reader.eof() {
-        ops.push(reader.read()?);
-    }
+/// For each `loop` of a function body's instructions, in order: if it
+/// provably ends within [`MAX_TRIPS`] iterations and [`MAX_WORK`]
+/// instructions, the most instructions it runs; None if it needs a check.
+pub(crate) fn bounded_loops(ops: &[Operator<'_>]) -> Vec<Option<u64>> {
     let mut result = Vec::new();
     // Open control frames: the op index of each loop, None for other blocks.
     let mut open: Vec<Option<(usize, usize)>> = Vec::new();
@@ -54,58 +50,51 @@ pub(crate) fn bounded_loops(func: &FunctionBody<'_>) -> Result<Vec<bool>, Binary
         match op {
             Operator::Loop { .. } => {
                 open.push(Some((i, result.len())));
-                result.push(false);
+                result.push(None);
             }
             Operator::Block { .. } | Operator::If { .. } | Operator::TryTable { .. } | Operator::Try { .. } => open.push(None),
             Operator::End | Operator::Delegate { .. } => {
                 if let Some(Some((start, n))) = open.pop() {
-                    result[n] = is_bounded(&ops, start, i);
+                    result[n] = bounded_work(ops, start, i);
                 }
             }
             _ => {}
         }
     }
-    Ok(result)
+    result
 }
 
-/// Whether the loop whose `loop` is `ops[start]` and whose `end` is
-/// `ops[end]` is a short counted loop (see the module docs).
-fn is_bounded(ops: &[Operator<'_>], start: usize, end: usize) -> bool {
+/// If the loop whose `loop` is `ops[start]` and whose `end` is `ops[end]`
+/// is a short counted loop (see the module docs), the most instructions it
+/// runs: iterations × body length.
+fn bounded_work(ops: &[Operator<'_>], start: usize, end: usize) -> Option<u64> {
     let body = &ops[start + 1..end];
     // The one way back: a `br 0` or `br_if 0` that ends the body.
-    let Some((last, inner)) = body.split_last() else {
-        return false;
-    };
+    let (last, inner) = body.split_last()?;
     if !matches!(last, Operator::Br { relative_depth: 0 } | Operator::BrIf { relative_depth: 0 }) || !body_is_simple(inner) {
-        return false;
+        return None;
     }
-    let work = body.len() as u64;
+    let len = body.len() as u64;
     let top = top_level(body);
     // Try each counter `i += S` at the body's top level.
-    (0..inner.len()).filter(|&u| top[u]).any(|u| {
-        let Some((i, step)) = add_const_at(body, u).filter(|&(from, to, _)| from == to).map(|(i, _, s)| (i, s)) else {
-            return false;
-        };
+    (0..inner.len()).filter(|&u| top[u]).find_map(|u| {
+        let (i, step) = add_const_at(body, u).filter(|&(from, to, _)| from == to).map(|(i, _, s)| (i, s))?;
         if writes(body, i).len() != 1 {
-            return false;
+            return None;
         }
-        let Some(init) = initial_value(&ops[..start], i) else {
-            return false;
-        };
+        let init = initial_value(&ops[..start], i)?;
         // Each test of `i` against a constant that ends the loop bounds it;
         // one such test is enough.
-        (0..body.len()).filter(|&t| top[t]).any(|t| {
-            let Some(test) = test_at(body, &top, t, i, u) else {
-                return false;
-            };
+        (0..body.len()).filter(|&t| top[t]).find_map(|t| {
+            let test = test_at(body, &top, t, i, u)?;
             // Iteration j (from 0) sees i = init + j·step before the
             // update, and one step more after it; the test compares that
             // plus its offset.
             let stepped = if test.after_update { step as i32 } else { 0 };
             let seen = init.wrapping_add(stepped).wrapping_add(test.offset);
-            first_exit(seen, step, test.bound, test.cont)
-                .and_then(|j| j.checked_add(1))
-                .is_some_and(|trips| trips <= MAX_TRIPS && trips.saturating_mul(work) <= MAX_WORK)
+            let trips = first_exit(seen, step, test.bound, test.cont)?.checked_add(1)?;
+            let work = trips.saturating_mul(len);
+            (trips <= MAX_TRIPS && work <= MAX_WORK).then_some(work)
         })
     })
 }
@@ -371,7 +360,8 @@ mod tests {
         let wasm = wat::parse_str(wat).unwrap();
         for p in Parser::new(0).parse_all(&wasm) {
             if let Payload::CodeSectionEntry(body) = p.unwrap() {
-                return bounded_loops(&body).unwrap();
+                let ops: Vec<_> = body.get_operators_reader().unwrap().into_iter().map(Result::unwrap).collect();
+                return bounded_loops(&ops).iter().map(Option::is_some).collect();
             }
         }
         panic!("no function")

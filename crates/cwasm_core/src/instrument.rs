@@ -11,12 +11,12 @@
 //! live across it and values stay in registers. The host sets the flag to
 //! stop a call (deadline or cancellation) and maps the trap back.
 //!
-//! Functions with neither a loop nor a call get no entry check (they run
-//! each instruction at most once). Loops that count from a constant to a
-//! constant within a small budget of iterations get no check either
-//! (`bounded.rs` proves which), and neither does a function whose only
-//! loops are such loops. A start function is taken out of the
-//! start section and exported under [`START_EXPORT`]: Wasmtime would run it
+//! Loops that count from a constant to a constant within a small budget of
+//! iterations get no check (`bounded.rs` proves which). A function gets an
+//! entry check only when a call to it could otherwise run long without
+//! reaching one: it loops, recurses, calls through a table, or calls
+//! enough code (`entry_checks.rs` decides). A start function is taken out
+//! of the start section and exported under [`START_EXPORT`]: Wasmtime would run it
 //! before the host can register the new instance's flag, so it could not be
 //! stopped; the host runs it right after instantiation instead.
 //!
@@ -28,7 +28,8 @@
 
 use crate::error::Error;
 use wasm_encoder::reencode::{utils, Reencode};
-use wasm_encoder::{ExportKind, Function, Instruction, MemArg, MemorySection, MemoryType, SectionId};
+use wasm_encoder::{ExportKind, Instruction, MemArg, MemorySection, MemoryType, SectionId};
+use crate::entry_checks::FuncFacts;
 use wasmtime::wasmparser::{self, Operator, Parser, Payload};
 
 /// Export name of the flag memory; the NUL keeps it apart from any name a
@@ -45,6 +46,10 @@ pub const WEAVE_VERSION: u32 = 3;
 
 struct Weaver {
     flag_memory: u32,
+    /// Whether each defined function gets an entry check (`entry_checks.rs`).
+    entry_checks: Vec<bool>,
+    /// The defined function whose body comes next.
+    next_function: usize,
     /// The start function, exported instead of started.
     start: Option<u32>,
     has_memory_section: bool,
@@ -75,41 +80,50 @@ fn flag_memory_type() -> MemoryType {
     MemoryType { minimum: 1, maximum: Some(1), memory64: false, shared: false, page_size_log2: None }
 }
 
-/// Whether a body can run unboundedly without passing a check of its own:
-/// only a loop (the one backward branch) or a call (recursion, or a callee
-/// that loops) can. A body with neither, or whose loops are all short
-/// counted ones (`bounded`, see `bounded.rs`), runs a bounded number of
-/// instructions, so its caller's checks bound it, and it needs no entry
-/// check.
-fn needs_entry_check(func: &wasmparser::FunctionBody<'_>, bounded: &[bool]) -> Result<bool, wasmparser::BinaryReaderError> {
-    if bounded.iter().any(|b| !b) {
-        return Ok(true);
-    }
+/// The instructions of a function body.
+fn operators<'a>(func: &wasmparser::FunctionBody<'a>) -> Result<Vec<Operator<'a>>, wasmparser::BinaryReaderError> {
+    let mut ops = Vec::new();
     let mut reader = func.get_operators_reader()?;
     while !reader.eof() {
-        match reader.read()? {
-            Operator::Call { .. }
-            | Operator::CallIndirect { .. }
-            | Operator::CallRef { .. }
-            | Operator::ReturnCall { .. }
-            | Operator::ReturnCallIndirect { .. }
-            | Operator::ReturnCallRef { .. } => return Ok(true),
+        ops.push(reader.read()?);
+    }
+    Ok(ops)
+}
+
+/// What deciding entry checks needs to know about a function body.
+fn facts(ops: &[Operator<'_>]) -> FuncFacts {
+    let mut facts = FuncFacts { work: ops.len() as u64, ..Default::default() };
+    for work in crate::bounded::bounded_loops(ops) {
+        match work {
+            Some(w) => facts.work = facts.work.saturating_add(w),
+            None => facts.unbounded_loop = true,
+        }
+    }
+    for op in ops {
+        match op {
+            Operator::Call { function_index } | Operator::ReturnCall { function_index } => facts.callees.push(*function_index),
+            Operator::CallIndirect { .. } | Operator::CallRef { .. } | Operator::ReturnCallIndirect { .. } | Operator::ReturnCallRef { .. } => {
+                facts.indirect_calls = true
+            }
             _ => {}
         }
     }
-    Ok(false)
+    facts
 }
 
 impl Weaver {
-    fn check(&self, f: &mut Function) {
-        f.instruction(&Instruction::I32Const(0));
-        // Atomic, so that Cranelift cannot reuse an earlier load of the flag
-        // (a plain load in a loop without stores is hoisted out of it). On
-        // x86-64 and arm64 it is the same single load instruction.
-        f.instruction(&Instruction::I32AtomicLoad8U(MemArg { offset: 0, align: 0, memory_index: self.flag_memory }));
-        f.instruction(&Instruction::If(wasm_encoder::BlockType::Empty));
-        f.instruction(&Instruction::Unreachable);
-        f.instruction(&Instruction::End);
+    /// The woven check: an atomic load of the flag, trapping when it is set.
+    fn check(&self) -> [Instruction<'static>; 5] {
+        [
+            Instruction::I32Const(0),
+            // Atomic, so that Cranelift cannot reuse an earlier load of the
+            // flag (a plain load in a loop without stores is hoisted out of
+            // it). On x86-64 and arm64 it is the same single load instruction.
+            Instruction::I32AtomicLoad8U(MemArg { offset: 0, align: 0, memory_index: self.flag_memory }),
+            Instruction::If(wasm_encoder::BlockType::Empty),
+            Instruction::Unreachable,
+            Instruction::End,
+        ]
     }
 
     fn added_exports(&self, exports: &mut wasm_encoder::ExportSection) {
@@ -135,20 +149,26 @@ impl Reencode for Weaver {
         func: wasmparser::FunctionBody<'_>,
     ) -> Result<(), wasm_encoder::reencode::Error<Self::Error>> {
         let mut f = self.new_function_with_parsed_locals(&func)?;
-        let bounded = crate::bounded::bounded_loops(&func)?;
-        if needs_entry_check(&func, &bounded)? {
-            self.check(&mut f);
+        let ops = operators(&func)?;
+        let bounded = crate::bounded::bounded_loops(&ops);
+        let check = self.check();
+        let entry = self.entry_checks.get(self.next_function).copied().unwrap_or(true);
+        self.next_function += 1;
+        if entry {
+            check.iter().for_each(|i| {
+                f.instruction(i);
+            });
         }
         let mut loops = bounded.iter();
-        let mut reader = func.get_operators_reader()?;
-        while !reader.eof() {
-            let ins = self.parse_instruction(&mut reader)?;
-            let is_loop = matches!(ins, Instruction::Loop(_));
-            f.instruction(&ins);
-            // A short counted loop needs no check of its own: the
-            // enclosing loop's or function's check bounds it.
-            if is_loop && !loops.next().copied().unwrap_or(false) {
-                self.check(&mut f);
+        for op in ops {
+            let is_loop = matches!(op, Operator::Loop { .. });
+            f.instruction(&self.instruction(op)?);
+            // A short counted loop needs no check of its own: the enclosing
+            // loop's or function's check bounds it.
+            if is_loop && loops.next().is_none_or(Option::is_none) {
+                check.iter().for_each(|i| {
+                    f.instruction(i);
+                });
             }
         }
         code.function(&f);
@@ -212,6 +232,8 @@ pub(crate) fn weave(binary: &[u8]) -> Result<Vec<u8>, Error> {
         column: None,
     };
     let mut memories = 0u32;
+    let mut imported_functions = 0u32;
+    let mut functions = Vec::new();
     let mut start = None;
     let (mut has_memory_section, mut has_export_section) = (false, false);
     for payload in Parser::new(0).parse_all(binary) {
@@ -222,8 +244,10 @@ pub(crate) fn weave(binary: &[u8]) -> Result<Vec<u8>, Error> {
                     if imp.module.starts_with(RESERVED_PREFIX) {
                         return Err(reserved(format!("the module imports '{}' from a module named {:?}", imp.name, imp.module)));
                     }
-                    if matches!(imp.ty, wasmparser::TypeRef::Memory(_)) {
-                        memories += 1;
+                    match imp.ty {
+                        wasmparser::TypeRef::Memory(_) => memories += 1,
+                        wasmparser::TypeRef::Func(_) => imported_functions += 1,
+                        _ => {}
                     }
                 }
             }
@@ -232,6 +256,7 @@ pub(crate) fn weave(binary: &[u8]) -> Result<Vec<u8>, Error> {
                 memories += s.count();
             }
             Payload::StartSection { func, .. } => start = Some(func),
+            Payload::CodeSectionEntry(body) => functions.push(facts(&operators(&body).map_err(|e| bad(e.to_string()))?)),
             Payload::ExportSection(s) => {
                 has_export_section = true;
                 for e in s {
@@ -244,7 +269,8 @@ pub(crate) fn weave(binary: &[u8]) -> Result<Vec<u8>, Error> {
             _ => {}
         }
     }
-    let mut weaver = Weaver { flag_memory: memories, start, has_memory_section, has_export_section };
+    let entry_checks = crate::entry_checks::entry_checks(imported_functions, &functions);
+    let mut weaver = Weaver { flag_memory: memories, entry_checks, next_function: 0, start, has_memory_section, has_export_section };
     let mut module = wasm_encoder::Module::new();
     weaver.parse_core_module(&mut module, Parser::new(0), binary).map_err(|e| bad(e.to_string()))?;
     let out = module.finish();
@@ -320,7 +346,9 @@ mod tests {
     }
 
     #[test]
-    fn functions_without_loops_or_calls_get_no_entry_check() {
+    fn functions_that_cannot_run_long_get_no_entry_check() {
+        // Leaves, and callers of leaves; a call through a table keeps its
+        // check (the callee is unknown), and so does a loop.
         let loads = entry_checks(
             r#"(module
                 (type $t (func (param i32) (result i32)))
@@ -331,7 +359,7 @@ mod tests {
                 (func $tail (param i32) (result i32) local.get 0 return_call $leaf)
                 (func $looping (loop)))"#,
         );
-        assert_eq!(loads, vec![0, 1, 1, 1, 2]);
+        assert_eq!(loads, vec![0, 0, 1, 0, 2]);
     }
 
     #[test]

@@ -30,6 +30,7 @@ mod bounded;
 pub mod calibration;
 mod config;
 mod engine;
+mod entry_checks;
 mod error;
 mod executor;
 mod host;

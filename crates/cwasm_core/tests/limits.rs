@@ -96,6 +96,31 @@ fn an_endless_loop_around_short_counted_loops_stops_at_the_deadline() {
 }
 
 #[test]
+fn a_tree_of_recursive_calls_without_loops_stops_at_the_deadline() {
+    // 2^60 calls, never deeper than 60: no loop and no stack overflow.
+    times_out(
+        r#"(module
+            (func $f (param $n i32)
+              (if (local.get $n) (then
+                (call $f (i32.sub (local.get $n) (i32.const 1)))
+                (call $f (i32.sub (local.get $n) (i32.const 1))))))
+            (func (export "spin") (call $f (i32.const 60))))"#,
+    );
+}
+
+#[test]
+fn a_wide_tree_of_calls_without_loops_or_recursion_stops_at_the_deadline() {
+    // f0 calls f1 a hundred times, f1 calls f2 a hundred times, …: 100^6
+    // calls of the leaf, in straight-line code only.
+    let mut wat = String::from("(module (func $f6 (drop (i32.const 0)))");
+    for k in (0..6).rev() {
+        wat += &format!("(func $f{k} {})", format!("call $f{} ", k + 1).repeat(100));
+    }
+    wat += r#"(func (export "spin") call $f0))"#;
+    times_out(Box::leak(wat.into_boxed_str()));
+}
+
+#[test]
 fn a_host_function_that_waits_sees_the_deadline_and_the_call_times_out() {
     for config in [EngineConfig::default(), EngineConfig { epoch_checks: true, ..Default::default() }] {
         let engine = Engine::new_unshared(&config).unwrap();
