@@ -31,10 +31,17 @@
 //! cost in `entry_checks.rs`. Anything else keeps its check: the analysis
 //! only has to be right when it says yes.
 
+use std::collections::HashMap;
 use wasmtime::wasmparser::Operator;
 
 /// Most iterations a loop may have and still go unchecked.
 pub(crate) const MAX_TRIPS: u64 = 1 << 16;
+/// Longest loop (in instructions) the analysis looks at.
+pub(crate) const MAX_BODY: usize = 4096;
+/// Counter updates tried per loop.
+const MAX_COUNTERS: usize = 8;
+/// How far back before a loop its counter's constant is looked for.
+const MAX_LOOKBACK: usize = 256;
 /// Most instructions (iterations × body length) an unchecked loop may run:
 /// about a millisecond of simple instructions, the watchdog's own tick.
 pub(crate) const MAX_WORK: u64 = 1 << 20;
@@ -68,6 +75,11 @@ pub(crate) fn bounded_loops(ops: &[Operator<'_>]) -> Vec<Option<u64>> {
 /// is a short counted loop (see the module docs), the most instructions it
 /// runs: iterations × body length.
 fn bounded_work(ops: &[Operator<'_>], start: usize, end: usize) -> Option<u64> {
+    // Longer bodies keep their check: it costs little next to them, and the
+    // analysis stays linear in the size of the function.
+    if end - start > MAX_BODY {
+        return None;
+    }
     let body = &ops[start + 1..end];
     // The one way back: a `br 0` or `br_if 0` that ends the body.
     let (last, inner) = body.split_last()?;
@@ -76,27 +88,30 @@ fn bounded_work(ops: &[Operator<'_>], start: usize, end: usize) -> Option<u64> {
     }
     let len = body.len() as u64;
     let top = top_level(body);
-    // Try each counter `i += S` at the body's top level.
-    (0..inner.len()).filter(|&u| top[u]).find_map(|u| {
-        let (i, step) = add_const_at(body, u).filter(|&(from, to, _)| from == to).map(|(i, _, s)| (i, s))?;
-        if writes(body, i).len() != 1 {
-            return None;
-        }
-        let init = initial_value(&ops[..start], i)?;
-        // Each test of `i` against a constant that ends the loop bounds it;
-        // one such test is enough.
-        (0..body.len()).filter(|&t| top[t]).find_map(|t| {
-            let test = test_at(body, &top, t, i, u)?;
-            // Iteration j (from 0) sees i = init + j·step before the
-            // update, and one step more after it; the test compares that
-            // plus its offset.
-            let stepped = if test.after_update { step as i32 } else { 0 };
-            let seen = init.wrapping_add(stepped).wrapping_add(test.offset);
-            let trips = first_exit(seen, step, test.bound, test.cont)?.checked_add(1)?;
-            let work = trips.saturating_mul(len);
-            (trips <= MAX_TRIPS && work <= MAX_WORK).then_some(work)
+    let writes = writes(body);
+    // Try each counter `i += S` at the body's top level (the first few).
+    (0..inner.len())
+        .filter(|&u| top[u])
+        .filter_map(|u| add_const_at(body, u).filter(|&(from, to, _)| from == to).map(|(i, _, s)| (u, i, s)))
+        // The update must be the counter's only write in the body.
+        .filter(|(_, i, _)| writes.get(i).map_or(0, Vec::len) == 1)
+        .take(MAX_COUNTERS)
+        .find_map(|(u, i, step)| {
+            let init = initial_value(&ops[..start], i)?;
+            // Each test of `i` against a constant that ends the loop bounds
+            // it; one such test is enough.
+            (0..body.len()).filter(|&t| top[t]).find_map(|t| {
+                let test = test_at(body, &top, &writes, t, i, u)?;
+                // Iteration j (from 0) sees i = init + j·step before the
+                // update, and one step more after it; the test compares that
+                // plus its offset.
+                let stepped = if test.after_update { step as i32 } else { 0 };
+                let seen = init.wrapping_add(stepped).wrapping_add(test.offset);
+                let trips = first_exit(seen, step, test.bound, test.cont)?.checked_add(1)?;
+                let work = trips.saturating_mul(len);
+                (trips <= MAX_TRIPS && work <= MAX_WORK).then_some(work)
+            })
         })
-    })
 }
 
 /// For each instruction of `body`, whether it is at the body's top level
@@ -134,11 +149,15 @@ fn add_const_at(body: &[Operator<'_>], k: usize) -> Option<(u32, u32, i64)> {
     }
 }
 
-/// Where the body writes local `i`.
-fn writes(body: &[Operator<'_>], i: u32) -> Vec<usize> {
-    (0..body.len())
-        .filter(|&k| matches!(body[k], Operator::LocalSet { local_index } | Operator::LocalTee { local_index } if local_index == i))
-        .collect()
+/// Where the body writes each local it writes.
+fn writes(body: &[Operator<'_>]) -> HashMap<u32, Vec<usize>> {
+    let mut at: HashMap<u32, Vec<usize>> = HashMap::new();
+    for (k, op) in body.iter().enumerate() {
+        if let Operator::LocalSet { local_index } | Operator::LocalTee { local_index } = op {
+            at.entry(*local_index).or_default().push(k);
+        }
+    }
+    at
 }
 
 /// A comparison of the counter (plus a constant offset) with a constant
@@ -160,7 +179,7 @@ struct Test {
 /// - `local.get $i, i32.const K, i32.add|i32.sub` (an offset);
 /// - a local `$d` written once per iteration, earlier at the top level, as
 ///   `local.get $i, i32.const K, i32.add|i32.sub, local.set|tee $d`.
-fn test_at(body: &[Operator<'_>], top: &[bool], t: usize, i: u32, u: usize) -> Option<Test> {
+fn test_at(body: &[Operator<'_>], top: &[bool], writes: &HashMap<u32, Vec<usize>>, t: usize, i: u32, u: usize) -> Option<Test> {
     // (offset, whether `i` is read after its update, instructions read)
     let (offset, after_update, len) = match body.get(t)? {
         Operator::LocalGet { local_index } if *local_index == i => match body.get(t + 1..t + 3) {
@@ -171,7 +190,7 @@ fn test_at(body: &[Operator<'_>], top: &[bool], t: usize, i: u32, u: usize) -> O
         },
         Operator::LocalTee { local_index } if *local_index == i && t == u + 3 => (0, true, 1),
         Operator::LocalGet { local_index: d } | Operator::LocalTee { local_index: d } if *d != i => {
-            let [w] = writes(body, *d)[..] else { return None };
+            let [w] = writes.get(d)?[..] else { return None };
             let p = w.checked_sub(3)?;
             let (from, to, k) = add_const_at(body, p)?;
             let read_ok = match body[t] {
@@ -314,7 +333,7 @@ fn body_is_simple(body: &[Operator<'_>]) -> bool {
 /// The constant local `i` holds when control reaches the end of `before`,
 /// if straight-line code there sets it from an `i32.const`.
 fn initial_value(before: &[Operator<'_>], i: u32) -> Option<i32> {
-    for k in (0..before.len()).rev() {
+    for k in (before.len().saturating_sub(MAX_LOOKBACK)..before.len()).rev() {
         match &before[k] {
             Operator::LocalSet { local_index } | Operator::LocalTee { local_index } if *local_index == i => {
                 return match before.get(k.checked_sub(1)?) {
@@ -461,6 +480,9 @@ mod tests {
         assert_eq!(loops(&counted(0, "sub", 1, "lt_s", 10, "")), vec![false]);
         // Counting down past zero wraps around to the top of the u32 range.
         assert_eq!(loops(&counted(100, "sub", 7, "gt_u", 0, "")), vec![false]);
+        // Longer than the analysis looks at, however short its count.
+        let long = "nop ".repeat(MAX_BODY);
+        assert_eq!(loops(&counted(0, "add", 1, "lt_u", 2, &long)), vec![false]);
         // Going on while equal: a shape this analysis does not take.
         assert_eq!(loops(&counted(0, "add", 1, "eq", 1, "")), vec![false]);
     }
