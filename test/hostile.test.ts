@@ -127,6 +127,24 @@ describe('hostile modules', () => {
     expect(() => store.instantiate(mod)).toThrow(MemoryLimitError)
   })
 
+  it('stops loops that only look short, and call trees without loops, at the deadline', async () => {
+    const rt = await createRuntime({ maxExecutionTime: 50 })
+    // Counts 1, 3, 5, … past 64 and around the 32-bit range forever.
+    const skipsItsBound = rt.compile(`(module (func (export "spin") (local $i i32)
+      i32.const 1 local.set $i
+      (loop $l local.get $i i32.const 2 i32.add local.tee $i i32.const 64 i32.ne br_if $l)))`)
+    // 2^60 calls, never deeper than 60, no loop anywhere.
+    const callTree = rt.compile(`(module
+      (func $f (param $n i32)
+        (if (local.get $n) (then
+          (call $f (i32.sub (local.get $n) (i32.const 1)))
+          (call $f (i32.sub (local.get $n) (i32.const 1))))))
+      (func (export "spin") (call $f (i32.const 60))))`)
+    for (const mod of [skipsItsBound, callTree]) {
+      await expect(rt.call(mod, 'spin')).rejects.toBeInstanceOf(TimeoutError)
+    }
+  })
+
   it('stops a start function that never ends at the runtime’s deadline', async () => {
     const rt = await createRuntime({ maxExecutionTime: 50 })
     const mod = rt.compile('(module (func $init (loop br 0)) (start $init) (func (export "f")))')
