@@ -9,10 +9,15 @@
 //! character class test that calls another helper) are exactly the ones
 //! that do not; their checks measured about 5% of the parse kernel.
 //!
+//! A call through a table or a reference (`call_indirect`, `call_ref` and
+//! their tail-call forms) gets a check right before it, in the weaver: its
+//! callee is not known, and a function making thousands of such calls in a
+//! row to a callee without an entry check would otherwise run all of them
+//! without one.
+//!
 //! A function gets an entry check when any of:
 //! - it has a loop that keeps its check (its entry check also covers the
 //!   code before its first loop);
-//! - it calls through a table or a reference (the callee is not known);
 //! - it is on a cycle of direct calls (every cycle gets at least one
 //!   checked function: the target of each back edge of a depth-first walk);
 //! - a caller would otherwise run more than [`ENTRY_BUDGET`] instructions
@@ -38,8 +43,6 @@ pub(crate) struct FuncFacts {
     pub work: u64,
     /// Whether it has a loop that keeps its check.
     pub unbounded_loop: bool,
-    /// Whether it calls through a table or a reference.
-    pub indirect_calls: bool,
     /// The functions it calls directly, by index in the function index
     /// space (imports first), once per call instruction.
     pub callees: Vec<u32>,
@@ -50,7 +53,7 @@ pub(crate) struct FuncFacts {
 /// function index space.
 pub(crate) fn entry_checks(imported: u32, funcs: &[FuncFacts]) -> Vec<bool> {
     let n = funcs.len();
-    let mut checked: Vec<bool> = funcs.iter().map(|f| f.unbounded_loop || f.indirect_calls).collect();
+    let mut checked: Vec<bool> = funcs.iter().map(|f| f.unbounded_loop).collect();
     // Each finished function's segment: what a call to it runs before a
     // check, if it has no entry check.
     let mut segment = vec![0u64; n];
@@ -139,10 +142,9 @@ mod tests {
     }
 
     #[test]
-    fn loops_and_indirect_calls_need_an_entry_check() {
+    fn loops_need_an_entry_check() {
         let looping = FuncFacts { unbounded_loop: true, ..leaf(3) };
-        let indirect = FuncFacts { indirect_calls: true, ..leaf(3) };
-        assert_eq!(entry_checks(0, &[looping, indirect, calls(1, &[0, 1])]), vec![true, true, false]);
+        assert_eq!(entry_checks(0, &[looping, leaf(3), calls(1, &[0, 1])]), vec![true, false, false]);
     }
 
     #[test]

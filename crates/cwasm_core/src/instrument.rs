@@ -14,8 +14,9 @@
 //! Loops that count from a constant to a constant within a small budget of
 //! iterations get no check (`bounded.rs` proves which). A function gets an
 //! entry check only when a call to it could otherwise run long without
-//! reaching one: it loops, recurses, calls through a table, or calls
-//! enough code (`entry_checks.rs` decides). A start function is taken out
+//! reaching one: it loops, recurses, or calls enough code
+//! (`entry_checks.rs` decides). Each call through a table or a reference
+//! gets a check right before it. A start function is taken out
 //! of the start section and exported under [`START_EXPORT`]: Wasmtime would run it
 //! before the host can register the new instance's flag, so it could not be
 //! stopped; the host runs it right after instantiation instead.
@@ -42,7 +43,7 @@ pub const START_EXPORT: &str = "\0cwasm:start";
 pub const RESERVED_PREFIX: &str = "\0cwasm";
 /// Changes whenever woven code changes shape, so that artifacts woven the
 /// old way are refused as incompatible.
-pub const WEAVE_VERSION: u32 = 3;
+pub const WEAVE_VERSION: u32 = 4;
 
 struct Weaver {
     flag_memory: u32,
@@ -90,6 +91,14 @@ fn operators<'a>(func: &wasmparser::FunctionBody<'a>) -> Result<Vec<Operator<'a>
     Ok(ops)
 }
 
+/// Whether `op` calls a function that is only known at run time.
+fn is_indirect_call(op: &Operator<'_>) -> bool {
+    matches!(
+        op,
+        Operator::CallIndirect { .. } | Operator::CallRef { .. } | Operator::ReturnCallIndirect { .. } | Operator::ReturnCallRef { .. }
+    )
+}
+
 /// What deciding entry checks needs to know about a function body.
 fn facts(ops: &[Operator<'_>]) -> FuncFacts {
     let mut facts = FuncFacts { work: ops.len() as u64, ..Default::default() };
@@ -100,12 +109,8 @@ fn facts(ops: &[Operator<'_>]) -> FuncFacts {
         }
     }
     for op in ops {
-        match op {
-            Operator::Call { function_index } | Operator::ReturnCall { function_index } => facts.callees.push(*function_index),
-            Operator::CallIndirect { .. } | Operator::CallRef { .. } | Operator::ReturnCallIndirect { .. } | Operator::ReturnCallRef { .. } => {
-                facts.indirect_calls = true
-            }
-            _ => {}
+        if let Operator::Call { function_index } | Operator::ReturnCall { function_index } = op {
+            facts.callees.push(*function_index);
         }
     }
     facts
@@ -162,6 +167,13 @@ impl Reencode for Weaver {
         let mut loops = bounded.iter();
         for op in ops {
             let is_loop = matches!(op, Operator::Loop { .. });
+            // The callee of an indirect call is not known, so the call gets
+            // a check of its own (see `entry_checks.rs`).
+            if is_indirect_call(&op) {
+                check.iter().for_each(|i| {
+                    f.instruction(i);
+                });
+            }
             f.instruction(&self.instruction(op)?);
             // A short counted loop needs no check of its own: the enclosing
             // loop's or function's check bounds it.
@@ -347,8 +359,9 @@ mod tests {
 
     #[test]
     fn functions_that_cannot_run_long_get_no_entry_check() {
-        // Leaves, and callers of leaves; a call through a table keeps its
-        // check (the callee is unknown), and so does a loop.
+        // Leaves, and callers of leaves; a call through a table gets a
+        // check before it (the callee is unknown), and a loop one at entry
+        // and one in the loop.
         let loads = entry_checks(
             r#"(module
                 (type $t (func (param i32) (result i32)))

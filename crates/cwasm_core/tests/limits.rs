@@ -121,6 +121,25 @@ fn a_wide_tree_of_calls_without_loops_or_recursion_stops_at_the_deadline() {
 }
 
 #[test]
+fn thousands_of_indirect_calls_in_a_row_stop_at_the_deadline() {
+    // Each call runs a short counted loop (65,536 iterations, no check of
+    // its own); 4,000 of them in straight-line code take a few hundred ms.
+    let mut wat = String::from(
+        r#"(module
+            (type $t (func))
+            (table 1 funcref)
+            (elem (i32.const 0) $work)
+            (func $work (local $i i32)
+              i32.const 0 local.set $i
+              (loop $l local.get $i i32.const 1 i32.add local.tee $i i32.const 65536 i32.lt_u br_if $l))
+            (func (export "spin")"#,
+    );
+    wat += &"(call_indirect (type $t) (i32.const 0))".repeat(4_000);
+    wat += "))";
+    times_out(Box::leak(wat.into_boxed_str()));
+}
+
+#[test]
 fn a_host_function_that_waits_sees_the_deadline_and_the_call_times_out() {
     for config in [EngineConfig::default(), EngineConfig { epoch_checks: true, ..Default::default() }] {
         let engine = Engine::new_unshared(&config).unwrap();
