@@ -13,7 +13,9 @@
 //! their tail-call forms) gets a check right before it, in the weaver: its
 //! callee is not known, and a function making thousands of such calls in a
 //! row to a callee without an entry check would otherwise run all of them
-//! without one.
+//! without one. So does each bulk operation (`memory.fill`, `memory.copy`,
+//! `table.copy`, `array.fill`, …), whose time grows with its length, and
+//! which the instruction counts below count as one.
 //!
 //! A function gets an entry check when any of:
 //! - it has a loop that keeps its check (its entry check also covers the

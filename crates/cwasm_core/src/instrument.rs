@@ -15,8 +15,9 @@
 //! iterations get no check (`bounded.rs` proves which). A function gets an
 //! entry check only when a call to it could otherwise run long without
 //! reaching one: it loops, recurses, or calls enough code
-//! (`entry_checks.rs` decides). Each call through a table or a reference
-//! gets a check right before it. A start function is taken out
+//! (`entry_checks.rs` decides). Each call through a table or a reference,
+//! and each bulk memory, table or array operation, gets a check right
+//! before it. A start function is taken out
 //! of the start section and exported under [`START_EXPORT`]: Wasmtime would run it
 //! before the host can register the new instance's flag, so it could not be
 //! stopped; the host runs it right after instantiation instead.
@@ -43,7 +44,7 @@ pub const START_EXPORT: &str = "\0cwasm:start";
 pub const RESERVED_PREFIX: &str = "\0cwasm";
 /// Changes whenever woven code changes shape, so that artifacts woven the
 /// old way are refused as incompatible.
-pub const WEAVE_VERSION: u32 = 4;
+pub const WEAVE_VERSION: u32 = 5;
 
 struct Weaver {
     flag_memory: u32,
@@ -91,11 +92,32 @@ fn operators<'a>(func: &wasmparser::FunctionBody<'a>) -> Result<Vec<Operator<'a>
     Ok(ops)
 }
 
-/// Whether `op` calls a function that is only known at run time.
-fn is_indirect_call(op: &Operator<'_>) -> bool {
+/// Whether `op` gets a check of its own right before it: a call of a
+/// function only known at run time (it may run long without a check), or
+/// a bulk operation whose time grows with a length the guest chooses (many
+/// of them in a row would otherwise run unchecked, each counted as one
+/// instruction).
+fn needs_own_check(op: &Operator<'_>) -> bool {
     matches!(
         op,
-        Operator::CallIndirect { .. } | Operator::CallRef { .. } | Operator::ReturnCallIndirect { .. } | Operator::ReturnCallRef { .. }
+        Operator::CallIndirect { .. }
+            | Operator::CallRef { .. }
+            | Operator::ReturnCallIndirect { .. }
+            | Operator::ReturnCallRef { .. }
+            | Operator::MemoryFill { .. }
+            | Operator::MemoryCopy { .. }
+            | Operator::MemoryInit { .. }
+            | Operator::TableFill { .. }
+            | Operator::TableCopy { .. }
+            | Operator::TableInit { .. }
+            | Operator::ArrayFill { .. }
+            | Operator::ArrayCopy { .. }
+            | Operator::ArrayNew { .. }
+            | Operator::ArrayNewDefault { .. }
+            | Operator::ArrayNewData { .. }
+            | Operator::ArrayNewElem { .. }
+            | Operator::ArrayInitData { .. }
+            | Operator::ArrayInitElem { .. }
     )
 }
 
@@ -167,9 +189,10 @@ impl Reencode for Weaver {
         let mut loops = bounded.iter();
         for op in ops {
             let is_loop = matches!(op, Operator::Loop { .. });
-            // The callee of an indirect call is not known, so the call gets
-            // a check of its own (see `entry_checks.rs`).
-            if is_indirect_call(&op) {
+            // An indirect call's callee is not known, and a bulk operation
+            // takes as long as its length: each gets a check of its own
+            // (see `entry_checks.rs`).
+            if needs_own_check(&op) {
                 check.iter().for_each(|i| {
                     f.instruction(i);
                 });

@@ -140,6 +140,15 @@ fn thousands_of_indirect_calls_in_a_row_stop_at_the_deadline() {
 }
 
 #[test]
+fn hundreds_of_bulk_memory_operations_in_a_row_stop_at_the_deadline() {
+    // Each fills 16 MiB; 400 of them in straight-line code take a second or more.
+    let mut wat = String::from(r#"(module (memory 256) (func (export "spin")"#);
+    wat += &"(memory.fill (i32.const 0) (i32.const 7) (i32.const 16777216))".repeat(400);
+    wat += "))";
+    times_out(Box::leak(wat.into_boxed_str()));
+}
+
+#[test]
 fn a_host_function_that_waits_sees_the_deadline_and_the_call_times_out() {
     for config in [EngineConfig::default(), EngineConfig { epoch_checks: true, ..Default::default() }] {
         let engine = Engine::new_unshared(&config).unwrap();
