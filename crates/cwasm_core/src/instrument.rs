@@ -121,6 +121,13 @@ fn needs_own_check(op: &Operator<'_>) -> bool {
     )
 }
 
+/// Appends `code` to `f`.
+fn emit(f: &mut wasm_encoder::Function, code: &[Instruction<'_>]) {
+    for i in code {
+        f.instruction(i);
+    }
+}
+
 /// What deciding entry checks needs to know about a function body.
 fn facts(ops: &[Operator<'_>]) -> FuncFacts {
     let mut facts = FuncFacts { work: ops.len() as u64, ..Default::default() };
@@ -182,9 +189,7 @@ impl Reencode for Weaver {
         let entry = self.entry_checks.get(self.next_function).copied().unwrap_or(true);
         self.next_function += 1;
         if entry {
-            check.iter().for_each(|i| {
-                f.instruction(i);
-            });
+            emit(&mut f, &check);
         }
         let mut loops = bounded.iter();
         for op in ops {
@@ -193,17 +198,13 @@ impl Reencode for Weaver {
             // takes as long as its length: each gets a check of its own
             // (see `entry_checks.rs`).
             if needs_own_check(&op) {
-                check.iter().for_each(|i| {
-                    f.instruction(i);
-                });
+                emit(&mut f, &check);
             }
             f.instruction(&self.instruction(op)?);
             // A short counted loop needs no check of its own: the enclosing
             // loop's or function's check bounds it.
             if is_loop && loops.next().is_none_or(Option::is_none) {
-                check.iter().for_each(|i| {
-                    f.instruction(i);
-                });
+                emit(&mut f, &check);
             }
         }
         code.function(&f);
