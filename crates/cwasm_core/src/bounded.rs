@@ -296,20 +296,20 @@ fn first_exit(seen: i32, step: i64, bound: i32, cont: Cmp) -> Option<u64> {
     Some(((limit - seen + step - 1) / step) as u64)
 }
 
-/// Whether the body (without its final branch back) has no loop, call,
-/// exception handling, `br_on_*` or other branch back to the loop.
-fn body_is_simple(body: &[Operator<'_>]) -> bool {
-    let mut depth = 0u32;
-    for op in body {
-        match op {
-            Operator::Loop { .. }
-            | Operator::Call { .. }
-            | Operator::CallIndirect { .. }
-            | Operator::CallRef { .. }
-            | Operator::ReturnCall { .. }
-            | Operator::ReturnCallIndirect { .. }
-            | Operator::ReturnCallRef { .. }
-            | Operator::TryTable { .. }
+/// Whether `op` calls a function only known at run time.
+pub(crate) fn is_indirect_call(op: &Operator<'_>) -> bool {
+    matches!(
+        op,
+        Operator::CallIndirect { .. } | Operator::CallRef { .. } | Operator::ReturnCallIndirect { .. } | Operator::ReturnCallRef { .. }
+    )
+}
+
+/// Exception handling and `br_on_*`: transfers of control whose targets
+/// this analysis does not follow.
+fn is_unfollowed_control(op: &Operator<'_>) -> bool {
+    matches!(
+        op,
+        Operator::TryTable { .. }
             | Operator::Try { .. }
             | Operator::Delegate { .. }
             | Operator::Catch { .. }
@@ -317,7 +317,18 @@ fn body_is_simple(body: &[Operator<'_>]) -> bool {
             | Operator::BrOnNull { .. }
             | Operator::BrOnNonNull { .. }
             | Operator::BrOnCast { .. }
-            | Operator::BrOnCastFail { .. } => return false,
+            | Operator::BrOnCastFail { .. }
+    )
+}
+
+/// Whether the body (without its final branch back) has no loop, call,
+/// exception handling, `br_on_*` or other branch back to the loop.
+fn body_is_simple(body: &[Operator<'_>]) -> bool {
+    let mut depth = 0u32;
+    for op in body {
+        match op {
+            Operator::Loop { .. } | Operator::Call { .. } | Operator::ReturnCall { .. } => return false,
+            _ if is_indirect_call(op) || is_unfollowed_control(op) => return false,
             Operator::Block { .. } | Operator::If { .. } => depth += 1,
             Operator::End => depth = depth.saturating_sub(1),
             Operator::Br { relative_depth } | Operator::BrIf { relative_depth } if *relative_depth == depth => return false,
@@ -349,20 +360,12 @@ fn initial_value(before: &[Operator<'_>], i: u32) -> Option<i32> {
             Operator::Loop { .. }
             | Operator::Else
             | Operator::End
-            | Operator::TryTable { .. }
-            | Operator::Try { .. }
-            | Operator::Catch { .. }
-            | Operator::CatchAll
-            | Operator::Delegate { .. }
             | Operator::Br { .. }
             | Operator::BrIf { .. }
             | Operator::BrTable { .. }
-            | Operator::BrOnNull { .. }
-            | Operator::BrOnNonNull { .. }
-            | Operator::BrOnCast { .. }
-            | Operator::BrOnCastFail { .. }
             | Operator::Return
             | Operator::Unreachable => return None,
+            op if is_unfollowed_control(op) => return None,
             _ => {}
         }
     }

@@ -66,7 +66,6 @@ pub(crate) fn entry_checks(imported: u32, funcs: &[FuncFacts]) -> Vec<bool> {
         Done,
     }
     let mut state = vec![State::New; n];
-    let defined = |callee: u32| callee.checked_sub(imported).map(|c| c as usize).filter(|&c| c < n);
     // Iterative depth-first walk: (function, next callee position).
     for root in 0..n {
         if state[root] != State::New {
@@ -77,7 +76,7 @@ pub(crate) fn entry_checks(imported: u32, funcs: &[FuncFacts]) -> Vec<bool> {
         while let Some(&mut (f, ref mut next)) = stack.last_mut() {
             if let Some(&callee) = funcs[f].callees.get(*next) {
                 *next += 1;
-                if let Some(c) = defined(callee) {
+                if let Some(c) = defined(callee, imported, n) {
                     match state[c] {
                         State::New => {
                             state[c] = State::Open;
@@ -98,6 +97,12 @@ pub(crate) fn entry_checks(imported: u32, funcs: &[FuncFacts]) -> Vec<bool> {
     checked
 }
 
+/// The index among the `n` defined functions of function `callee` (in the
+/// index space where `imported` imports come first), if it is one.
+fn defined(callee: u32, imported: u32, n: usize) -> Option<usize> {
+    callee.checked_sub(imported).map(|c| c as usize).filter(|&c| c < n)
+}
+
 /// The segment of `f` once its callees are finished, checking its most
 /// expensive unchecked callees until it fits the budget.
 fn fit_segment(f: usize, funcs: &[FuncFacts], imported: u32, checked: &mut [bool], segment: &[u64]) -> u64 {
@@ -105,7 +110,7 @@ fn fit_segment(f: usize, funcs: &[FuncFacts], imported: u32, checked: &mut [bool
     let mut counts: std::collections::BTreeMap<usize, u64> = Default::default();
     let mut total = funcs[f].work;
     for &callee in &funcs[f].callees {
-        match callee.checked_sub(imported).map(|c| c as usize).filter(|&c| c < funcs.len()) {
+        match defined(callee, imported, funcs.len()) {
             Some(c) if !checked[c] => *counts.entry(c).or_default() += 1,
             _ => total = total.saturating_add(1),
         }

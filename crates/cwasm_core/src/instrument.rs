@@ -50,6 +50,9 @@ struct Weaver {
     flag_memory: u32,
     /// Whether each defined function gets an entry check (`entry_checks.rs`).
     entry_checks: Vec<bool>,
+    /// For each defined function, whether each of its loops keeps its check
+    /// (`bounded.rs`), from the same pass that decided the entry checks.
+    loop_checks: Vec<Vec<bool>>,
     /// The defined function whose body comes next.
     next_function: usize,
     /// The start function, exported instead of started.
@@ -98,13 +101,10 @@ fn operators<'a>(func: &wasmparser::FunctionBody<'a>) -> Result<Vec<Operator<'a>
 /// of them in a row would otherwise run unchecked, each counted as one
 /// instruction).
 fn needs_own_check(op: &Operator<'_>) -> bool {
-    matches!(
+    crate::bounded::is_indirect_call(op)
+        || matches!(
         op,
-        Operator::CallIndirect { .. }
-            | Operator::CallRef { .. }
-            | Operator::ReturnCallIndirect { .. }
-            | Operator::ReturnCallRef { .. }
-            | Operator::MemoryFill { .. }
+        Operator::MemoryFill { .. }
             | Operator::MemoryCopy { .. }
             | Operator::MemoryInit { .. }
             | Operator::TableFill { .. }
@@ -128,21 +128,24 @@ fn emit(f: &mut wasm_encoder::Function, code: &[Instruction<'_>]) {
     }
 }
 
-/// What deciding entry checks needs to know about a function body.
-fn facts(ops: &[Operator<'_>]) -> FuncFacts {
+/// What deciding entry checks needs to know about a function body, and
+/// whether each of its loops keeps its check.
+fn facts(ops: &[Operator<'_>]) -> (FuncFacts, Vec<bool>) {
     let mut facts = FuncFacts { work: ops.len() as u64, ..Default::default() };
+    let mut loop_checks = Vec::new();
     for work in crate::bounded::bounded_loops(ops) {
         match work {
             Some(w) => facts.work = facts.work.saturating_add(w),
             None => facts.unbounded_loop = true,
         }
+        loop_checks.push(work.is_none());
     }
     for op in ops {
         if let Operator::Call { function_index } | Operator::ReturnCall { function_index } = op {
             facts.callees.push(*function_index);
         }
     }
-    facts
+    (facts, loop_checks)
 }
 
 impl Weaver {
@@ -184,14 +187,14 @@ impl Reencode for Weaver {
     ) -> Result<(), wasm_encoder::reencode::Error<Self::Error>> {
         let mut f = self.new_function_with_parsed_locals(&func)?;
         let ops = operators(&func)?;
-        let bounded = crate::bounded::bounded_loops(&ops);
         let check = self.check();
         let entry = self.entry_checks.get(self.next_function).copied().unwrap_or(true);
+        let loop_checks = self.loop_checks.get_mut(self.next_function).map(std::mem::take).unwrap_or_default();
         self.next_function += 1;
         if entry {
             emit(&mut f, &check);
         }
-        let mut loops = bounded.iter();
+        let mut loops = loop_checks.into_iter();
         for op in ops {
             let is_loop = matches!(op, Operator::Loop { .. });
             // An indirect call's callee is not known, and a bulk operation
@@ -203,7 +206,7 @@ impl Reencode for Weaver {
             f.instruction(&self.instruction(op)?);
             // A short counted loop needs no check of its own: the enclosing
             // loop's or function's check bounds it.
-            if is_loop && loops.next().is_none_or(Option::is_none) {
+            if is_loop && loops.next().unwrap_or(true) {
                 emit(&mut f, &check);
             }
         }
@@ -270,6 +273,7 @@ pub(crate) fn weave(binary: &[u8]) -> Result<Vec<u8>, Error> {
     let mut memories = 0u32;
     let mut imported_functions = 0u32;
     let mut functions = Vec::new();
+    let mut loop_checks = Vec::new();
     let mut start = None;
     let (mut has_memory_section, mut has_export_section) = (false, false);
     for payload in Parser::new(0).parse_all(binary) {
@@ -292,7 +296,11 @@ pub(crate) fn weave(binary: &[u8]) -> Result<Vec<u8>, Error> {
                 memories += s.count();
             }
             Payload::StartSection { func, .. } => start = Some(func),
-            Payload::CodeSectionEntry(body) => functions.push(facts(&operators(&body).map_err(|e| bad(e.to_string()))?)),
+            Payload::CodeSectionEntry(body) => {
+                let (f, l) = facts(&operators(&body).map_err(|e| bad(e.to_string()))?);
+                functions.push(f);
+                loop_checks.push(l);
+            }
             Payload::ExportSection(s) => {
                 has_export_section = true;
                 for e in s {
@@ -306,7 +314,8 @@ pub(crate) fn weave(binary: &[u8]) -> Result<Vec<u8>, Error> {
         }
     }
     let entry_checks = crate::entry_checks::entry_checks(imported_functions, &functions);
-    let mut weaver = Weaver { flag_memory: memories, entry_checks, next_function: 0, start, has_memory_section, has_export_section };
+    let mut weaver =
+        Weaver { flag_memory: memories, entry_checks, loop_checks, next_function: 0, start, has_memory_section, has_export_section };
     let mut module = wasm_encoder::Module::new();
     weaver.parse_core_module(&mut module, Parser::new(0), binary).map_err(|e| bad(e.to_string()))?;
     let out = module.finish();
