@@ -2,6 +2,7 @@
 
 use crate::config::EngineConfig;
 use crate::error::Error;
+use crate::store_data::StoreData;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -32,6 +33,8 @@ pub struct Engine {
     config: Arc<EngineConfig>,
     key: Arc<str>,
     compat: [u8; 32],
+    /// Every WASI function, defined once for all stores of this engine.
+    wasi: Arc<OnceLock<Result<wasmtime::Linker<StoreData>, Error>>>,
 }
 
 static ENGINES: OnceLock<Mutex<HashMap<String, Engine>>> = OnceLock::new();
@@ -114,7 +117,7 @@ impl Engine {
         } else {
             None
         };
-        Ok(Engine { inner, validator, config: Arc::new(config.clone()), key: key.into(), compat })
+        Ok(Engine { inner, validator, config: Arc::new(config.clone()), key: key.into(), compat, wasi: Arc::default() })
     }
 
     /// The underlying Wasmtime engine.
@@ -146,6 +149,15 @@ impl Engine {
     /// Whether two handles refer to the same engine.
     pub fn same(&self, other: &Engine) -> bool {
         wasmtime::Engine::same(&self.inner, &other.inner)
+    }
+
+    /// The linker holding every WASI preview 1 function, made on first use.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Bug`] if Wasmtime refused a definition.
+    pub(crate) fn wasi_linker(&self) -> Result<&wasmtime::Linker<StoreData>, Error> {
+        self.wasi.get_or_init(|| crate::wasi::wasi_linker(&self.inner)).as_ref().map_err(Clone::clone)
     }
 
     /// Advances the epoch of every store on this engine by one.

@@ -116,6 +116,12 @@ pub enum Error {
     },
     /// The call was cancelled.
     Cancelled,
+    /// The guest called WASI's `proc_exit`: for a command this is how it
+    /// ends (0 is success), for any other call it ends the call early.
+    Exit {
+        /// The exit code the guest gave (0..=125).
+        code: i32,
+    },
     /// A memory, table or instance limit was exceeded.
     MemoryLimit {
         /// What was exceeded.
@@ -156,6 +162,7 @@ impl Error {
             Error::FuelExhausted { .. } => "fuel_exhausted",
             Error::Timeout { .. } => "timeout",
             Error::Cancelled => "cancelled",
+            Error::Exit { .. } => "exit",
             Error::MemoryLimit { .. } => "memory_limit",
             Error::Artifact { .. } => "artifact",
             Error::InvalidArgument { .. } => "invalid_argument",
@@ -183,6 +190,7 @@ impl Error {
                 format!("the call ran past its deadline of {limit_ms} ms; raise the time limit or make the guest do less per call")
             }
             Error::Cancelled => "the call was cancelled by its AbortSignal".into(),
+            Error::Exit { code } => format!("the guest exited with code {code}"),
         }
     }
 

@@ -47,7 +47,7 @@ pub(crate) struct StopCheck {
 }
 
 impl StopCheck {
-    fn stopped(&self) -> bool {
+    pub(crate) fn stopped(&self) -> bool {
         self.interrupt.reason() != crate::interrupt::NONE
             || self.cancel.load(std::sync::atomic::Ordering::Relaxed)
             || self.deadline.is_some_and(|at| std::time::Instant::now() >= at)

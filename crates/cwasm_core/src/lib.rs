@@ -4,7 +4,8 @@
 //! engines (one per distinct [`EngineConfig`], shared process-wide), compiled
 //! [`Module`]s (shared process-wide, keyed by content hash and engine config),
 //! [`Store`]s with their resource limits, instances and their imports, calls
-//! and the values that cross them, traps, and verified AOT artifacts.
+//! and the values that cross them, traps, verified AOT artifacts, and WASI
+//! preview 1 behind a capability sandbox.
 //!
 //! It is tested with `cargo test` alone; the napi binding crate only converts
 //! and forwards to it.
@@ -27,21 +28,28 @@
 
 mod aot;
 mod bounded;
+mod call;
 pub mod calibration;
 mod config;
 mod engine;
 mod entry_checks;
 mod error;
 mod executor;
+mod externref;
+mod externs;
 mod host;
+mod host_func;
 mod instrument;
 mod interrupt;
 mod limits;
+mod linking;
 mod module;
 mod store;
+mod store_data;
 mod trap;
 mod types;
 mod value;
+mod wasi;
 
 pub use aot::{load_artifact, precompile, ARTIFACT_MAGIC, ARTIFACT_VERSION};
 pub use config::{EngineConfig, Interrupts, OptLevel, PoolingConfig};
@@ -51,7 +59,14 @@ pub use error::{ArtifactProblem, Error, Frame, LinkIssue, LinkProblem};
 pub use host::{stop_requested, HostError, HostFn, SlotHostFn};
 pub use limits::StoreOptions;
 pub use module::{module_stats, to_binary, to_binary_as, Module, ModuleStats, SourceFormat};
-pub use store::{CallStats, Extern, FuncKinds, Store, StoreData};
+pub use call::{CallStats, FuncKinds};
+pub use externs::Extern;
+pub use store::Store;
+pub use store_data::StoreData;
+pub use wasi::{
+    errno, wasi_functions, AuditRecord, Capability, Judged, OutputSink, Preopen, StdStream, StdinSource, WasiConfig,
+    WasiFunction, WASI_MODULE,
+};
 pub use wasmtime::{Func, Global, Instance, Memory, Table};
 pub use trap::{all_trap_codes, trap_code};
 pub use types::{ExportDesc, ExternDesc, FuncSig, ImportDesc};

@@ -2,6 +2,7 @@
 
 use crate::engine::Engine;
 use crate::error::Error;
+use crate::store_data::StoreData;
 use crate::types::{ExportDesc, ExternDesc, ImportDesc};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, VecDeque};
@@ -26,7 +27,7 @@ pub struct Module {
     hash: [u8; 32],
     /// For modules without imports: instantiation with everything resolved
     /// up front, made on first use.
-    pre: Arc<OnceLock<Option<wasmtime::InstancePre<crate::StoreData>>>>,
+    pre: Arc<OnceLock<Option<wasmtime::InstancePre<StoreData>>>>,
 }
 
 /// Counters of the process-wide module registry.
@@ -310,16 +311,29 @@ impl Module {
         Module { inner, engine: engine.clone(), hash, pre: Arc::default() }
     }
 
-    /// A pre-resolved instantiation for a module that has no imports.
-    pub(crate) fn instance_pre(&self) -> Option<&wasmtime::InstancePre<crate::StoreData>> {
-        self.pre
+    /// A pre-resolved instantiation for a module whose imports are all
+    /// WASI (or that has none); `None` for any other module.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Bug`] if the engine's WASI linker could not be made.
+    pub(crate) fn instance_pre(&self) -> Result<Option<&wasmtime::InstancePre<StoreData>>, Error> {
+        let wasi = self.engine.wasi_linker()?;
+        Ok(self
+            .pre
             .get_or_init(|| {
-                if self.inner.imports().len() != 0 {
+                let mut imports = self.inner.imports();
+                if imports.len() == 0 {
+                    return wasmtime::Linker::new(self.engine.wasmtime()).instantiate_pre(&self.inner).ok();
+                }
+                if !imports.all(|i| i.module() == crate::wasi::WASI_MODULE) {
                     return None;
                 }
-                wasmtime::Linker::new(self.engine.wasmtime()).instantiate_pre(&self.inner).ok()
+                // Mismatched WASI signatures fall through to the checked
+                // path, which reports them.
+                wasi.instantiate_pre(&self.inner).ok()
             })
-            .as_ref()
+            .as_ref())
     }
 
     /// The underlying Wasmtime module.

@@ -1,6 +1,9 @@
 //! Stable trap codes, one per Wasmtime [`wasmtime::Trap`] variant.
 
-use wasmtime::Trap;
+use crate::error::{Error, Frame};
+use crate::host::HostError;
+use crate::limits::LimitExceeded;
+use wasmtime::{Trap, WasmBacktrace};
 
 /// The stable code for a Wasmtime trap.
 ///
@@ -74,4 +77,61 @@ fn snake_name(trap: Trap) -> &'static str {
 /// ```
 pub fn all_trap_codes() -> Vec<&'static str> {
     (0u8..=250).filter_map(Trap::from_u8).map(trap_code).collect()
+}
+
+/// The wasm backtrace of an error that came out of guest code.
+pub(crate) fn frames_of(e: &wasmtime::Error) -> Vec<Frame> {
+    match e.downcast_ref::<WasmBacktrace>() {
+        Some(bt) => bt
+            .frames()
+            .iter()
+            .map(|f| Frame {
+                func_index: f.func_index(),
+                func_name: f.func_name().map(str::to_string),
+                module_name: f.module().name().map(str::to_string),
+                module_offset: f.module_offset().map(|o| o as u64),
+            })
+            .collect(),
+        None => Vec::new(),
+    }
+}
+
+/// Classifies an error that came out of running guest code.
+pub(crate) fn run_error(e: wasmtime::Error) -> Error {
+    let frames = frames_of(&e);
+    if let Some(h) = e.downcast_ref::<HostError>() {
+        return Error::Host { message: h.message.clone(), payload: h.payload, frames };
+    }
+    if let Some(l) = e.downcast_ref::<LimitExceeded>() {
+        return Error::MemoryLimit { message: l.0.clone() };
+    }
+    if let Some(ours) = e.downcast_ref::<Error>() {
+        return ours.clone();
+    }
+    if let Some(exit) = e.downcast_ref::<wasmtime_wasi::I32Exit>() {
+        return Error::Exit { code: exit.0 };
+    }
+    if let Some(g) = e.downcast_ref::<wiggle::GuestError>() {
+        // A WASI call was handed a pointer outside guest memory, or misaligned.
+        let code = match g {
+            wiggle::GuestError::PtrNotAligned { .. } => "heap_misaligned",
+            _ => "memory_out_of_bounds",
+        };
+        return Error::Trap { code, message: format!("a WASI call was given a bad pointer: {g}"), frames };
+    }
+    if let Some(trap) = e.downcast_ref::<Trap>() {
+        return match trap {
+            Trap::OutOfFuel => Error::FuelExhausted { frames },
+            Trap::Interrupt => Error::Timeout { limit_ms: 0 },
+            t => Error::Trap { code: trap_code(*t), message: t.to_string(), frames },
+        };
+    }
+    let text = format!("{e:#}");
+    if text.contains("resource limit exceeded") {
+        return Error::MemoryLimit { message: format!("{text}; raise the store's limits (maxInstances, maxMemory, …) or use fewer") };
+    }
+    if e.downcast_ref::<wasmtime::PoolConcurrencyLimitError>().is_some() {
+        return Error::MemoryLimit { message: format!("{e:#}; raise the pooling allocator's sizes or drop unused instances") };
+    }
+    Error::InvalidArgument { message: format!("{e:#}") }
 }

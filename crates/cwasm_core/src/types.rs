@@ -1,5 +1,6 @@
 //! Descriptions of imports and exports with their full types.
 
+use crate::error::Error;
 use wasmtime::{ExternType, HeapType, Mutability, RefType, ValType};
 
 /// A function signature.
@@ -167,4 +168,26 @@ impl std::fmt::Display for ExternDesc {
             ExternDesc::Tag => write!(f, "tag"),
         }
     }
+}
+
+/// Parses a value type name as the host writes it.
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`] for an unknown name.
+pub(crate) fn parse_val_type(name: &str) -> Result<ValType, Error> {
+    Ok(match name {
+        "i32" => ValType::I32,
+        "i64" => ValType::I64,
+        "f32" => ValType::F32,
+        "f64" => ValType::F64,
+        "v128" => ValType::V128,
+        "funcref" => ValType::FUNCREF,
+        "externref" => ValType::EXTERNREF,
+        other => {
+            return Err(Error::invalid(format!(
+                "unknown value type '{other}'; use i32, i64, f32, f64, v128, funcref or externref"
+            )))
+        }
+    })
 }

@@ -1,26 +1,8 @@
 //! Values that cross between host and guest.
 
 use crate::error::Error;
-use crate::store::StoreData;
-use std::sync::{Arc, Mutex};
+use crate::externref::{ExternRefHost, ExternTag};
 use wasmtime::{AsContextMut, ExternRef, Func, Ref, Val, ValType, V128};
-
-/// What an `externref` made by the host holds: the embedder's id, and where
-/// to report it when Wasmtime's collector frees the reference, so the
-/// embedder can forget the value behind the id (see
-/// [`Store::collect_externrefs`](crate::Store::collect_externrefs)).
-pub(crate) struct ExternTag {
-    id: u64,
-    released: Arc<Mutex<Vec<u64>>>,
-}
-
-impl Drop for ExternTag {
-    fn drop(&mut self) {
-        if let Ok(mut released) = self.released.lock() {
-            released.push(self.id);
-        }
-    }
-}
 
 /// A WebAssembly value as the host sees it.
 ///
@@ -114,6 +96,20 @@ impl Value {
         }
     }
 
+    /// Whether this value can be passed where a value of `kind` is expected.
+    pub(crate) fn fits(&self, kind: ValueKind) -> bool {
+        matches!(
+            (self, kind),
+            (Value::I32(_), ValueKind::I32)
+                | (Value::I64(_), ValueKind::I64)
+                | (Value::F32(_), ValueKind::F32)
+                | (Value::F64(_), ValueKind::F64)
+                | (Value::V128(_), ValueKind::V128)
+                | (Value::FuncRef(_), ValueKind::FuncRef)
+                | (Value::ExternRef(_), ValueKind::ExternRef)
+        )
+    }
+
     /// The value's type name.
     pub fn type_name(&self) -> &'static str {
         match self {
@@ -127,7 +123,7 @@ impl Value {
         }
     }
 
-    pub(crate) fn to_val(self, mut ctx: impl AsContextMut<Data = StoreData>) -> Result<Val, Error> {
+    pub(crate) fn to_val<T: ExternRefHost>(self, mut ctx: impl AsContextMut<Data = T>) -> Result<Val, Error> {
         Ok(match self {
             Value::I32(v) => Val::I32(v),
             Value::I64(v) => Val::I64(v),
@@ -137,16 +133,15 @@ impl Value {
             Value::FuncRef(f) => Val::FuncRef(f),
             Value::ExternRef(None) => Val::ExternRef(None),
             Value::ExternRef(Some(id)) => {
-                let released = ctx.as_context().data().released_externs.clone();
-                let r = ExternRef::new(&mut ctx, ExternTag { id, released })
+                let tag = ctx.as_context_mut().data_mut().extern_refs().tag(id);
+                let r = ExternRef::new(&mut ctx, tag)
                     .map_err(|e| Error::MemoryLimit { message: format!("cannot allocate an externref: {e}") })?;
-                *ctx.as_context_mut().data_mut().live_externs.entry(id).or_insert(0) += 1;
                 Val::ExternRef(Some(r))
             }
         })
     }
 
-    pub(crate) fn from_val(val: &Val, ctx: impl AsContextMut<Data = StoreData>) -> Result<Value, Error> {
+    pub(crate) fn from_val<T: ExternRefHost>(val: &Val, ctx: impl AsContextMut<Data = T>) -> Result<Value, Error> {
         Ok(match val {
             Val::I32(v) => Value::I32(*v),
             Val::I64(v) => Value::I64(*v),
@@ -175,7 +170,7 @@ impl Value {
         })
     }
 
-    pub(crate) fn to_ref(self, ctx: impl AsContextMut<Data = StoreData>) -> Result<Ref, Error> {
+    pub(crate) fn to_ref<T: ExternRefHost>(self, ctx: impl AsContextMut<Data = T>) -> Result<Ref, Error> {
         match self.to_val(ctx)? {
             Val::FuncRef(f) => Ok(Ref::Func(f)),
             Val::ExternRef(e) => Ok(Ref::Extern(e)),

@@ -1,0 +1,249 @@
+//! Instantiation: checking and resolving a module's imports, and reaching
+//! an instance's exports.
+//!
+//! Imports the caller gives are matched against the module's own import
+//! types here (so a failed link lists every problem, typed, not Wasmtime's
+//! first message); `wasi_snapshot_preview1` imports nobody gave come from
+//! the engine's WASI linker, defined once per engine. A module whose imports
+//! are all WASI (or none) instantiates through an `InstancePre` made once.
+
+use crate::config::Interrupts;
+use crate::error::{Error, LinkIssue, LinkProblem};
+use crate::externs::{extern_desc, to_extern, Extern};
+use crate::module::Module;
+use crate::store::Store;
+use crate::store_data::StoreData;
+use crate::trap::run_error;
+use crate::types::ExternDesc;
+use crate::wasi::WASI_MODULE;
+use std::collections::HashMap;
+use wasmtime::{ExternType, Func, Instance, Memory, Mutability, StoreContextMut, ValType};
+
+impl Store {
+    /// Records the flag byte of a new instance of a woven module, then runs
+    /// its start function (weaving moved it out of the start section so
+    /// that it runs only once the flag is in place, and so can be stopped).
+    fn start_woven(&self, ctx: &mut StoreContextMut<'_, StoreData>, instance: Instance) -> Result<Instance, Error> {
+        if self.mode != Interrupts::Flag {
+            return Ok(instance);
+        }
+        if let Some(m) = instance.get_memory(&mut *ctx, crate::instrument::FLAG_EXPORT) {
+            self.interrupt.add(m.data_ptr(&*ctx));
+        }
+        if let Some(start) = instance.get_func(&mut *ctx, crate::instrument::START_EXPORT) {
+            start.call(&mut *ctx, &[], &mut []).map_err(run_error)?;
+        }
+        Ok(instance)
+    }
+
+    /// Whether an export name is one weaving added (hidden from users).
+    fn is_woven_export(&self, name: &str) -> bool {
+        self.mode == Interrupts::Flag && name.starts_with(crate::instrument::RESERVED_PREFIX)
+    }
+
+    /// Instantiates `module` with the given imports (module name, field
+    /// name, item). Imports of `wasi_snapshot_preview1` that are not given
+    /// link to WASI, which answers from this store's context (see
+    /// [`Store::set_wasi`]; without one, every call that needs a grant is
+    /// refused).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Link`] listing every missing or mismatched import;
+    /// [`Error::Trap`] when the start function or a segment traps;
+    /// [`Error::MemoryLimit`] when the store's limits forbid it.
+    pub fn instantiate(&self, module: &Module, imports: &[(String, String, Extern)]) -> Result<Instance, Error> {
+        if !module.engine().same(self.engine()) {
+            return Err(Error::invalid("the module was compiled for another engine config than this store's"));
+        }
+        if imports.is_empty() {
+            if let Some(pre) = module.instance_pre()? {
+                return self.with_call(|mut ctx| {
+                    let i = pre.instantiate(&mut ctx).map_err(run_error)?;
+                    self.start_woven(&mut ctx, i)
+                });
+            }
+        }
+        self.with_call(|mut ctx| {
+            let externs = self.resolve(&mut ctx, module, imports)?;
+            let instance = Instance::new(&mut ctx, module.wasmtime(), &externs).map_err(run_error)?;
+            self.start_woven(&mut ctx, instance)
+        })
+    }
+
+    /// The items to instantiate `module` with, in import order; every
+    /// problem at once as an [`Error::Link`].
+    fn resolve(
+        &self,
+        ctx: &mut StoreContextMut<'_, StoreData>,
+        module: &Module,
+        imports: &[(String, String, Extern)],
+    ) -> Result<Vec<wasmtime::Extern>, Error> {
+        let mut provided: HashMap<(&str, &str), &Extern> = HashMap::new();
+        for (m, n, e) in imports {
+            provided.insert((m.as_str(), n.as_str()), e);
+        }
+        let wasi = module.engine().wasi_linker()?;
+        let mut issues = Vec::new();
+        let mut externs = Vec::with_capacity(module.wasmtime().imports().len());
+        for imp in module.wasmtime().imports() {
+            let want = imp.ty();
+            let issue = |problem, actual: Option<String>| LinkIssue {
+                module: imp.module().into(),
+                name: imp.name().into(),
+                problem,
+                expected: ExternDesc::from_wasmtime(&want).to_string(),
+                actual,
+            };
+            match provided.get(&(imp.module(), imp.name())) {
+                Some(item) => {
+                    if compatible(ctx, &want, item) {
+                        externs.push(wasmtime_extern(item));
+                    } else {
+                        issues.push(issue(LinkProblem::Incompatible, Some(extern_desc(ctx, item).to_string())));
+                    }
+                }
+                None if imp.module() == WASI_MODULE => match wasi.get_by_import(&mut *ctx, &imp) {
+                    Some(e) if e.ty(&*ctx).func().zip(want.func()).is_some_and(|(have, want)| have.matches(want)) => externs.push(e),
+                    Some(e) => issues.push(issue(LinkProblem::Incompatible, Some(ExternDesc::from_wasmtime(&e.ty(&*ctx)).to_string()))),
+                    None => issues.push(issue(LinkProblem::Missing, None)),
+                },
+                None => issues.push(issue(LinkProblem::Missing, None)),
+            }
+        }
+        if !issues.is_empty() {
+            return Err(link_error(issues));
+        }
+        Ok(externs)
+    }
+
+    /// The exports of an instance, in order.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Busy`] as for [`Store::with`].
+    pub fn exports(&self, instance: Instance) -> Result<Vec<(String, Extern)>, Error> {
+        self.with(|mut ctx| {
+            let names: Vec<String> = instance
+                .exports(&mut ctx)
+                .map(|e| e.name().to_string())
+                .filter(|n| !self.is_woven_export(n))
+                .collect();
+            let mut out = Vec::with_capacity(names.len());
+            for name in names {
+                if let Some(ext) = instance.get_export(&mut ctx, &name) {
+                    out.push((name, to_extern(ext)?));
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// One export of an instance by name.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] when there is no such export.
+    pub fn export(&self, instance: Instance, name: &str) -> Result<Extern, Error> {
+        self.with(|mut ctx| match instance.get_export(&mut ctx, name).filter(|_| !self.is_woven_export(name)) {
+            Some(ext) => to_extern(ext),
+            None => Err(Error::invalid(format!("the instance has no export named '{name}'"))),
+        })
+    }
+
+    /// An exported function by name.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] when there is no such export or it is not a function.
+    pub fn export_func(&self, instance: Instance, name: &str) -> Result<Func, Error> {
+        match self.export(instance, name)? {
+            Extern::Func(f) => Ok(f),
+            _ => Err(Error::invalid(format!("the export '{name}' is not a function"))),
+        }
+    }
+
+    /// An exported memory by name.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] when there is no such export or it is not a memory.
+    pub fn export_memory(&self, instance: Instance, name: &str) -> Result<Memory, Error> {
+        match self.export(instance, name)? {
+            Extern::Memory(m) => Ok(m),
+            _ => Err(Error::invalid(format!("the export '{name}' is not a memory"))),
+        }
+    }
+}
+
+fn wasmtime_extern(e: &Extern) -> wasmtime::Extern {
+    match *e {
+        Extern::Func(f) => f.into(),
+        Extern::Memory(x) => x.into(),
+        Extern::Table(x) => x.into(),
+        Extern::Global(x) => x.into(),
+        Extern::Tag(x) => x.into(),
+    }
+}
+
+/// Whether `item` may satisfy an import of type `want`: the spec's import
+/// matching (subtyping for functions and immutable globals, current sizes
+/// within limits for memories and tables).
+fn compatible(ctx: &StoreContextMut<'_, StoreData>, want: &ExternType, item: &Extern) -> bool {
+    match (want, item) {
+        (ExternType::Func(want), Extern::Func(f)) => f.ty(ctx).matches(want),
+        (ExternType::Global(want), Extern::Global(g)) => {
+            let have = g.ty(ctx);
+            have.mutability() == want.mutability()
+                && (if want.mutability() == Mutability::Var {
+                    ValType::eq(have.content(), want.content())
+                } else {
+                    have.content().matches(want.content())
+                })
+        }
+        (ExternType::Memory(want), Extern::Memory(m)) => {
+            let have = m.ty(ctx);
+            have.is_64() == want.is_64()
+                && have.is_shared() == want.is_shared()
+                && have.page_size() == want.page_size()
+                && m.size(ctx) >= want.minimum()
+                && match want.maximum() {
+                    None => true,
+                    Some(max) => have.maximum().is_some_and(|h| h <= max),
+                }
+        }
+        (ExternType::Table(want), Extern::Table(t)) => {
+            let have = t.ty(ctx);
+            have.is_64() == want.is_64()
+                && have.element().matches(want.element())
+                && want.element().matches(have.element())
+                && t.size(ctx) >= want.minimum()
+                && match want.maximum() {
+                    None => true,
+                    Some(max) => have.maximum().is_some_and(|h| h <= max),
+                }
+        }
+        (ExternType::Tag(want), Extern::Tag(t)) => {
+            let have = t.ty(ctx);
+            have.ty().matches(want.ty()) && want.ty().matches(have.ty())
+        }
+        _ => false,
+    }
+}
+
+fn link_error(issues: Vec<LinkIssue>) -> Error {
+    let parts: Vec<String> = issues
+        .iter()
+        .map(|i| match i.problem {
+            LinkProblem::Missing => format!("missing import {}::{} ({})", i.module, i.name, i.expected),
+            LinkProblem::Incompatible => format!(
+                "import {}::{} must be {} but was given {}",
+                i.module,
+                i.name,
+                i.expected,
+                i.actual.clone().unwrap_or_default()
+            ),
+        })
+        .collect();
+    Error::Link { message: format!("cannot link the module: {}", parts.join("; ")), issues }
+}

@@ -1,0 +1,243 @@
+//! The WASI functions a guest links to: each checks the store's grants,
+//! hands standard streams to the host's sinks, runs wasmtime-wasi's own
+//! implementation for everything else, and audits what was refused.
+//!
+//! They are defined once per engine (in one `Linker`, see
+//! [`wasi_linker`]); what they allow is read from the calling store's
+//! [`WasiState`] at each call, so one linker serves every sandbox.
+
+use super::functions::{errno, lookup, Judged, WasiFunction, WASI_MODULE};
+use super::state::WasiState;
+use super::stdio;
+use crate::error::Error;
+use crate::host::{with_stop_check, HostError, StopCheck};
+use crate::store_data::StoreData;
+use std::future::Future;
+use std::pin::pin;
+use std::task::Poll;
+use wasmtime::{AsContextMut, Caller, Extern, Linker};
+use wasmtime_wasi::p1::wasi_snapshot_preview1 as p1;
+use wasmtime_wasi::p1::wasi_snapshot_preview1::WasiSnapshotPreview1;
+use wasmtime_wasi::p1::WasiP1Ctx;
+use wiggle::GuestMemory;
+
+/// How often a WASI call that waits (a sleep, a read of inherited stdin)
+/// looks whether its call was asked to stop.
+const STOP_POLL: std::time::Duration = std::time::Duration::from_millis(1);
+
+/// Builds the linker with every WASI preview 1 function.
+///
+/// # Errors
+///
+/// [`Error::Bug`] if Wasmtime refuses a definition.
+pub(crate) fn wasi_linker(engine: &wasmtime::Engine) -> Result<Linker<StoreData>, Error> {
+    let mut linker: Linker<StoreData> = Linker::new(engine);
+    define_all(&mut linker).map_err(|e| Error::bug(format!("cannot define the WASI functions: {e:#}")))?;
+    Ok(linker)
+}
+
+fn info(name: &str) -> wasmtime::Result<&'static WasiFunction> {
+    lookup(name).ok_or_else(|| wasmtime::Error::msg(format!("{name} is missing from the WASI function table")))
+}
+
+/// Runs an async wasmtime-wasi function to completion on this thread,
+/// giving up when the call is asked to stop (deadline or cancellation), so
+/// a guest waiting on a clock or a stream never outlives its deadline.
+fn block_on<F: Future<Output = wasmtime::Result<i32>>>(fut: F) -> wasmtime::Result<i32> {
+    wasmtime_wasi::runtime::in_tokio(async move {
+        let mut fut = pin!(fut);
+        let mut tick: Option<std::pin::Pin<Box<tokio::time::Sleep>>> = None;
+        std::future::poll_fn(move |cx| {
+            if let Poll::Ready(r) = fut.as_mut().poll(cx) {
+                return Poll::Ready(r);
+            }
+            if crate::host::stop_requested() {
+                return Poll::Ready(Err(wasmtime::Error::new(HostError::interrupted())));
+            }
+            // Wake again in a moment to look at the stop request.
+            let t = tick.get_or_insert_with(|| Box::pin(tokio::time::sleep(STOP_POLL)));
+            while t.as_mut().poll(cx).is_ready() {
+                *t = Box::pin(tokio::time::sleep(STOP_POLL));
+            }
+            Poll::Pending
+        })
+        .await
+    })
+}
+
+macro_rules! run {
+    (sync, $e:expr) => {
+        $e
+    };
+    (async, $e:expr) => {
+        block_on($e)
+    };
+}
+
+macro_rules! define {
+    ($linker:ident; $( $mode:ident $name:ident ( $($a:ident : $t:ty),* ); )*) => {
+        $(
+            let f = info(stringify!($name))?;
+            $linker.func_wrap(
+                WASI_MODULE,
+                stringify!($name),
+                move |mut caller: Caller<'_, StoreData>, $($a: $t),*| -> wasmtime::Result<i32> {
+                    let args: &[i64] = &[$(i64::from($a)),*];
+                    dispatch(&mut caller, f, args, |ctx, mem| run!($mode, p1::$name(ctx, mem $(, $a)*)))
+                },
+            )?;
+        )*
+    };
+}
+
+fn define_all(linker: &mut Linker<StoreData>) -> wasmtime::Result<()> {
+    define! { linker;
+        sync args_get(a0: i32, a1: i32);
+        sync args_sizes_get(a0: i32, a1: i32);
+        sync environ_get(a0: i32, a1: i32);
+        sync environ_sizes_get(a0: i32, a1: i32);
+        sync clock_res_get(a0: i32, a1: i32);
+        sync clock_time_get(a0: i32, a1: i64, a2: i32);
+        async fd_advise(a0: i32, a1: i64, a2: i64, a3: i32);
+        sync fd_allocate(a0: i32, a1: i64, a2: i64);
+        async fd_close(a0: i32);
+        async fd_datasync(a0: i32);
+        async fd_fdstat_get(a0: i32, a1: i32);
+        sync fd_fdstat_set_flags(a0: i32, a1: i32);
+        sync fd_fdstat_set_rights(a0: i32, a1: i64, a2: i64);
+        async fd_filestat_get(a0: i32, a1: i32);
+        async fd_filestat_set_size(a0: i32, a1: i64);
+        async fd_filestat_set_times(a0: i32, a1: i64, a2: i64, a3: i32);
+        async fd_pread(a0: i32, a1: i32, a2: i32, a3: i64, a4: i32);
+        sync fd_prestat_get(a0: i32, a1: i32);
+        sync fd_prestat_dir_name(a0: i32, a1: i32, a2: i32);
+        async fd_pwrite(a0: i32, a1: i32, a2: i32, a3: i64, a4: i32);
+        async fd_read(a0: i32, a1: i32, a2: i32, a3: i32);
+        async fd_readdir(a0: i32, a1: i32, a2: i32, a3: i64, a4: i32);
+        async fd_renumber(a0: i32, a1: i32);
+        async fd_seek(a0: i32, a1: i64, a2: i32, a3: i32);
+        async fd_sync(a0: i32);
+        sync fd_tell(a0: i32, a1: i32);
+        async fd_write(a0: i32, a1: i32, a2: i32, a3: i32);
+        async path_create_directory(a0: i32, a1: i32, a2: i32);
+        async path_filestat_get(a0: i32, a1: i32, a2: i32, a3: i32, a4: i32);
+        async path_filestat_set_times(a0: i32, a1: i32, a2: i32, a3: i32, a4: i64, a5: i64, a6: i32);
+        async path_link(a0: i32, a1: i32, a2: i32, a3: i32, a4: i32, a5: i32, a6: i32);
+        async path_open(a0: i32, a1: i32, a2: i32, a3: i32, a4: i32, a5: i64, a6: i64, a7: i32, a8: i32);
+        async path_readlink(a0: i32, a1: i32, a2: i32, a3: i32, a4: i32, a5: i32);
+        async path_remove_directory(a0: i32, a1: i32, a2: i32);
+        async path_rename(a0: i32, a1: i32, a2: i32, a3: i32, a4: i32, a5: i32);
+        async path_symlink(a0: i32, a1: i32, a2: i32, a3: i32, a4: i32);
+        async path_unlink_file(a0: i32, a1: i32, a2: i32);
+        async poll_oneoff(a0: i32, a1: i32, a2: i32, a3: i32);
+        sync proc_raise(a0: i32);
+        sync sched_yield();
+        sync random_get(a0: i32, a1: i32);
+        sync sock_accept(a0: i32, a1: i32, a2: i32);
+        sync sock_recv(a0: i32, a1: i32, a2: i32, a3: i32, a4: i32, a5: i32);
+        sync sock_send(a0: i32, a1: i32, a2: i32, a3: i32, a4: i32);
+        sync sock_shutdown(a0: i32, a1: i32);
+    }
+    // proc_exit returns nothing: it ends the call with an `I32Exit`.
+    let f = info("proc_exit")?;
+    linker.func_wrap(WASI_MODULE, "proc_exit", move |mut caller: Caller<'_, StoreData>, a0: i32| -> wasmtime::Result<()> {
+        dispatch(&mut caller, f, &[i64::from(a0)], |ctx, mem| p1::proc_exit(ctx, mem, a0).map(|()| 0)).map(|_| ())
+    })?;
+    Ok(())
+}
+
+/// The errnos that mean the sandbox (or the preopen rules underneath it)
+/// refused something, and so are audited when wasmtime-wasi returns them.
+fn is_refusal(f: &WasiFunction, e: i32) -> bool {
+    matches!(e, errno::ACCES | errno::PERM | errno::NOTCAPABLE | errno::ROFS) || (f.path_args.is_some() && e == errno::LOOP)
+}
+
+/// The stop check of the call that made this WASI call.
+pub(crate) fn stop_check(data: &StoreData) -> StopCheck {
+    StopCheck { interrupt: data.interrupt.clone(), cancel: data.cancel.clone(), deadline: data.deadline.map(|(at, _)| at) }
+}
+
+fn arg_u32(args: &[i64], i: Option<usize>) -> Option<u32> {
+    i.and_then(|i| args.get(i)).and_then(|&v| u32::try_from(v & 0xffff_ffff).ok())
+}
+
+/// The path argument of a call, for the audit log.
+fn path_of(mem: &[u8], f: &WasiFunction, args: &[i64]) -> Option<String> {
+    let (p, l) = f.path_args?;
+    let ptr = usize::try_from(arg_u32(args, Some(p))?).ok()?;
+    let len = usize::try_from(arg_u32(args, Some(l))?).ok()?.min(4096);
+    let bytes = mem.get(ptr..ptr.checked_add(len)?)?;
+    Some(String::from_utf8_lossy(bytes).into_owned())
+}
+
+fn guest_memory(caller: &mut Caller<'_, StoreData>) -> wasmtime::Result<wasmtime::Memory> {
+    match caller.get_export("memory") {
+        Some(Extern::Memory(m)) => Ok(m),
+        _ => Err(wasmtime::Error::msg("missing required memory export")),
+    }
+}
+
+/// One WASI call: grants first, then the standard streams, then
+/// wasmtime-wasi; refusals are audited.
+fn dispatch(
+    caller: &mut Caller<'_, StoreData>,
+    f: &'static WasiFunction,
+    args: &[i64],
+    real: impl FnOnce(&mut WasiP1Ctx, &mut GuestMemory<'_>) -> wasmtime::Result<i32>,
+) -> wasmtime::Result<i32> {
+    if caller.data().wasi.is_none() {
+        // A store whose host set no sandbox: everything is refused.
+        let state = WasiState::deny_all().map_err(wasmtime::Error::new)?;
+        caller.data_mut().wasi = Some(Box::new(state));
+    }
+    let fd = if f.judged == Judged::PerDescriptor { arg_u32(args, f.fd_arg) } else { None };
+    let granted = caller.data().wasi.as_ref().is_some_and(|w| w.grants.allows(f.capability));
+    if f.judged == Judged::ByCapability && !granted {
+        let path = match guest_memory(caller) {
+            Ok(m) => path_of(m.data(&*caller), f, args),
+            Err(_) => None,
+        };
+        if let Some(w) = caller.data_mut().wasi.as_mut() {
+            w.record(f, arg_u32(args, f.fd_arg), path, errno::NOTCAPABLE, format!("the {} capability is not granted", f.capability.as_str()));
+        }
+        return Ok(errno::NOTCAPABLE);
+    }
+    if let Some(fd) = fd {
+        let stream = caller.data().wasi.as_ref().and_then(|w| w.stdio_of(fd));
+        if let Some(stream) = stream {
+            if let Some(e) = stdio::handle(caller, f, fd, stream, args)? {
+                return Ok(e);
+            }
+        }
+    }
+    if f.name == "poll_oneoff" {
+        if let Some(e) = stdio::sleep(caller, args)? {
+            return Ok(e);
+        }
+    }
+    let memory = guest_memory(caller)?;
+    let fuel = caller.as_context_mut().hostcall_fuel();
+    let check = stop_check(caller.data());
+    let (mem, data) = memory.data_and_store_mut(&mut *caller);
+    let Some(w) = data.wasi.as_mut() else {
+        return Err(wasmtime::Error::new(Error::bug("the WASI state vanished during a call")));
+    };
+    w.ctx.set_hostcall_fuel(w.host_call_bytes.unwrap_or(fuel));
+    let r = with_stop_check(check, || real(&mut w.ctx, &mut GuestMemory::Unshared(&mut *mem)))?;
+    if r == errno::SUCCESS {
+        match f.name {
+            "fd_close" => w.closed(arg_u32(args, Some(0)).unwrap_or(u32::MAX)),
+            "fd_renumber" => {
+                if let (Some(from), Some(to)) = (arg_u32(args, Some(0)), arg_u32(args, Some(1))) {
+                    w.renumbered(from, to);
+                }
+            }
+            _ => {}
+        }
+    } else if is_refusal(f, r) {
+        let path = path_of(mem, f, args);
+        let what = if path.is_some() { "the preopen rules refused the path" } else { "the descriptor does not allow it" };
+        w.record(f, arg_u32(args, f.fd_arg), path, r, format!("{what} ({})", errno::name(r)));
+    }
+    Ok(r)
+}
