@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { CompileError, Engine, InternalError, Module, WasmError, fromNative } from '@cybernetic/wasm'
+import { CapabilityError, CompileError, Engine, InternalError, ManifestError, Module, OTHER_CODES, WasmError, fromNative, withCodeFrame } from '@cybernetic/wasm'
 import { createRequire } from 'node:module'
 
 const native = createRequire(import.meta.url)('@cybernetic/wasm-native')
@@ -62,5 +62,44 @@ describe('errors', () => {
     const e = new CompileError('m')
     expect(e).toBeInstanceOf(WasmError)
     expect(e.name).toBe('CompileError')
+    expect(e.frame).toBeNull()
+  })
+
+  it('adds a code frame to a WAT CompileError from its source text', () => {
+    const source = '(module\n  (func\n    (i32.bogus)))'
+    const e = withCodeFrame(new CompileError('bad.wat: unknown operator', { line: 3, column: 6, file: 'bad.wat' }), source)
+    expect(e).toBeInstanceOf(CompileError)
+    expect([e.line, e.column, e.file]).toEqual([3, 6, 'bad.wat'])
+    expect(e.frame).toBe(['  1 | (module', '  2 |   (func', '> 3 |     (i32.bogus)))', '    |      ^'].join('\n'))
+    expect(e.message).toBe(`bad.wat: unknown operator\n${e.frame}`)
+    expect(withCodeFrame(e, Buffer.from(source))).toBe(e)
+  })
+
+  it('leaves a CompileError without line and column unchanged', () => {
+    const e = new CompileError('type mismatch', { offset: 12 })
+    expect(withCodeFrame(e, '(module)')).toBe(e)
+  })
+
+  it('computes a ManifestError’s 1-based line, column and frame from its 0-based offset', () => {
+    const source = '[module]\nname = "m"\n[limits]\nmemory = -1\n'
+    const e = new ManifestError('limits.memory must not be negative', { source, offset: source.indexOf('-1'), file: 'm.toml', key: 'limits.memory' })
+    expect(e.code).toBe('manifest_error')
+    expect(e.name).toBe('ManifestError')
+    expect([e.line, e.column, e.offset, e.key, e.file]).toEqual([4, 10, 38, 'limits.memory', 'm.toml'])
+    expect(e.frame).toBe(['  2 | name = "m"', '  3 | [limits]', '> 4 | memory = -1', '    |          ^'].join('\n'))
+    expect(e.message).toBe(`m.toml:4:10: limits.memory must not be negative\n${e.frame}`)
+  })
+
+  it('gives CapabilityError both keys and the refused imports', () => {
+    const imports = [{ module: 'wasi_snapshot_preview1', name: 'clock_time_get', capability: 'clocks', grantKey: 'capabilities.clocks' }]
+    const e = new CapabilityError('refused', { manifestKey: null, policyKey: 'policy.clocks', imports })
+    expect([e.code, e.name, e.manifestKey, e.policyKey]).toEqual(['capability_denied', 'CapabilityError', null, 'policy.clocks'])
+    expect(e.imports).toEqual(imports)
+    expect(new CapabilityError('x').imports).toEqual([])
+  })
+
+  it('lists the sandbox codes among the non-trap codes', () => {
+    expect(OTHER_CODES).toContain('manifest_error')
+    expect(OTHER_CODES).toContain('capability_denied')
   })
 })

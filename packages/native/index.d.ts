@@ -79,6 +79,8 @@ export declare class BindingModule {
   exports(): Array<BindingExportType>
   /** The name from the name section, if any. */
   get name(): string | null
+  /** How many linear memories the module defines itself. */
+  get definedMemories(): number
   /** Hex SHA-256 of the module's binary form. */
   get hash(): string
 }
@@ -133,6 +135,40 @@ export declare class BindingStore {
   collectExternrefs(): Array<number>
   /** The largest linear memory this store has had, in bytes. */
   peakMemory(): number
+  /** Sets the WASI context of this store's guests. */
+  setWasi(options: BindingWasiOptions): void
+  /** Takes what was captured of stdout (`1`) or stderr (`2`). */
+  takeWasiOutput(stream: number): Uint8Array
+  /** Takes the audit records kept so far. */
+  takeAudit(): BindingAudit
+}
+
+/** The audit records a store kept, and how many it dropped. */
+export interface BindingAudit {
+  /** Records, oldest first. */
+  records: Array<BindingAuditRecord>
+  /** Records dropped because the store's buffer was full. */
+  dropped: number
+}
+
+/** One refusal of the sandbox. */
+export interface BindingAuditRecord {
+  /** Milliseconds since the Unix epoch. */
+  timeMs: number
+  /** The WASI function. */
+  function: string
+  /** Its capability group. */
+  capability: string
+  /** The descriptor, if any. */
+  fd?: number
+  /** The path, if any. */
+  path?: string
+  /** The errno the guest got. */
+  errno: number
+  /** Its name as wasi-libc spells it, lowercase (`notcapable`, `perm`, …). */
+  errnoName: string
+  /** Why. */
+  reason: string
 }
 
 /** What the last call on a store cost. */
@@ -225,6 +261,14 @@ export interface BindingEngineOptions {
   parallelCompilation?: boolean
 }
 
+/** One environment variable. */
+export interface BindingEnvVar {
+  /** Its name. */
+  name: string
+  /** Its value. */
+  value: string
+}
+
 /** One export of a module. */
 export interface BindingExportType {
   /** Export name. */
@@ -281,6 +325,16 @@ export interface BindingModuleStats {
   cached: number
 }
 
+/** Where a standard output stream goes. */
+export interface BindingOutput {
+  /** `capture`, `stream`, `inherit`, `discard` or `deny`. */
+  mode: string
+  /** Most bytes kept, for `capture`. Required for `capture`. */
+  limit?: number
+  /** The host dispatcher id of the function chunks go to, for `stream`. Required for `stream`. */
+  hostId?: number
+}
+
 /** Sizes for the pooling instance allocator. */
 export interface BindingPoolingOptions {
   /**
@@ -305,6 +359,16 @@ export interface BindingPoolingOptions {
   maxMemorySize?: number
 }
 
+/** A host directory the guest sees under its own name. */
+export interface BindingPreopen {
+  /** The host directory (absolute). */
+  host: string
+  /** The name the guest opens it by. */
+  guest: string
+  /** `true`: reads only. */
+  readOnly: boolean
+}
+
 /** Limits for one store. */
 export interface BindingStoreOptions {
   /**
@@ -327,6 +391,80 @@ export interface BindingStoreOptions {
    * @default true
    */
   trapOnGrowFailure?: boolean
+}
+
+/** One WASI preview 1 function and how the sandbox judges it. */
+export interface BindingWasiFunction {
+  /** Import name. */
+  name: string
+  /** Capability group (`fs-read`, `env`, …). */
+  capability: string
+  /** `always`, `capability` (refused at load in strict mode) or `descriptor` (judged per call). */
+  judged: string
+}
+
+/** The WASI context of a store (see `cwasm_core::WasiConfig`). */
+export interface BindingWasiOptions {
+  /**
+   * `argv`, `argv[0]` included.
+   * @default []
+   */
+  args: Array<string>
+  /**
+   * The environment; absent when it is not granted.
+   * @default undefined (not granted)
+   */
+  env?: Array<BindingEnvVar>
+  /**
+   * Preopened directories.
+   * @default []
+   */
+  preopens: Array<BindingPreopen>
+  /**
+   * `empty`, `bytes`, `inherit`, `pull` or `deny`.
+   * @default 'empty'
+   */
+  stdin?: string
+  /**
+   * The bytes, for `stdin: 'bytes'`.
+   * @default undefined
+   */
+  stdinBytes?: Uint8Array
+  /**
+   * The host dispatcher id of the pull function, for `stdin: 'pull'`.
+   * @default undefined
+   */
+  stdinHostId?: number
+  /**
+   * Standard output.
+   * @default { mode: 'deny' }
+   */
+  stdout?: BindingOutput
+  /**
+   * Standard error.
+   * @default { mode: 'deny' }
+   */
+  stderr?: BindingOutput
+  /**
+   * Clocks and `poll_oneoff`.
+   * @default false
+   */
+  clocks?: boolean
+  /**
+   * `random_get`.
+   * @default false
+   */
+  random?: boolean
+  /**
+   * Most bytes one WASI call may copy out of guest memory.
+   * @default undefined (Wasmtime's default)
+   */
+  hostCallBytes?: number
+  /**
+   * Audit records kept before the oldest are dropped.
+   * @default 1024
+   */
+  auditCapacity?: number
 }
 
 /**
@@ -383,6 +521,9 @@ export declare function setHostDispatcher(dispatcher: (hostId: number, argSlots:
 
 /** Every trap code this build can produce (one per Wasmtime trap variant). */
 export declare function trapCodes(): Array<string>
+
+/** Every WASI preview 1 function with its capability group. */
+export declare function wasiFunctions(): Array<BindingWasiFunction>
 
 /** The embedded Wasmtime version. */
 export declare function wasmtimeVersion(): string

@@ -851,5 +851,6 @@ module.exports.rawNoop = nativeBinding.rawNoop
 module.exports.setCallScratch = nativeBinding.setCallScratch
 module.exports.setHostDispatcher = nativeBinding.setHostDispatcher
 module.exports.trapCodes = nativeBinding.trapCodes
+module.exports.wasiFunctions = nativeBinding.wasiFunctions
 module.exports.wasmtimeVersion = nativeBinding.wasmtimeVersion
 module.exports.watToWasm = nativeBinding.watToWasm

@@ -99,6 +99,12 @@ impl BindingModule {
         self.inner.name().map(str::to_string)
     }
 
+    /// How many linear memories the module defines itself.
+    #[napi(getter)]
+    pub fn defined_memories(&self) -> u32 {
+        self.inner.defined_memories()
+    }
+
     /// Hex SHA-256 of the module's binary form.
     #[napi(getter)]
     pub fn hash(&self) -> String {

@@ -86,6 +86,9 @@ pub fn to_json(e: &Error) -> String {
         Error::FuelExhausted { frames } => {
             extra = format!(",\"frames\":{}", frames_json(frames));
         }
+        Error::Exit { code } => {
+            extra = format!(",\"exitCode\":{code}");
+        }
         Error::Timeout { limit_ms } => {
             extra = format!(",\"limitMs\":{limit_ms}");
         }

@@ -19,6 +19,7 @@ mod binding_instance;
 mod binding_module;
 mod binding_store;
 mod binding_types;
+mod binding_wasi;
 mod error;
 mod runtime_info;
 
@@ -27,3 +28,4 @@ pub use binding_extern::BindingExtern;
 pub use binding_module::{BindingModule, BindingModuleStats};
 pub use binding_store::{BindingCallStats, BindingStore, BindingStoreOptions};
 pub use binding_types::{BindingExternType, BindingImportType, BindingExportType};
+pub use binding_wasi::{BindingAudit, BindingAuditRecord, BindingEnvVar, BindingOutput, BindingPreopen, BindingWasiFunction, BindingWasiOptions};

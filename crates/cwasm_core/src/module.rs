@@ -368,6 +368,15 @@ impl Module {
             .collect()
     }
 
+    /// How many linear memories the module defines itself (imported ones
+    /// not counted, nor the hidden one the interrupt checks add).
+    pub fn defined_memories(&self) -> u32 {
+        let n = self.inner.resources_required().num_memories;
+        let woven = self.engine.config().interrupts() == crate::config::Interrupts::Flag
+            && self.inner.exports().any(|e| e.name() == crate::instrument::FLAG_EXPORT);
+        n.saturating_sub(u32::from(woven))
+    }
+
     /// Every export, in order, with its full type.
     pub fn exports(&self) -> Vec<ExportDesc> {
         let woven = self.engine.config().interrupts() == crate::config::Interrupts::Flag;

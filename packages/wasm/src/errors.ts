@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { codeFrame, locationAt } from './text/location.js'
 
 /**
  * One code per Wasmtime trap variant (wasmtime 48). A test compares this list
@@ -82,6 +83,9 @@ export const OTHER_CODES = [
   'invalid_argument',
   'store_busy',
   'internal',
+  'manifest_error',
+  'capability_denied',
+  'exit',
 ] as const
 
 /** Every `code` an error of this library can have. */
@@ -134,12 +138,26 @@ export interface WasmErrorOptions {
 export class WasmError extends Error {
   /** Stable machine-readable code. */
   readonly code: ErrorCode
+  /**
+   * When this error ended a command run ({@link Runtime.run}): what the guest
+   * had written to its captured stdout and stderr by then. `null` otherwise.
+   * @default null
+   */
+  output: GuestOutput | null = null
   /** The runtime makes these when an operation fails; make one yourself only to rethrow or in tests. */
   constructor(code: ErrorCode, message: string, options?: WasmErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'WasmError'
     this.code = code
   }
+}
+
+/** What a guest wrote to its captured standard streams. */
+export interface GuestOutput {
+  /** Captured standard output (empty unless it was captured). */
+  stdout: Buffer
+  /** Captured standard error (empty unless it was captured). */
+  stderr: Buffer
 }
 
 /** The module is not valid WebAssembly (or WAT). Code `compile_error`. */
@@ -152,10 +170,15 @@ export class CompileError extends WasmError {
   readonly column: number | null
   /** The file the module came from, when known. */
   readonly file: string | null
+  /**
+   * A code frame around `line`/`column` (see {@linkcode codeFrame}), when the
+   * input was WAT text and the text is known; `null` otherwise.
+   */
+  readonly frame: string | null
   /** The runtime makes these when an operation fails; make one yourself only to rethrow or in tests. */
   constructor(
     message: string,
-    details: { offset?: number | null; line?: number | null; column?: number | null; file?: string | null } = {},
+    details: { offset?: number | null; line?: number | null; column?: number | null; file?: string | null; frame?: string | null } = {},
     options?: WasmErrorOptions,
   ) {
     super('compile_error', message, options)
@@ -164,7 +187,22 @@ export class CompileError extends WasmError {
     this.line = details.line ?? null
     this.column = details.column ?? null
     this.file = details.file ?? null
+    this.frame = details.frame ?? null
   }
+}
+
+/**
+ * The same error with a code frame of `source` at its line and column, the
+ * frame also appended to the message. Returns `err` itself when it has no
+ * line/column (a binary module) or already has a frame.
+ * @internal
+ */
+export function withCodeFrame(err: CompileError, source: string | Uint8Array): CompileError {
+  if (err.line == null || err.column == null || err.frame != null) return err
+  const text = typeof source === 'string' ? source : new TextDecoder().decode(source)
+  const frame = codeFrame(text, err.line, err.column)
+  const { offset, line, column, file } = err
+  return new CompileError(`${err.message}\n${frame}`, { offset, line, column, file, frame }, err.cause === undefined ? undefined : { cause: err.cause })
 }
 
 /** Imports could not be resolved; `imports` lists each problem. Code `link_error`. */
@@ -239,6 +277,27 @@ export class CancelledError extends WasmError {
   }
 }
 
+/**
+ * The guest called WASI's `proc_exit` during a call that is not a command
+ * run (for {@link Runtime.run} an exit is its result, not an error). Code `exit`.
+ *
+ * @example
+ * ```ts
+ * try { await rt.call(plugin, 'work', []) }
+ * catch (e) { if (e instanceof ExitError) console.log('the guest exited with', e.exitCode) }
+ * ```
+ */
+export class ExitError extends WasmError {
+  /** The exit code the guest gave (0–125). */
+  readonly exitCode: number
+  /** The runtime makes these when an operation fails; make one yourself only to rethrow or in tests. */
+  constructor(message: string, exitCode: number, options?: WasmErrorOptions) {
+    super('exit', message, options)
+    this.name = 'ExitError'
+    this.exitCode = exitCode
+  }
+}
+
 /** A memory, table or instance limit was hit. Code `memory_limit`. */
 export class MemoryLimitError extends WasmError {
   /** The runtime makes these when an operation fails; make one yourself only to rethrow or in tests. */
@@ -269,6 +328,119 @@ export class InvalidArgumentError extends WasmError {
     super('invalid_argument', message, options)
     this.name = 'InvalidArgumentError'
     this.path = path
+  }
+}
+
+/** Where a {@linkcode ManifestError} points: the source and a 0-based offset into it. */
+export interface ManifestErrorDetails {
+  /** The manifest's text; line, column and frame are computed from it. */
+  source: string
+  /** 0-based offset of the problem in `source`, in UTF-16 code units. */
+  offset: number
+  /**
+   * The file the manifest was read from, if any.
+   * @default null
+   */
+  file?: string | null
+  /**
+   * Dotted manifest key the problem is about, e.g. `limits.memory`.
+   * @default null
+   */
+  key?: string | null
+}
+
+/**
+ * A sandbox manifest (TOML or JSON) is malformed or asks for something it
+ * cannot have. Code `manifest_error`. The message reads
+ * `<file>:<line>:<column>: <what is wrong>` and then the code frame;
+ * `<file>` is `<manifest>` when the text did not come from a file.
+ *
+ * @example
+ * ```ts
+ * try { parseManifest('[module]\nname = "m"\n[limits]\nmemory = -1\n', { dir: '.' }) }
+ * catch (e) { if (e instanceof ManifestError) console.error(e.key, e.line, e.column) } // limits.memory 4 10
+ * ```
+ */
+export class ManifestError extends WasmError {
+  /** The file the manifest was read from, or `null` for text given directly. */
+  readonly file: string | null
+  /** 1-based line of the problem. */
+  readonly line: number
+  /** 1-based column of the problem, in UTF-16 code units (a tab counts as one). */
+  readonly column: number
+  /** 0-based offset of the problem in the source, in UTF-16 code units. */
+  readonly offset: number
+  /** Dotted manifest key, e.g. `limits.memory` or `capabilities.filesystem.read[1]`, when the problem is about one. */
+  readonly key: string | null
+  /** A code frame: up to two lines before, the line, and a caret under the column (see {@linkcode codeFrame}). */
+  readonly frame: string
+  /** The runtime makes these when an operation fails; make one yourself only to rethrow or in tests. */
+  constructor(message: string, details: ManifestErrorDetails, options?: WasmErrorOptions) {
+    const { line, column } = locationAt(details.source, details.offset)
+    const frame = codeFrame(details.source, line, column)
+    const file = details.file ?? null
+    super('manifest_error', `${file ?? '<manifest>'}:${line}:${column}: ${message}\n${frame}`, options)
+    this.name = 'ManifestError'
+    this.file = file
+    this.line = line
+    this.column = column
+    this.offset = Math.min(Math.max(0, details.offset), details.source.length)
+    this.key = details.key ?? null
+    this.frame = frame
+  }
+}
+
+/** One import a strict sandbox refused, and the manifest key that would grant it. */
+export interface RefusedImport {
+  /** The import's module name, e.g. `wasi_snapshot_preview1`. */
+  module: string
+  /** The import's field name, e.g. `fd_write`. */
+  name: string
+  /** The capability the import belongs to, e.g. `clocks`. */
+  capability: string
+  /** The manifest key that would grant it, e.g. `capabilities.clocks`. */
+  grantKey: string
+}
+
+/** What a {@linkcode CapabilityError} is about. */
+export interface CapabilityErrorDetails {
+  /**
+   * The manifest key the plugin asked with, e.g. `capabilities.clocks`.
+   * @default null
+   */
+  manifestKey?: string | null
+  /**
+   * The host policy key that would have to allow it, e.g. `policy.clocks`.
+   * @default null
+   */
+  policyKey?: string | null
+  /**
+   * Every import refused, in strict mode.
+   * @default []
+   */
+  imports?: RefusedImport[]
+}
+
+/**
+ * A plugin asked for more than the host policy allows, or imports what its
+ * sandbox does not grant. Code `capability_denied`. The message names both
+ * sides, e.g. `the manifest asks for capabilities.clocks (manifest.toml:9:10)
+ * but the host policy does not allow it (policy.clocks)`.
+ */
+export class CapabilityError extends WasmError {
+  /** The manifest key that asked for the capability, when there is one. */
+  readonly manifestKey: string | null
+  /** The host policy key that would have to allow it, when there is one. */
+  readonly policyKey: string | null
+  /** Strict-mode refusals: every import refused and the manifest key that would grant it. */
+  readonly imports: RefusedImport[]
+  /** The runtime makes these when an operation fails; make one yourself only to rethrow or in tests. */
+  constructor(message: string, details: CapabilityErrorDetails = {}, options?: WasmErrorOptions) {
+    super('capability_denied', message, options)
+    this.name = 'CapabilityError'
+    this.manifestKey = details.manifestKey ?? null
+    this.policyKey = details.policyKey ?? null
+    this.imports = details.imports ?? []
   }
 }
 
@@ -304,6 +476,7 @@ interface NativeErrorData {
   payload?: number | null
   limitMs?: number
   problem?: ArtifactProblem
+  exitCode?: number
 }
 
 const NATIVE_PREFIX = '{"cwasm":1,'
@@ -364,6 +537,8 @@ export function fromNative(err: unknown, ctx: NativeErrorContext = {}): unknown 
       return new TimeoutError(data.message, ctx.limitMs ?? data.limitMs ?? 0)
     case 'cancelled':
       return new CancelledError(data.message)
+    case 'exit':
+      return new ExitError(data.message, data.exitCode ?? 0)
     case 'memory_limit':
       return new MemoryLimitError(data.message)
     case 'artifact':

@@ -20,5 +20,26 @@ export { Module, type ImportType, type ExportType, type CompileOptions } from '.
 export { Instance, type Imports, type ImportValue } from './loader/instance.js'
 export { loadModuleFile, type LoadOptions } from './loader/load.js'
 export type { CallOptions, CallResult } from './executor/call.js'
+export type { RunOptions, RunResult } from './executor/run.js'
 export { registryStats, trapCodes, wasmtimeVersion } from './runtime/info.js'
+export { locationAt, offsetAt, codeFrame, type TextLocation } from './text/location.js'
+export { keyPath, locateKeys, type Span, type KeyPosition, type KeyPositions } from './sandbox/locate.js'
+export {
+  parseManifest,
+  readManifest,
+  type Manifest,
+  type ManifestModule,
+  type ManifestCapabilities,
+  type ManifestLimits,
+  type Mount,
+  type EnvGrant,
+  type StdioGrant,
+  type ParseManifestOptions,
+  type ReadManifestOptions,
+} from './sandbox/manifest.js'
+export { intersect, validatePolicy, type SandboxPolicy, type EffectiveSandbox, type Preopen } from './sandbox/policy.js'
+export { Plugin, MANIFEST_NAMES, type LoadPluginOptions } from './sandbox/plugin.js'
+export { AuditLog, type AuditRecord, type AuditLogOptions } from './sandbox/audit.js'
+export { wasiFunctions, GRANT_KEYS, WASI_MODULE, type WasiCapability, type WasiFunctionInfo, type Grants } from './sandbox/capabilities.js'
+export { DEFAULT_MAX_OUTPUT, type WasiOptions, type PreopenOption, type OutputOption, type StdinOption } from './sandbox/wasi.js'
 export * from './errors.js'

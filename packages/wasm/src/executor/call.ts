@@ -4,6 +4,8 @@ import type { Imports } from '../loader/instance.js'
 import { CancelledError, InvalidArgumentError } from '../errors.js'
 import type { CallStats, Store } from '../runtime/store.js'
 import type { Func } from '../runtime/externs.js'
+import { Plugin } from '../sandbox/plugin.js'
+import { prepareWasiCall } from './run.js'
 
 /** Per-call options; each overrides the runtime's default. */
 export interface CallOptions {
@@ -59,17 +61,50 @@ export function prepare(rt: Runtime, module: Module, name: string, args: unknown
   return { store, func: instance.func(name) }
 }
 
+function nameOf(target: Module | Plugin, name: string | undefined): string {
+  if (name !== undefined) {
+    if (typeof name !== 'string' || name === '') throw new InvalidArgumentError('the export name must be a non-empty string', 'name')
+    return name
+  }
+  if (target instanceof Plugin && target.entry !== null) return target.entry
+  throw new InvalidArgumentError(
+    target instanceof Plugin ? `name the export to call: the plugin ${target.name} sets no module.entry` : 'name the export to call',
+    'name',
+  )
+}
+
 /** Runs one call on this thread. @internal */
 export function callOnceSync(rt: Runtime, module: Module, name: string, args: unknown[], options: CallOptions, stats = false): CallResult {
-  const { store, func } = prepare(rt, module, name, args, options, stats)
+  if ((module as unknown) instanceof Plugin) throw new InvalidArgumentError('a plugin runs in its WASI world off the main thread: use rt.call', 'module')
+  const { store, func } = prepare(rt, module, nameOf(module, name), args, options, stats)
   const value = func.call(...args)
   return { value, stats: store.lastCallStats }
 }
 
 /** Runs one call on the native pool (or on this thread when parallelExecution is off). @internal */
-export async function callOnce(rt: Runtime, module: Module, name: string, args: unknown[], options: CallOptions, stats = false): Promise<CallResult> {
-  if (!rt.options.parallelExecution) return callOnceSync(rt, module, name, args, options, stats)
-  const { store, func } = prepare(rt, module, name, args, options, stats)
+export async function callOnce(rt: Runtime, target: Module | Plugin, name: string | undefined, args: unknown[], options: CallOptions, stats = false): Promise<CallResult> {
+  const fn = nameOf(target, name)
+  if (!Array.isArray(args)) throw new InvalidArgumentError('call arguments must be an array', 'args')
+  if (options.signal?.aborted) throw new CancelledError('the call was cancelled before it started', { cause: options.signal.reason })
+  const wasi = await prepareWasiCall(rt, target, {
+    ...(options.imports ? { imports: options.imports } : {}),
+    ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
+    ...(options.fuel !== undefined ? { fuel: options.fuel } : {}),
+    ...(options.maxMemory !== undefined ? { maxMemory: options.maxMemory } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  })
+  if (wasi) {
+    try {
+      const func = wasi.instance.func(fn)
+      const value = rt.options.parallelExecution ? await func.callAsync(args, options.signal ? { signal: options.signal } : {}) : func.call(...args)
+      return { value, stats: wasi.store.lastCallStats }
+    } finally {
+      wasi.finish()
+    }
+  }
+  const module = target as Module
+  if (!rt.options.parallelExecution) return callOnceSync(rt, module, fn, args, options, stats)
+  const { store, func } = prepare(rt, module, fn, args, options, stats)
   const value = await func.callAsync(args, options.signal ? { signal: options.signal } : {})
   return { value, stats: store.lastCallStats }
 }

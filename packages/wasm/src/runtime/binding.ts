@@ -15,4 +15,7 @@ export type {
   BindingExternType,
   BindingModule,
   BindingStore,
+  BindingWasiOptions,
+  BindingAudit,
+  BindingAuditRecord,
 } from '@cybernetic/wasm-native'

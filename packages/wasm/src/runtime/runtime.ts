@@ -5,7 +5,10 @@ import { Module } from '../loader/module.js'
 import { loadModuleFile } from '../loader/load.js'
 import type { Imports, Instance } from '../loader/instance.js'
 import { callOnce, callOnceSync, type CallOptions, type CallResult } from '../executor/call.js'
+import { runCommand, type RunOptions, type RunResult } from '../executor/run.js'
 import { validateRuntimeOptions } from '../options/validate.js'
+import { AuditLog } from '../sandbox/audit.js'
+import { Plugin, readPlugin, type LoadPluginOptions } from '../sandbox/plugin.js'
 
 /**
  * Options of {@link createRuntime}. Every limit is a default that a single
@@ -80,6 +83,12 @@ export class Runtime {
     engine: EngineOptions
     fuel: number | null
   }
+  /**
+   * Every refusal of the sandbox in this runtime's runs and calls: denied
+   * WASI calls, filesystem accesses the preopen rules refused, and imports
+   * refused at load. Bounded (the oldest go first, counted in `dropped`).
+   */
+  readonly audit: AuditLog = new AuditLog()
   #key: string | Uint8Array | undefined
 
   /** @internal */
@@ -150,28 +159,88 @@ export class Runtime {
 
   /**
    * Calls an export in a fresh instance, within this runtime's limits, and
-   * returns its result (`undefined` for none, an array for several).
+   * returns its result (`undefined` for none, an array for several). A
+   * {@link Plugin} (or a module importing WASI) runs in its WASI world, with
+   * `_initialize` called first when exported; for a plugin, `name` defaults
+   * to its manifest's `module.entry`.
    * @throws {@linkcode TrapError}, {@linkcode TimeoutError}, {@linkcode MemoryLimitError},
-   * {@linkcode HostFunctionError}, {@linkcode LinkError}, {@linkcode InvalidArgumentError}
+   * {@linkcode HostFunctionError}, {@linkcode LinkError}, {@linkcode InvalidArgumentError},
+   * {@linkcode CapabilityError}, {@linkcode ExitError} (the guest called `proc_exit`)
+   * @example
+   * ```ts
+   * await rt.call(mod, 'process', [42]) // 84
+   * ```
    */
-  async call(module: Module, name: string, args: unknown[] = [], options: CallOptions = {}): Promise<unknown> {
+  async call(module: Module | Plugin, name?: string, args: unknown[] = [], options: CallOptions = {}): Promise<unknown> {
     return (await callOnce(this, module, name, args, options)).value
   }
 
   /**
    * {@link Runtime.call}, also returning what the call cost: wall time, fuel
    * consumed (when fuel is on) and peak linear memory.
+   * @throws as {@link Runtime.call}
    */
-  async callWithStats(module: Module, name: string, args: unknown[] = [], options: CallOptions = {}): Promise<CallResult> {
+  async callWithStats(module: Module | Plugin, name?: string, args: unknown[] = [], options: CallOptions = {}): Promise<CallResult> {
     return callOnce(this, module, name, args, options, true)
   }
 
   /**
    * {@link Runtime.call} on the calling thread, for tiny calls: no thread hop,
-   * but the event loop waits for the guest.
+   * but the event loop waits for the guest. Plugins and WASI modules need
+   * {@link Runtime.call}.
+   * @throws as {@link Runtime.call}
    */
   callSync(module: Module, name: string, args: unknown[] = [], options: CallOptions = {}): unknown {
     return callOnceSync(this, module, name, args, options).value
+  }
+
+  /**
+   * Runs a WASI command (`_start`) in a fresh store and resolves to its exit
+   * code, captured output and stats. An exit code is a result, not an error:
+   * `proc_exit(1)` resolves with `exitCode: 1`. A plain module gets only what
+   * `options` grant (nothing by default: `argv[0]`, empty stdin, captured
+   * stdout/stderr); a {@link Plugin} gets its sandbox, and `options` may fill
+   * in what the sandbox leaves to the host (args, env values, stdin, where
+   * output goes) but never widen it.
+   * @throws {@linkcode CapabilityError} (refused at load, or options wider than the sandbox),
+   * {@linkcode TrapError}, {@linkcode TimeoutError}, {@linkcode CancelledError},
+   * {@linkcode FuelExhaustedError}, {@linkcode MemoryLimitError}, {@linkcode LinkError},
+   * {@linkcode InvalidArgumentError}; each carries the guest's captured `output` so far.
+   * @example
+   * ```ts
+   * const { exitCode, stdout } = await rt.run(mod, { args: ['--help'], preopens: [{ host: './data', guest: '/data' }] })
+   * ```
+   */
+  async run(target: Module | Plugin, options: RunOptions = {}): Promise<RunResult> {
+    return runCommand(this, target, options)
+  }
+
+  /**
+   * Loads a plugin: a manifest (a TOML or JSON file, or a directory holding
+   * `manifest.toml`, `cwasm.toml` or `manifest.json`) and the module it
+   * names, bound to the sandbox the manifest asks for met with `policy`.
+   * Stack and fuel limits of the manifest are engine settings: the module
+   * is compiled for an engine with them.
+   * @throws {@linkcode ManifestError} with line, column and a code frame; {@linkcode CapabilityError}
+   * when the manifest asks for more than the policy allows (both keys named);
+   * {@linkcode CompileError}, {@linkcode ArtifactError}, {@linkcode InvalidArgumentError}
+   * @example
+   * ```ts
+   * const plugin = await rt.loadPlugin('plugins/thumbnail', { policy: { filesystem: { read: ['plugins/thumbnail/data'] } } })
+   * ```
+   */
+  async loadPlugin(source: string, options: LoadPluginOptions = {}): Promise<Plugin> {
+    const { manifest, sandbox, file } = await readPlugin(source, options)
+    const { stack, fuel } = sandbox.limits
+    const engine =
+      stack === undefined && fuel === undefined
+        ? this.engine
+        : Engine.shared({ ...this.options.engine, ...(stack !== undefined ? { maxWasmStack: stack } : {}), ...(fuel !== undefined ? { fuel: true } : {}) })
+    const module = await loadModuleFile(engine, file, {
+      cache: this.options.cacheCompiledModules,
+      ...(this.#key !== undefined ? { artifactKey: this.#key } : {}),
+    })
+    return new Plugin(manifest, module, sandbox)
   }
 }
 

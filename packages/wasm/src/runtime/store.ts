@@ -1,4 +1,4 @@
-import { binding, type BindingExtern, type BindingStore } from './binding.js'
+import { binding, type BindingAudit, type BindingExtern, type BindingStore, type BindingWasiOptions } from './binding.js'
 import { registerHostFunction, type HostWrapper } from './host.js'
 import { Engine } from './engine.js'
 import { Func, Global, Memory, Table, type FuncType } from './externs.js'
@@ -133,20 +133,42 @@ export class Store implements RefTable {
       results.forEach((t, i) => encode(outView, i, t, values[i], this, `host function result ${i}`))
       return out
     }
+    const invoke = (argSlots: Uint8Array): unknown => {
+      const view = new DataView(argSlots.buffer, argSlots.byteOffset, argSlots.byteLength)
+      return fn(...params.map((t, i) => decode(view, i, t, this)))
+    }
+    const b = native(() => this.binding.hostFunc(params, results, this.#register(invoke, encodeResults)))
+    return new Func(this, b, { params: [...params], results: [...results] })
+  }
+
+  /**
+   * Registers a host function on raw bytes (the WASI stream sinks and
+   * sources): `fn` gets the bytes the addon passes and returns the bytes to
+   * pass back, or a Promise of them when the guest runs off-thread.
+   * Returns its dispatcher id. @internal
+   */
+  rawHost(fn: (bytes: Uint8Array) => Uint8Array | Promise<Uint8Array>): number {
+    return this.#register(fn, (ret) => {
+      if (!(ret instanceof Uint8Array)) throw new InvalidArgumentError('a stream function must give bytes')
+      return ret
+    })
+  }
+
+  // The dispatcher entry of a host function: runs `invoke`, encodes what it
+  // returns, and keeps what it throws for the error's `cause`. callId is 0
+  // when the guest runs on this thread (the answer must come now), and the
+  // id of the waiting guest when it runs on a pool thread (a Promise may
+  // answer later, through completeHostCall).
+  #register(invoke: (argSlots: Uint8Array) => unknown, encodeResults: (ret: unknown) => Uint8Array): number {
     const stash = (e: unknown): number => {
       const id = this.#nextHostError++
       this.#hostErrors ??= new Map()
       this.#hostErrors.set(id, e)
       return id
     }
-    // callId is 0 when the guest runs on this thread (the answer must come
-    // now), and the id of the waiting guest when it runs on a pool thread
-    // (a Promise may answer later, through completeHostCall).
     const wrapper: HostWrapper = (argSlots, callId) => {
       try {
-        const view = new DataView(argSlots.buffer, argSlots.byteOffset, argSlots.byteLength)
-        const args = params.map((t, i) => decode(view, i, t, this))
-        const ret = fn(...args)
+        const ret = invoke(argSlots)
         if (ret instanceof Promise) {
           if (callId === 0) {
             void ret.catch(() => {})
@@ -179,8 +201,7 @@ export class Store implements RefTable {
     }
     this.#hostFns ??= []
     this.#hostFns.push(wrapper)
-    const b = native(() => this.binding.hostFunc(params, results, registerHostFunction(wrapper)))
-    return new Func(this, b, { params: [...params], results: [...results] })
+    return registerHostFunction(wrapper)
   }
 
   /** Makes a memory. Sizes are in 64 KiB pages. */
@@ -246,6 +267,22 @@ export class Store implements RefTable {
   /** The largest linear memory this store has had, in bytes. */
   get peakMemory(): number {
     return native(() => this.binding.peakMemory())
+  }
+
+  /** @internal Gives this store's WASI guests their context (see `sandbox/wasi.ts`). */
+  setWasi(options: BindingWasiOptions): void {
+    native(() => this.binding.setWasi(options))
+  }
+
+  /** @internal Takes what was captured of stdout (1) or stderr (2). */
+  takeOutput(stream: 1 | 2): Buffer {
+    const bytes = native(() => this.binding.takeWasiOutput(stream))
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  }
+
+  /** @internal Takes the sandbox's refusals recorded in this store. */
+  takeAudit(): BindingAudit {
+    return native(() => this.binding.takeAudit())
   }
 
   /** @internal Calls a function on its slots, converting errors. */
