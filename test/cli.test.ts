@@ -33,10 +33,10 @@ describe('cwasm CLI', () => {
     expect(run('run', '--invoke', 'process', 'examples/compute.wasm', '42').stdout).toBe('84\n')
   })
 
-  it('prints a trap as error[<code>] on stderr and exits non-zero', () => {
+  it('prints a trap as error[<code>] on stderr and exits 134, outside the guest exit codes', () => {
     const f = tmpFile('t.wat', '(module (func (export "f") unreachable))')
     const r = run('run', f)
-    expect(r.code).toBe(1)
+    expect(r.code).toBe(134)
     expect(r.stdout).toBe('')
     expect(r.stderr).toMatch(/^error\[unreachable\]: /)
   })
@@ -52,14 +52,14 @@ describe('cwasm CLI', () => {
     const f = tmpFile('spin.wat', '(module (func (export "spin") (loop br 0)))')
     const r = run('run', '--timeout', '50ms', f)
     expect(r.stderr).toMatch(/^error\[timeout\]: .*50 ms/)
-    expect(r.code).toBe(1)
+    expect(r.code).toBe(134)
   })
 
   it('stops a runaway guest at --fuel with error[fuel_exhausted]', () => {
     const f = tmpFile('spin2.wat', '(module (func (export "spin") (loop br 0)))')
     const r = run('run', '--fuel', '100000', f)
     expect(r.stderr).toMatch(/^error\[fuel_exhausted\]: /)
-    expect(r.code).toBe(1)
+    expect(r.code).toBe(134)
   })
 
   it('stops a memory bomb at --max-memory with error[memory_limit]', () => {
@@ -68,9 +68,10 @@ describe('cwasm CLI', () => {
     expect(r.stderr).toMatch(/^error\[memory_limit\]: /)
   })
 
-  it('rejects unknown options and bad values with error[usage] and exit code 2', () => {
-    expect(run('run', '--fast', 'x.wasm')).toMatchObject({ code: 2, stderr: expect.stringMatching(/^error\[usage\]: unknown option '--fast'/) })
-    expect(run('run', '--timeout', 'soon', 'x.wasm')).toMatchObject({ code: 2 })
+  it('rejects unknown options and bad values with error[usage]: exit code 126 for run (the guest never started), 2 elsewhere', () => {
+    expect(run('run', '--fast', 'x.wasm')).toMatchObject({ code: 126, stderr: expect.stringMatching(/^error\[usage\]: unknown option '--fast'/) })
+    expect(run('run', '--timeout', 'soon', 'x.wasm')).toMatchObject({ code: 126 })
+    expect(run('inspect', '--fast', 'x.wasm')).toMatchObject({ code: 2 })
     expect(run('frobnicate')).toMatchObject({ code: 2 })
   })
 

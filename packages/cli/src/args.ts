@@ -11,12 +11,13 @@ export class UsageError extends Error {
   }
 }
 
-/** Flags a command accepts: name → takes a value? */
-export type FlagSpec = Record<string, { value: boolean; alias?: string }>
+/** Flags a command accepts: name → takes a value? may it be given several times? */
+export type FlagSpec = Record<string, { value: boolean; alias?: string; repeat?: boolean }>
 
-/** Parsed command line. */
+/** Parsed command line: a repeatable flag's values in order, every other flag's last value. */
 export interface Parsed {
   flags: Record<string, string | true>
+  repeated: Record<string, string[]>
   positionals: string[]
 }
 
@@ -26,6 +27,7 @@ export interface Parsed {
  */
 export function parseArgs(argv: string[], spec: FlagSpec, stopAtPositional = false): Parsed {
   const flags: Record<string, string | true> = {}
+  const repeated: Record<string, string[]> = {}
   const positionals: string[] = []
   const aliases = new Map(Object.entries(spec).flatMap(([k, v]) => (v.alias ? [[v.alias, k] as const] : [])))
   for (let i = 0; i < argv.length; i++) {
@@ -46,7 +48,8 @@ export function parseArgs(argv: string[], spec: FlagSpec, stopAtPositional = fal
       if (f.value) {
         const v = inline ?? argv[++i]
         if (v === undefined) throw new UsageError(`option --${name} needs a value`)
-        flags[name] = v
+        if (f.repeat) (repeated[name] ??= []).push(v)
+        else flags[name] = v
       } else {
         flags[name] = true
       }
@@ -54,7 +57,7 @@ export function parseArgs(argv: string[], spec: FlagSpec, stopAtPositional = fal
       positionals.push(a)
     }
   }
-  return { flags, positionals }
+  return { flags, repeated, positionals }
 }
 
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 }

@@ -1,12 +1,14 @@
 // cwasm: a thin shell over @cybernetic/wasm. Every failure is printed as
 // `error[<code>]: <message>` on stderr with a non-zero exit code.
-import { WasmError } from '@cybernetic/wasm'
 import { runCommand } from './commands/run.js'
 import { compileCommand } from './commands/compile.js'
 import { inspectCommand } from './commands/inspect.js'
 import { validateCommand } from './commands/validate.js'
 import { specCommand } from './commands/spec.js'
 import { UsageError, type Command } from './args.js'
+import { report } from './report.js'
+
+export { report }
 
 const COMMANDS: Record<string, Command> = {
   run: runCommand,
@@ -19,7 +21,9 @@ const COMMANDS: Record<string, Command> = {
 const USAGE = `cwasm: run WebAssembly from Node.js with hard limits (Wasmtime inside)
 
 usage:
-  cwasm run [--invoke FN] [--fuel N] [--timeout 5s] [--max-memory 100MB] MODULE [ARGS…]
+  cwasm run [--dir H::G] [--env N=V] [--invoke FN] [--timeout 5s] … MODULE [ARGS…]
+                                          run a WASI command, or call an export
+  cwasm run [--policy FILE] --manifest FILE [ARGS…]   run a plugin in its sandbox
   cwasm compile MODULE -o OUT.cwasm       precompile to a signed artifact
   cwasm inspect MODULE                    list imports and exports with types
   cwasm validate MODULE…                  check modules without running them
@@ -49,19 +53,4 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     return report(e)
   }
-}
-
-/** Prints an error as `error[<code>]: <message>` and returns the exit code. */
-export function report(e: unknown): number {
-  if (e instanceof UsageError) {
-    process.stderr.write(`error[usage]: ${e.message}\n`)
-    return 2
-  }
-  if (e instanceof WasmError) {
-    process.stderr.write(`error[${e.code}]: ${e.message}\n`)
-    if (e.cause instanceof Error) process.stderr.write(`  caused by: ${e.cause.message}\n`)
-    return 1
-  }
-  process.stderr.write(`error[internal]: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`)
-  return 70
 }

@@ -1,23 +1,85 @@
-import { createRuntime, InvalidArgumentError, type RuntimeOptions } from '@cybernetic/wasm'
+import { isAbsolute, resolve } from 'node:path'
+import {
+  createRuntime,
+  InvalidArgumentError,
+  readPolicy,
+  WasmError,
+  type AuditRecord,
+  type Module,
+  type Plugin,
+  type RunOptions,
+  type Runtime,
+  type RuntimeOptions,
+  type SandboxPolicy,
+} from '@cybernetic/wasm'
 import { parseArgs, parseCount, parseDuration, parseSize, UsageError, type Command } from '../args.js'
+import { report } from '../report.js'
 
 const HELP = `usage: cwasm run [OPTIONS] MODULE [ARGS…]
+       cwasm run [OPTIONS] --manifest FILE [ARGS…]
 
-Calls a function of MODULE (.wasm, .wat or .cwasm) with ARGS and prints each
-result on a line of its own.
+Runs MODULE (.wasm, .wat or .cwasm). A WASI command (one that exports
+_start) runs as the wasmtime CLI runs it: ARGS are its arguments, it gets
+clocks, random and this process's stdin, stdout and stderr, and no files or
+environment unless a flag grants them; cwasm exits with its exit code.
+Otherwise (or with --invoke) one export is called with ARGS as its
+parameters and each result is printed on a line of its own.
+Everything after MODULE belongs to the guest, flags included.
 
 options:
-  --invoke FN          the function to call (default: the module's only export, or _start/main)
-  --fuel N             instruction budget (turns on fuel metering; default: unmetered)
-  --timeout T          wall-clock limit: 5s, 250ms, 5000 (default 5s)
-  --max-memory SIZE    largest linear memory: 100MB, 64KiB, bytes (default 100MB)
-  --max-stack BYTES    wasm stack limit (default 512KiB)`
+  --dir HOST[::GUEST]    preopen HOST read-write as GUEST (default: the same name)
+  --ro-dir HOST[::GUEST] preopen HOST read-only (creating, writing, renaming, removing refused)
+  --env NAME[=VALUE]     set NAME in the guest's environment (without a value: this process's)
+  --manifest FILE        run the plugin this manifest (TOML or JSON) describes; its module is
+                         module.file (or the only module beside it), and ARGS follow at once:
+                         cwasm run --manifest plugin.toml [ARGS…]
+  --policy FILE          the host policy a manifest is met with (default: allow what the
+                         manifest asks, its paths confined to its directory)
+  --strict               refuse at load a module importing WASI functions nobody granted
+                         (default without --manifest: they answer ERRNO_NOTCAPABLE)
+  --audit                print what the sandbox refused to stderr when the guest ends
+  --invoke FN            call the export FN instead of running _start
+  --fuel N               instruction budget (turns on fuel metering; default: unmetered)
+  --timeout T            wall-clock limit: 5s, 250ms, 5000 (default: none for a command, 5s for --invoke)
+  --max-memory SIZE      largest linear memory: 100MB, 64KiB, bytes (default: 4GiB)
+  --max-stack BYTES      wasm stack limit (default 512KiB)
+
+exit status: the guest's exit code (0-125) for a command; 126 when the
+module could not start (bad flags, compile, link, manifest or sandbox
+refusal); 134 when the guest was stopped (trap, timeout, fuel, memory limit),
+as wasmtime exits after a trap.`
+
+/** Exit status when the module could not be started. */
+export const EXIT_NOT_STARTED = 126
+/** Exit status when the guest was stopped (a trap, a limit), as wasmtime's 128 + SIGABRT. */
+export const EXIT_STOPPED = 134
+
+const STARTED_CODES = new Set(['compile_error', 'link_error', 'manifest_error', 'capability_denied', 'artifact_rejected', 'invalid_argument'])
 
 /** `cwasm run`. */
 export const runCommand: Command = async (argv) => {
-  const { flags, positionals } = parseArgs(
+  let started = false
+  try {
+    return await run(argv, () => (started = true))
+  } catch (e) {
+    report(e)
+    if (e instanceof UsageError) return EXIT_NOT_STARTED
+    if (e instanceof WasmError && (!started || STARTED_CODES.has(e.code))) return EXIT_NOT_STARTED
+    return e instanceof WasmError ? EXIT_STOPPED : 70
+  }
+}
+
+async function run(argv: string[], onStart: () => void): Promise<number> {
+  const { flags, repeated, positionals } = parseArgs(
     argv,
     {
+      dir: { value: true, repeat: true },
+      'ro-dir': { value: true, repeat: true },
+      env: { value: true, repeat: true },
+      manifest: { value: true },
+      policy: { value: true },
+      strict: { value: false },
+      audit: { value: false },
       invoke: { value: true },
       fuel: { value: true },
       timeout: { value: true },
@@ -31,35 +93,179 @@ export const runCommand: Command = async (argv) => {
     process.stdout.write(`${HELP}\n`)
     return 0
   }
-  const [file, ...rawArgs] = positionals
-  if (!file) throw new UsageError('cwasm run needs a MODULE; see cwasm run --help')
-  const options: RuntimeOptions = { engine: {} }
+  const manifestFile = typeof flags['manifest'] === 'string' ? flags['manifest'] : undefined
+  if (flags['policy'] && !manifestFile) throw new UsageError('--policy needs --manifest: a policy is what a plugin manifest is met with')
+  // With a manifest, the module comes from it and every positional is the guest's.
+  const file = manifestFile ? undefined : positionals[0]
+  const guestArgs = manifestFile ? positionals : positionals.slice(1)
+  if (!file && !manifestFile) throw new UsageError('cwasm run needs a MODULE; see cwasm run --help')
+
+  const options: RuntimeOptions = { engine: {}, maxMemory: 4 * 1024 ** 3 }
   if (typeof flags['fuel'] === 'string') options.fuel = parseCount(flags['fuel'], 'fuel')
-  if (typeof flags['timeout'] === 'string') options.maxExecutionTime = parseDuration(flags['timeout'], 'timeout')
+  const timeout = typeof flags['timeout'] === 'string' ? parseDuration(flags['timeout'], 'timeout') : undefined
+  if (timeout === 0) throw new UsageError('--timeout must be more than 0')
+  if (timeout !== undefined) options.maxExecutionTime = timeout
   if (typeof flags['max-memory'] === 'string') options.maxMemory = parseSize(flags['max-memory'], 'max-memory')
   if (typeof flags['max-stack'] === 'string') options.engine!.maxWasmStack = parseSize(flags['max-stack'], 'max-stack')
   const rt = await createRuntime(options)
-  const mod = await rt.loadModule(file)
+
+  const env = envOf(repeated['env'] ?? [])
+  const invoke = typeof flags['invoke'] === 'string' ? flags['invoke'] : undefined
+  let target: Module | Plugin
+  let wasi: RunOptions
+  if (manifestFile) {
+    if (repeated['dir'] || repeated['ro-dir']) {
+      throw new UsageError("with --manifest, directories come from the manifest's capabilities.filesystem, not --dir/--ro-dir")
+    }
+    const policy: SandboxPolicy = typeof flags['policy'] === 'string' ? await readPolicy(flags['policy']) : openPolicy()
+    target = await rt.loadPlugin(manifestFile, { policy })
+    wasi = { args: guestArgs, ...(Object.keys(env).length ? { env } : {}), stdin: target.sandbox.stdin === 'inherit' ? 'inherit' : null }
+  } else {
+    const mod = await rt.loadModule(file!)
+    target = mod
+    const preopens = [
+      ...(repeated['dir'] ?? []).map((d) => mount(d, false)),
+      ...(repeated['ro-dir'] ?? []).map((d) => mount(d, true)),
+    ]
+    const isCommand = mod.exports.some((e) => e.name === '_start' && e.type.kind === 'func')
+    const usesWasi = mod.imports.some((i) => i.module === 'wasi_snapshot_preview1')
+    if (!usesWasi && (invoke !== undefined || !isCommand)) return invokeExport(rt, mod, invoke, guestArgs, timeout, onStart)
+    // wasmtime run's grants: args, clocks, random, inherited stdio.
+    wasi = {
+      argv0: file!,
+      clocks: true,
+      random: true,
+      stdin: 'inherit',
+      stdout: 'inherit',
+      stderr: 'inherit',
+      preopens,
+      mode: flags['strict'] ? 'strict' : 'permissive',
+      ...(repeated['env'] ? { env } : {}),
+    }
+    if (invoke !== undefined) {
+      // As with wasmtime's --invoke, ARGS are the export's parameters.
+      const params = exportParams(mod, invoke)
+      wasi.invokeArgs = parseArgsFor(invoke, params, guestArgs)
+    } else {
+      wasi.args = guestArgs
+    }
+    if (!isCommand && invoke === undefined) {
+      throw new UsageError(`the module exports no _start; choose a function with --invoke (it exports: ${funcNames(mod)})`)
+    }
+  }
+  if (manifestFile) {
+    wasi.stdout = (target as Plugin).sandbox.stdout === false ? 'deny' : 'inherit'
+    wasi.stderr = (target as Plugin).sandbox.stderr === false ? 'deny' : 'inherit'
+  }
+  // A command has no time limit unless one is asked for, as with wasmtime.
+  if (timeout === undefined && invoke === undefined) wasi.timeout = null
+  if (invoke !== undefined) wasi.invoke = invoke
+  onStart()
+  try {
+    const r = await rt.run(target, wasi)
+    if (flags['audit']) printAudit(rt.audit.records(), rt.audit.dropped)
+    if (invoke !== undefined && r.exitCode === 0) printValues(exportResults(target, invoke), r.value)
+    return r.exitCode
+  } catch (e) {
+    if (flags['audit']) printAudit(rt.audit.records(), rt.audit.dropped)
+    throw e
+  }
+}
+
+/**
+ * The policy of the CLI when no --policy is given: the person at the
+ * terminal is the host and allows what the manifest asks, except that its
+ * paths stay inside the manifest's directory (the manifest reader's rule).
+ */
+function openPolicy(): SandboxPolicy {
+  return {
+    filesystem: { read: ['/'], write: ['/'] },
+    env: true,
+    stdin: 'inherit',
+    stdout: 'inherit',
+    stderr: 'inherit',
+    clocks: true,
+    random: true,
+    mode: 'strict',
+  }
+}
+
+/** `HOST[::GUEST]`, wasmtime's form. */
+function mount(spec: string, readOnly: boolean): { host: string; guest: string; readOnly: boolean } {
+  const [host, guest] = spec.includes('::') ? (spec.split('::', 2) as [string, string]) : [spec, spec]
+  if (!host || !guest) throw new UsageError(`--${readOnly ? 'ro-dir' : 'dir'} takes HOST[::GUEST], got '${spec}'`)
+  return { host: isAbsolute(host) ? host : resolve(host), guest, readOnly }
+}
+
+/** `NAME=VALUE`, or `NAME` for this process's value. */
+function envOf(specs: string[]): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const spec of specs) {
+    const eq = spec.indexOf('=')
+    const name = eq < 0 ? spec : spec.slice(0, eq)
+    if (!name) throw new UsageError(`--env takes NAME[=VALUE], got '${spec}'`)
+    const value = eq < 0 ? process.env[name] : spec.slice(eq + 1)
+    if (value !== undefined) env[name] = value
+  }
+  return env
+}
+
+function printAudit(records: AuditRecord[], dropped: number): void {
+  for (const r of records) {
+    const where = [r.fd !== null ? `fd ${r.fd}` : '', r.path !== null ? JSON.stringify(r.path) : ''].filter(Boolean).join(' ')
+    process.stderr.write(`audit: ${r.function}${where ? ` ${where}` : ''}: ${r.errnoName} (${r.capability}; ${r.reason})\n`)
+  }
+  process.stderr.write(`audit: ${records.length} refusal(s)${dropped ? `, ${dropped} more dropped` : ''}\n`)
+}
+
+function funcNames(mod: Module): string {
+  return mod.exports.filter((e) => e.type.kind === 'func').map((f) => f.name).join(', ') || 'none'
+}
+
+function exportParams(mod: Module, name: string): string[] {
+  const fn = mod.exports.find((e) => e.name === name && e.type.kind === 'func')
+  if (!fn) throw new InvalidArgumentError(`the module has no exported function '${name}'; it exports: ${funcNames(mod)}`)
+  return fn.type.params ?? []
+}
+
+function exportResults(target: Module | Plugin, name: string): string[] {
+  const mod = 'sandbox' in target ? target.module : target
+  return mod.exports.find((e) => e.name === name)?.type.results ?? []
+}
+
+function parseArgsFor(name: string, params: string[], rawArgs: string[]): unknown[] {
+  if (rawArgs.length !== params.length) {
+    throw new UsageError(`${name} takes ${params.length} argument(s) (${params.join(', ')}) but ${rawArgs.length} were given`)
+  }
+  return rawArgs.map((text, i) => parseValue(text, params[i]!, i))
+}
+
+function printValues(results: string[], result: unknown): void {
+  const values = results.length === 1 ? [result] : ((result as unknown[] | undefined) ?? [])
+  for (const v of values) process.stdout.write(`${formatValue(v)}\n`)
+}
+
+/** Calls one export of a module that does not use WASI, printing its results. */
+async function invokeExport(
+  rt: Runtime,
+  mod: Module,
+  invoke: string | undefined,
+  rawArgs: string[],
+  timeout: number | undefined,
+  onStart: () => void,
+): Promise<number> {
   const funcs = mod.exports.filter((e) => e.type.kind === 'func')
-  let name = typeof flags['invoke'] === 'string' ? flags['invoke'] : undefined
+  let name = invoke
   if (name === undefined) {
-    const preferred = funcs.find((f) => f.name === '_start' || f.name === 'main')
+    const preferred = funcs.find((f) => f.name === 'main')
     if (preferred) name = preferred.name
     else if (funcs.length === 1) name = funcs[0]!.name
     else throw new UsageError(`the module exports ${funcs.length} functions (${funcs.map((f) => f.name).join(', ')}); choose one with --invoke`)
   }
-  const fn = funcs.find((f) => f.name === name)
-  if (!fn) {
-    throw new InvalidArgumentError(`the module has no exported function '${name}'; it exports: ${funcs.map((f) => f.name).join(', ') || 'none'}`)
-  }
-  const params = fn.type.params ?? []
-  if (rawArgs.length !== params.length) {
-    throw new UsageError(`${name} takes ${params.length} argument(s) (${params.join(', ')}) but ${rawArgs.length} were given`)
-  }
-  const args = rawArgs.map((text, i) => parseValue(text, params[i]!, i))
-  const result = await rt.call(mod, name, args)
-  const values = fn.type.results!.length === 1 ? [result] : ((result as unknown[] | undefined) ?? [])
-  for (const v of values) process.stdout.write(`${formatValue(v)}\n`)
+  const args = parseArgsFor(name, exportParams(mod, name), rawArgs)
+  onStart()
+  const result = await rt.call(mod, name, args, timeout === undefined ? {} : { timeout })
+  printValues(exportResults(mod, name), result)
   return 0
 }
 

@@ -297,6 +297,16 @@ function pickFormat(source: string, file: string | null, format: 'toml' | 'json'
   return source.trimStart().startsWith('{') ? 'json' : 'toml'
 }
 
+/**
+ * Parses TOML or JSON text with the manifest reader's parsers (same limits,
+ * same errors with positions), for other user-written files such as a
+ * policy file.
+ * @internal
+ */
+export function parseDocument(source: string, file: string | null, format: 'toml' | 'json' | 'auto' = 'auto'): { data: unknown; positions: KeyPositions } {
+  return pickFormat(source, file, format) === 'json' ? parseJsonText(source, file) : parseTomlText(source, file)
+}
+
 function parseTomlText(source: string, file: string | null): { data: unknown; positions: KeyPositions } {
   let data: unknown
   try {

@@ -8,10 +8,11 @@
  *
  * @module
  */
-import { resolve } from 'node:path'
-import { CapabilityError } from '../errors.js'
+import { readFile } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
+import { CapabilityError, InvalidArgumentError, ManifestError } from '../errors.js'
 import { validateSandboxPolicy } from '../options/validate.js'
-import type { Manifest, ManifestLimits, Mount, StdioGrant } from './manifest.js'
+import { parseDocument, type Manifest, type ManifestLimits, type Mount, type StdioGrant } from './manifest.js'
 import { isInside, realResolve } from './paths.js'
 
 /** What the host allows a plugin at most. Every field is optional; leaving one out denies what it would grant (see each default). */
@@ -282,4 +283,55 @@ export function intersect(manifest: Manifest, policy: SandboxPolicy): EffectiveS
     limits,
     mode: policy.mode ?? 'strict',
   }
+}
+
+/**
+ * Reads a host policy from a TOML or JSON file (`.json` is JSON, anything
+ * else TOML) with the keys of {@link SandboxPolicy} (`clocks = true`,
+ * `[filesystem] read = ["./data"]`, `[limits] timeMs = 5000`). Relative
+ * paths in it (`root`, `filesystem.read`, `filesystem.write`) are relative
+ * to the file's directory.
+ *
+ * @param path - the policy file
+ * @throws {@linkcode ManifestError} with line, column and a code frame for bad syntax, unknown keys or wrong values
+ * @throws {@linkcode InvalidArgumentError} when the file cannot be read
+ * @example
+ * ```ts
+ * const policy = await readPolicy('host-policy.toml')
+ * const plugin = await rt.loadPlugin('plugins/x', { policy })
+ * ```
+ */
+export async function readPolicy(path: string): Promise<SandboxPolicy> {
+  let source: string
+  try {
+    source = (await readFile(path, 'utf8')).replace(/^\uFEFF/, '')
+  } catch (e) {
+    throw new InvalidArgumentError(`cannot read the policy file ${path}: ${(e as Error).message}`, 'policy', { cause: e })
+  }
+  const { data, positions } = parseDocument(source, path)
+  try {
+    validatePolicy(data)
+  } catch (e) {
+    if (!(e instanceof InvalidArgumentError) || e.path === null) throw e
+    // Point at the key in the file: `policy.limits.memory` is `limits.memory` there.
+    let key = e.path.replace(/^policy\.?/, '')
+    let at = positions.get(key)
+    while (!at && key.includes('.')) {
+      key = key.slice(0, key.lastIndexOf('.'))
+      at = positions.get(key)
+    }
+    const message = e.message.replace(/^option policy\./, '')
+    throw new ManifestError(message, { source, offset: at ? at.value.start : 0, file: path, key: key || null }, { cause: e })
+  }
+  const dir = dirname(resolve(path))
+  const policy: SandboxPolicy = { ...data }
+  if (policy.root !== undefined) policy.root = resolve(dir, policy.root)
+  if (policy.filesystem) {
+    const fs = policy.filesystem
+    policy.filesystem = {
+      ...(fs.read ? { read: fs.read.map((d) => resolve(dir, d)) } : {}),
+      ...(fs.write ? { write: fs.write.map((d) => resolve(dir, d)) } : {}),
+    }
+  }
+  return policy
 }
