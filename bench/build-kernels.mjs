@@ -36,6 +36,7 @@ import {
   sourcePath,
   wasmPath,
 } from './lib/kernels.mjs';
+import { aptInstall, toolWorks } from '../scripts/lib/apt.mjs';
 
 const CC_WASM = process.env.BENCH_CC_WASM || 'clang';
 const CC_NATIVE = process.env.BENCH_CC_NATIVE || 'gcc';
@@ -78,31 +79,6 @@ function makeLogger({ verbose = false, quiet = false } = {}) {
     note: (msg) => quiet || print(msg), // "up to date", timing
     verbose: (msg) => verbose && print(msg),
   };
-}
-
-function toolWorks(cmd, args = ['--version']) {
-  const r = spawnSync(cmd, args, { stdio: 'ignore' });
-  return !r.error && r.status === 0;
-}
-
-function aptInstall(pkgs, why, { noInstall, log }) {
-  const manual = `install them with: apt-get install -y ${pkgs.join(' ')}`;
-  if (noInstall) throw new Error(`${why}; --no-install given, ${manual}`);
-  if (process.platform !== 'linux' || !toolWorks('apt-get', ['--version'])) {
-    throw new Error(`${why}; no apt-get on this system, ${manual} (or your platform's equivalent)`);
-  }
-  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
-    throw new Error(`${why}; not running as root, ${manual.replace('apt-get', 'sudo apt-get')}`);
-  }
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () => {
-    log.info(`${why}; running: apt-get install -y ${pkgs.join(' ')}`);
-    return spawnSync('apt-get', ['install', '-y', ...pkgs], { stdio: 'inherit', env }).status === 0;
-  };
-  if (install()) return;
-  log.info('apt-get install failed; running: apt-get update');
-  spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
-  if (!install()) throw new Error(`apt-get install -y ${pkgs.join(' ')} failed`);
 }
 
 function ensureWasmToolchain(opts) {

@@ -111,14 +111,6 @@ pub(crate) fn run_error(e: wasmtime::Error) -> Error {
     if let Some(exit) = e.downcast_ref::<wasmtime_wasi::I32Exit>() {
         return Error::Exit { code: exit.0 };
     }
-    if let Some(g) = e.downcast_ref::<wiggle::GuestError>() {
-        // A WASI call was handed a pointer outside guest memory, or misaligned.
-        let code = match g {
-            wiggle::GuestError::PtrNotAligned { .. } => "heap_misaligned",
-            _ => "memory_out_of_bounds",
-        };
-        return Error::Trap { code, message: format!("a WASI call was given a bad pointer: {g}"), frames };
-    }
     if let Some(trap) = e.downcast_ref::<Trap>() {
         return match trap {
             Trap::OutOfFuel => Error::FuelExhausted { frames },

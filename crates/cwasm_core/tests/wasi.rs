@@ -108,7 +108,8 @@ fn environment_clocks_and_random_answer_only_when_granted() {
                 (i32.mul (i32.const 1000000) (call $random_get (i32.const 16) (i32.const 16))))";
     let m = module(&[env, clock, random], body);
     let denied = store_with(WasiConfig::default());
-    assert_eq!(run(&denied, &m).unwrap(), 76 + 76_000 + 76_000_000);
+    // No environment is an empty one (audited); clocks and random are refused.
+    assert_eq!(run(&denied, &m).unwrap(), 76_000 + 76_000_000);
     let caps: Vec<&str> = audit(&denied).iter().map(|r| r.capability).collect();
     assert_eq!(caps, ["env", "clock", "random"]);
     let granted = store_with(WasiConfig { env: Some(vec![("A".into(), "1".into())]), clocks: true, random: true, ..WasiConfig::default() });
@@ -168,22 +169,24 @@ fn a_read_only_preopen_refuses_creating_a_directory_and_the_host_is_untouched() 
     }
     body.push_str("(call $path_create_directory (i32.const 3) (i32.const 64) (i32.const 6))");
     let m = module(&[PATH_MKDIR], &body);
-    // With no read-write preopen at all, fs-write is not granted.
+    // The read-only preopen's own rules refuse it (EPERM), alone or beside a read-write one.
     let store = store_with(preopen(&dir, true));
-    assert_eq!(run(&store, &m).unwrap(), errno::NOTCAPABLE);
+    assert_eq!(run(&store, &m).unwrap(), errno::PERM);
     assert!(!dir.join("box/newdir").exists());
     assert_eq!(audit(&store)[0].path.as_deref(), Some("newdir"));
-    // Beside a read-write one, the read-only preopen's own rules refuse it.
     let mut config = preopen(&dir, true);
     std::fs::create_dir_all(dir.join("rw")).unwrap();
     config.preopens.push(Preopen { host: dir.join("rw"), guest: "/rw".into(), read_only: false });
     let store = store_with(config);
-    let e = run(&store, &m).unwrap();
-    assert_ne!(e, errno::SUCCESS);
+    assert_eq!(run(&store, &m).unwrap(), errno::PERM);
     assert!(!dir.join("box/newdir").exists());
     let r = audit(&store);
     assert_eq!(r.len(), 1, "{r:?}");
-    assert_eq!(r[0].errno, e);
+    assert_eq!(r[0].errno, errno::PERM);
+    // With no preopen at all, the filesystem is not granted: a stub's NOTCAPABLE.
+    let store = store_with(WasiConfig::default());
+    assert_eq!(run(&store, &m).unwrap(), errno::NOTCAPABLE);
+    assert_eq!(audit(&store)[0].capability, "fs-write");
 }
 
 #[test]
@@ -286,7 +289,8 @@ fn sockets_are_refused_whatever_is_granted() {
 fn a_wasi_pointer_outside_memory_traps() {
     let m = module(&[FD_WRITE], "(call $fd_write (i32.const 1) (i32.const 70000) (i32.const 1) (i32.const 8))");
     let store = store_with(WasiConfig { stdout: OutputSink::Capture { limit: 10 }, ..WasiConfig::default() });
-    assert!(matches!(run(&store, &m), Err(Error::Trap { code: "memory_out_of_bounds", .. })));
+    let r = run(&store, &m);
+    assert!(matches!(r, Err(Error::Trap { code: "memory_out_of_bounds", .. })), "{r:?}");
 }
 
 #[test]

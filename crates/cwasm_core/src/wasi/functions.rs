@@ -15,7 +15,9 @@ pub enum Capability {
     FsRead,
     /// Creating, changing or removing files and directories through a read-write preopen.
     FsWrite,
-    /// The environment (`environ_get`, `environ_sizes_get`).
+    /// The environment (`environ_get`, `environ_sizes_get`). Without a grant
+    /// the guest sees an empty environment (audited), as `wasmtime run` gives
+    /// without `--env`, instead of an error wasi-libc would exit on.
     Env,
     /// The command line (`args_get`, `args_sizes_get`): always allowed; without a
     /// grant the guest sees only `argv[0]`.

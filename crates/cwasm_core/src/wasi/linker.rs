@@ -6,7 +6,7 @@
 //! [`wasi_linker`]); what they allow is read from the calling store's
 //! [`WasiState`] at each call, so one linker serves every sandbox.
 
-use super::functions::{errno, lookup, Judged, WasiFunction, WASI_MODULE};
+use super::functions::{errno, lookup, Capability, Judged, WasiFunction, WASI_MODULE};
 use super::state::WasiState;
 use super::stdio;
 use crate::error::Error;
@@ -192,6 +192,9 @@ fn dispatch(
     }
     let fd = if f.judged == Judged::PerDescriptor { arg_u32(args, f.fd_arg) } else { None };
     let granted = caller.data().wasi.as_ref().is_some_and(|w| w.grants.allows(f.capability));
+    if f.judged == Judged::ByCapability && !granted && f.capability == Capability::Env {
+        return empty_environment(caller, f, args);
+    }
     if f.judged == Judged::ByCapability && !granted {
         let path = match guest_memory(caller) {
             Ok(m) => path_of(m.data(&*caller), f, args),
@@ -223,7 +226,7 @@ fn dispatch(
         return Err(wasmtime::Error::new(Error::bug("the WASI state vanished during a call")));
     };
     w.ctx.set_hostcall_fuel(w.host_call_bytes.unwrap_or(fuel));
-    let r = with_stop_check(check, || real(&mut w.ctx, &mut GuestMemory::Unshared(&mut *mem)))?;
+    let r = with_stop_check(check, || real(&mut w.ctx, &mut GuestMemory::Unshared(&mut *mem))).map_err(|e| classify(f, e))?;
     if r == errno::SUCCESS {
         match f.name {
             "fd_close" => w.closed(arg_u32(args, Some(0)).unwrap_or(u32::MAX)),
@@ -240,4 +243,46 @@ fn dispatch(
         w.record(f, arg_u32(args, f.fd_arg), path, r, format!("{what} ({})", errno::name(r)));
     }
     Ok(r)
+}
+
+/// An environment that is not granted is an empty one, as `wasmtime run`
+/// gives without `--env`, rather than `ERRNO_NOTCAPABLE`: wasi-libc ends the
+/// program with exit code 71 at its first `getenv` when `environ_sizes_get`
+/// fails, so a refusal would kill every C program that merely looks at a
+/// variable. The guest sees no variable; the refusal is audited.
+fn empty_environment(caller: &mut Caller<'_, StoreData>, f: &'static WasiFunction, args: &[i64]) -> wasmtime::Result<i32> {
+    if f.name == "environ_sizes_get" {
+        let memory = guest_memory(caller)?;
+        let mem = memory.data_mut(&mut *caller);
+        for i in 0..2 {
+            let at = usize::try_from(arg_u32(args, Some(i)).unwrap_or(u32::MAX)).unwrap_or(usize::MAX);
+            if at % 4 != 0 {
+                return Err(wasmtime::Error::new(wasmtime::Trap::HeapMisaligned));
+            }
+            let slot = at.checked_add(4).and_then(|end| mem.get_mut(at..end)).ok_or_else(|| wasmtime::Error::new(wasmtime::Trap::MemoryOutOfBounds))?;
+            slot.copy_from_slice(&0u32.to_le_bytes());
+        }
+    }
+    if let Some(w) = caller.data_mut().wasi.as_mut() {
+        w.record(f, None, None, errno::SUCCESS, "the env capability is not granted: the guest sees an empty environment".into());
+    }
+    Ok(errno::SUCCESS)
+}
+
+/// Gives an error out of wasmtime-wasi a type: traps, exits and stops pass
+/// as they are, a bad pointer is a memory trap, and anything else (an exit
+/// status outside 0..126, an argument it cannot decode) is a failure of
+/// the host function, named.
+fn classify(f: &WasiFunction, e: wasmtime::Error) -> wasmtime::Error {
+    if e.is::<wasmtime::Trap>() || e.is::<wasmtime_wasi::I32Exit>() || e.is::<HostError>() || e.is::<Error>() {
+        return e;
+    }
+    if let Some(g) = e.downcast_ref::<wiggle::GuestError>() {
+        match g {
+            wiggle::GuestError::PtrOutOfBounds { .. } | wiggle::GuestError::PtrOverflow { .. } => return wasmtime::Error::new(wasmtime::Trap::MemoryOutOfBounds),
+            wiggle::GuestError::PtrNotAligned { .. } => return wasmtime::Error::new(wasmtime::Trap::HeapMisaligned),
+            _ => {}
+        }
+    }
+    wasmtime::Error::new(HostError { message: format!("WASI {} failed: {e:#}", f.name), payload: None })
 }

@@ -22,7 +22,6 @@ pub(crate) enum Stdio {
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Grants {
     fs_read: bool,
-    fs_write: bool,
     env: bool,
     clock: bool,
     random: bool,
@@ -32,7 +31,12 @@ impl Grants {
     pub(crate) fn allows(&self, c: Capability) -> bool {
         match c {
             Capability::FsRead => self.fs_read,
-            Capability::FsWrite => self.fs_write,
+            // With any preopen the filesystem is granted, and a change under
+            // a read-only one gets wasmtime-wasi's own answer (EPERM, audited),
+            // so a guest sees the same errno whatever else is preopened. The
+            // host's load-time check still refuses fs-write imports in strict
+            // mode when no preopen is writable.
+            Capability::FsWrite => self.fs_read,
             Capability::Env => self.env,
             Capability::Clock | Capability::Poll => self.clock,
             Capability::Random => self.random,
@@ -123,7 +127,6 @@ impl WasiState {
         });
         let grants = Grants {
             fs_read: !config.preopens.is_empty(),
-            fs_write: config.preopens.iter().any(|p| !p.read_only),
             env: config.env.is_some(),
             clock: config.clocks,
             random: config.random,
