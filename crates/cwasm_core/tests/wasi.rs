@@ -302,3 +302,13 @@ fn a_missing_preopen_directory_is_an_invalid_argument() {
     });
     assert!(matches!(r, Err(Error::InvalidArgument { .. })));
 }
+
+#[test]
+fn a_call_moving_more_bytes_than_allowed_gets_nomem_and_is_audited() {
+    let m = module(&[FD_WRITE], &format!("{} (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))", with_text(64, "0123456789")));
+    let store = store_with(WasiConfig { stdout: OutputSink::Capture { limit: 100 }, host_call_bytes: Some(12), ..WasiConfig::default() });
+    assert_eq!(run(&store, &m).unwrap(), errno::NOMEM);
+    assert_eq!(audit(&store)[0].errno, errno::NOMEM);
+    let store = store_with(WasiConfig { stdout: OutputSink::Capture { limit: 100 }, host_call_bytes: Some(18), ..WasiConfig::default() });
+    assert_eq!(run(&store, &m).unwrap(), errno::SUCCESS);
+}

@@ -169,6 +169,8 @@ pub mod errno {
     pub const INVAL: i32 = 28;
     /// Too many levels of symbolic links.
     pub const LOOP: i32 = 32;
+    /// Not enough space: a call moved more bytes than the host allows.
+    pub const NOMEM: i32 = 48;
     /// Operation not permitted.
     pub const PERM: i32 = 63;
     /// Read-only file system.

@@ -146,10 +146,11 @@ fn define_all(linker: &mut Linker<StoreData>) -> wasmtime::Result<()> {
     Ok(())
 }
 
-/// The errnos that mean the sandbox (or the preopen rules underneath it)
-/// refused something, and so are audited when wasmtime-wasi returns them.
+/// The errnos that mean the sandbox (or the preopen rules underneath it, or
+/// the bytes-per-call quota) refused something, and so are audited when
+/// wasmtime-wasi returns them.
 fn is_refusal(f: &WasiFunction, e: i32) -> bool {
-    matches!(e, errno::ACCES | errno::PERM | errno::NOTCAPABLE | errno::ROFS) || (f.path_args.is_some() && e == errno::LOOP)
+    matches!(e, errno::ACCES | errno::PERM | errno::NOTCAPABLE | errno::ROFS | errno::NOMEM) || (f.path_args.is_some() && e == errno::LOOP)
 }
 
 /// The stop check of the call that made this WASI call.

@@ -15,6 +15,14 @@ use wasmtime::{Caller, Extern, Memory, Trap};
 
 const SPIPE: i32 = 70;
 
+/// Most bytes one call may move (wasmtime-wasi's "hostcall fuel", which it
+/// charges for the buffer list and the buffer; errno::NOMEM past it, as it gives).
+fn over_budget(caller: &mut Caller<'_, StoreData>, count: usize, len: usize) -> bool {
+    use wasmtime::AsContextMut;
+    let budget = caller.data().wasi.as_ref().and_then(|w| w.host_call_bytes).unwrap_or_else(|| caller.as_context_mut().hostcall_fuel());
+    count.saturating_mul(8).saturating_add(len) > budget
+}
+
 /// A WASI pointer that does not fit guest memory: a trap, as wasmtime-wasi gives.
 fn out_of_bounds() -> wasmtime::Error {
     wasmtime::Error::new(Trap::MemoryOutOfBounds)
@@ -118,6 +126,10 @@ fn write(caller: &mut Caller<'_, StoreData>, f: &'static WasiFunction, fd: u32, 
         data[ptr..ptr + len].to_vec()
     };
     let len = bytes.len();
+    if over_budget(caller, count, len) {
+        state(caller)?.record(f, Some(fd), None, errno::NOMEM, format!("a write of {len} bytes is more than one call may move (limits.host_call_bytes)"));
+        return Ok(Some(errno::NOMEM));
+    }
     let mut sink = None;
     let w = state(caller)?;
     let n = match w.output_mut(stream) {
@@ -168,6 +180,10 @@ fn read(caller: &mut Caller<'_, StoreData>, f: &'static WasiFunction, fd: u32, a
     let (list, count, read_at) = (usize_arg(args, 1)?, usize_arg(args, 2)?, usize_arg(args, 3)?);
     check_align(read_at, 4)?;
     let (ptr, want) = first_buffer(mem.data(&*caller), list, count)?;
+    if over_budget(caller, count, want) {
+        state(caller)?.record(f, Some(fd), None, errno::NOMEM, format!("a read of {want} bytes is more than one call may move (limits.host_call_bytes)"));
+        return Ok(Some(errno::NOMEM));
+    }
     let mut chunk = {
         let w = state(caller)?;
         match &mut w.stdin {
