@@ -15,6 +15,16 @@ import {
 } from '@cybernetic/wasm'
 
 const rt = await createRuntime()
+
+/** What `p` rejects with; fails the test if it resolves. */
+async function rejection(p: Promise<unknown>): Promise<any> {
+  return p.then(
+    (v) => {
+      throw new Error(`expected a rejection, got ${String(v)}`)
+    },
+    (e: unknown) => e,
+  )
+}
 const tmp = mkdtempSync(join(tmpdir(), 'cwasm-run-'))
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 
@@ -52,7 +62,7 @@ describe('rt.run', () => {
   })
 
   it('keeps what the guest wrote before it trapped on the error', async () => {
-    const err = await rt.run(rt.compile(writer('partial', { tail: 'unreachable' }))).catch((e) => e)
+    const err = await rejection(rt.run(rt.compile(writer('partial', { tail: 'unreachable' }))))
     expect(err).toBeInstanceOf(TrapError)
     expect(err.code).toBe('unreachable')
     expect(err.output.stdout.toString()).toBe('partial')
@@ -91,7 +101,7 @@ describe('rt.run', () => {
       (import "${WASI}" "fd_write" (func (param i32 i32 i32 i32) (result i32)))
       (memory (export "memory") 1) (func (export "_start")))`)
     const before = rt.audit.size
-    const err = await rt.run(mod, { mode: 'strict' }).catch((e) => e)
+    const err = await rejection(rt.run(mod, { mode: 'strict' }))
     expect(err).toBeInstanceOf(CapabilityError)
     expect(err.code).toBe('capability_denied')
     expect(err.imports.map((i: { name: string; grantKey: string }) => [i.name, i.grantKey])).toEqual([
@@ -175,7 +185,7 @@ describe('rt.run', () => {
     await expect(rt.run(sleeper, { clocks: true, timeout: 50 })).rejects.toBeInstanceOf(TimeoutError)
     const ac = new AbortController()
     setTimeout(() => ac.abort(new Error('enough')), 30)
-    const err = await rt.run(sleeper, { clocks: true, signal: ac.signal }).catch((e) => e)
+    const err = await rejection(rt.run(sleeper, { clocks: true, signal: ac.signal }))
     expect(err).toBeInstanceOf(CancelledError)
     expect(Date.now() - t0).toBeLessThan(3000)
   })
@@ -196,7 +206,7 @@ describe('rt.run', () => {
 
   it('reports proc_exit from a plain call as an ExitError', async () => {
     const m = rt.compile(`(module ${PROC_EXIT} (memory (export "memory") 1) (func (export "quit") (call $proc_exit (i32.const 9))))`)
-    const err = await rt.call(m, 'quit').catch((e) => e)
+    const err = await rejection(rt.call(m, 'quit'))
     expect(err).toBeInstanceOf(ExitError)
     expect(err.exitCode).toBe(9)
   })
@@ -232,7 +242,7 @@ describe('rt.run', () => {
       [{ nope: true }, 'nope'],
     ]
     for (const [o, path] of cases) {
-      const err = await rt.run(mod, o as never).catch((e) => e)
+      const err = await rejection(rt.run(mod, o as never))
       expect(err, JSON.stringify(o)).toBeInstanceOf(InvalidArgumentError)
       expect(err.path).toBe(path)
     }
@@ -271,7 +281,7 @@ describe('plugins', () => {
 
   it('refuses a manifest asking for more than the policy allows, naming both keys', async () => {
     const dir = plugin('greedy', '[module]\nname = "greedy"\n[capabilities]\nclocks = true\n', writer('x'))
-    const err = await rt.loadPlugin(dir).catch((e) => e)
+    const err = await rejection(rt.loadPlugin(dir))
     expect(err).toBeInstanceOf(CapabilityError)
     expect(err.manifestKey).toBe('capabilities.clocks')
     expect(err.policyKey).toBe('policy.clocks')
@@ -281,7 +291,7 @@ describe('plugins', () => {
   it('refuses a strict plugin importing what its sandbox lacks, at load of the run', async () => {
     const dir = plugin('noenv', '[module]\nname = "noenv"\n', ENV_READER)
     const p = await rt.loadPlugin(dir)
-    const err = await rt.run(p).catch((e) => e)
+    const err = await rejection(rt.run(p))
     expect(err).toBeInstanceOf(CapabilityError)
     expect(err.imports.map((i: { name: string }) => i.name)).toEqual(['environ_sizes_get', 'environ_get'])
     // A permissive policy stubs them instead, and audits each call.
@@ -329,7 +339,7 @@ describe('plugins', () => {
     expect(await rt.call(p, undefined, [], { imports: { host: { add: (a: number, b: number) => a + b } } })).toBe(42)
     const unasked = plugin('host-no', '[module]\nname = "host-no"\nentry = "sum"\n', wat)
     const q = await rt.loadPlugin(unasked, { policy: { imports: ['host'] } })
-    const err = await rt.call(q, undefined, [], { imports: { host: { add: () => 0 } } }).catch((e) => e)
+    const err = await rejection(rt.call(q, undefined, [], { imports: { host: { add: () => 0 } } }))
     expect(err).toBeInstanceOf(CapabilityError)
     expect(err.imports[0]).toMatchObject({ module: 'host', name: 'add', grantKey: 'capabilities.imports' })
   })
@@ -337,7 +347,7 @@ describe('plugins', () => {
   it('refuses a module with a memory when the manifest says memory = false', async () => {
     const dir = plugin('nomem', '[module]\nname = "nomem"\n[capabilities]\nmemory = false\n', '(module (memory 1) (func (export "_start")))')
     const p = await rt.loadPlugin(dir)
-    const err = await rt.run(p).catch((e) => e)
+    const err = await rejection(rt.run(p))
     expect(err).toBeInstanceOf(CapabilityError)
     expect(err.imports[0].grantKey).toBe('capabilities.memory')
   })

@@ -280,7 +280,7 @@ fn classify(f: &WasiFunction, e: wasmtime::Error) -> wasmtime::Error {
     }
     if let Some(g) = e.downcast_ref::<wiggle::GuestError>() {
         match g {
-            wiggle::GuestError::PtrOutOfBounds { .. } | wiggle::GuestError::PtrOverflow { .. } => return wasmtime::Error::new(wasmtime::Trap::MemoryOutOfBounds),
+            wiggle::GuestError::PtrOutOfBounds { .. } | wiggle::GuestError::PtrOverflow => return wasmtime::Error::new(wasmtime::Trap::MemoryOutOfBounds),
             wiggle::GuestError::PtrNotAligned { .. } => return wasmtime::Error::new(wasmtime::Trap::HeapMisaligned),
             _ => {}
         }
