@@ -59,6 +59,7 @@ impl Store {
         if imports.is_empty() {
             if let Some(pre) = module.instance_pre()? {
                 return self.with_call(|mut ctx| {
+                    note_wasi_memory(&mut ctx, module);
                     let i = pre.instantiate(&mut ctx).map_err(run_error)?;
                     self.start_woven(&mut ctx, i)
                 });
@@ -66,6 +67,7 @@ impl Store {
         }
         self.with_call(|mut ctx| {
             let externs = self.resolve(&mut ctx, module, imports)?;
+            note_wasi_memory(&mut ctx, module);
             let instance = Instance::new(&mut ctx, module.wasmtime(), &externs).map_err(run_error)?;
             self.start_woven(&mut ctx, instance)
         })
@@ -172,6 +174,21 @@ impl Store {
         match self.export(instance, name)? {
             Extern::Memory(m) => Ok(m),
             _ => Err(Error::invalid(format!("the export '{name}' is not a memory"))),
+        }
+    }
+}
+
+/// Remembers where a WASI-importing module's `memory` export is, for the
+/// WASI functions' lookups (see `StoreData::wasi_memories`).
+fn note_wasi_memory(ctx: &mut StoreContextMut<'_, StoreData>, module: &Module) {
+    if !module.wasmtime().imports().any(|i| i.module() == WASI_MODULE) {
+        return;
+    }
+    if let Some(at) = module.wasmtime().get_export_index("memory") {
+        let known = &mut ctx.data_mut().wasi_memories;
+        // A handful of modules per store at most; a linear scan is cheapest.
+        if known.len() < 64 && !known.iter().any(|(m, _)| wasmtime::Module::same(m, module.wasmtime())) {
+            known.push((module.wasmtime().clone(), at));
         }
     }
 }

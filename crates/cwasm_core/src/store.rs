@@ -100,6 +100,7 @@ impl Store {
             deadline: None,
             interrupt: interrupt.clone(),
             wasi: None,
+            wasi_memories: Vec::new(),
         };
         let mut store = wasmtime::Store::new(engine.wasmtime(), data);
         store.limiter(|d| &mut d.limiter);

@@ -74,6 +74,17 @@ macro_rules! run {
     };
 }
 
+/// Whether a function may wait (on a file, a stream, a clock): those run
+/// with the call's stop check in place, so they end at its deadline.
+macro_rules! waits {
+    (sync) => {
+        false
+    };
+    (async) => {
+        true
+    };
+}
+
 macro_rules! define {
     ($linker:ident; $( $mode:ident $name:ident ( $($a:ident : $t:ty),* ); )*) => {
         $(
@@ -83,7 +94,7 @@ macro_rules! define {
                 stringify!($name),
                 move |mut caller: Caller<'_, StoreData>, $($a: $t),*| -> wasmtime::Result<i32> {
                     let args: &[i64] = &[$(i64::from($a)),*];
-                    dispatch(&mut caller, f, args, |ctx, mem| run!($mode, p1::$name(ctx, mem $(, $a)*)))
+                    dispatch::<{ waits!($mode) }>(&mut caller, f, args, |ctx, mem| run!($mode, p1::$name(ctx, mem $(, $a)*)))
                 },
             )?;
         )*
@@ -97,7 +108,6 @@ fn define_all(linker: &mut Linker<StoreData>) -> wasmtime::Result<()> {
         sync environ_get(a0: i32, a1: i32);
         sync environ_sizes_get(a0: i32, a1: i32);
         sync clock_res_get(a0: i32, a1: i32);
-        sync clock_time_get(a0: i32, a1: i64, a2: i32);
         async fd_advise(a0: i32, a1: i64, a2: i64, a3: i32);
         sync fd_allocate(a0: i32, a1: i64, a2: i64);
         async fd_close(a0: i32);
@@ -141,8 +151,21 @@ fn define_all(linker: &mut Linker<StoreData>) -> wasmtime::Result<()> {
     // proc_exit returns nothing: it ends the call with an `I32Exit`.
     let f = info("proc_exit")?;
     linker.func_wrap(WASI_MODULE, "proc_exit", move |mut caller: Caller<'_, StoreData>, a0: i32| -> wasmtime::Result<()> {
-        dispatch(&mut caller, f, &[i64::from(a0)], |ctx, mem| p1::proc_exit(ctx, mem, a0).map(|()| 0)).map(|_| ())
+        dispatch::<false>(&mut caller, f, &[i64::from(a0)], |ctx, mem| p1::proc_exit(ctx, mem, a0).map(|()| 0)).map(|_| ())
     })?;
+    // clock_time_get reads the context's own clocks directly when it may:
+    // the same values as wasmtime-wasi's, without its dispatch.
+    let f = info("clock_time_get")?;
+    linker.func_wrap(
+        WASI_MODULE,
+        "clock_time_get",
+        move |mut caller: Caller<'_, StoreData>, a0: i32, a1: i64, a2: i32| -> wasmtime::Result<i32> {
+            if let Some(e) = clock_fast(&mut caller, a0, a2)? {
+                return Ok(e);
+            }
+            dispatch::<false>(&mut caller, f, &[i64::from(a0), a1, i64::from(a2)], |ctx, mem| p1::clock_time_get(ctx, mem, a0, a1, a2))
+        },
+    )?;
     Ok(())
 }
 
@@ -171,7 +194,15 @@ fn path_of(mem: &[u8], f: &WasiFunction, args: &[i64]) -> Option<String> {
     Some(String::from_utf8_lossy(bytes).into_owned())
 }
 
-fn guest_memory(caller: &mut Caller<'_, StoreData>) -> wasmtime::Result<wasmtime::Memory> {
+/// The calling instance's `memory` export, which every WASI function reads
+/// and writes: by index when its module is known to the store, else by name.
+pub(crate) fn guest_memory(caller: &mut Caller<'_, StoreData>) -> wasmtime::Result<wasmtime::Memory> {
+    for i in 0..caller.data().wasi_memories.len() {
+        let at = caller.data().wasi_memories[i].1;
+        if let Some(Extern::Memory(m)) = caller.get_module_export(&at) {
+            return Ok(m);
+        }
+    }
     match caller.get_export("memory") {
         Some(Extern::Memory(m)) => Ok(m),
         _ => Err(wasmtime::Error::msg("missing required memory export")),
@@ -180,7 +211,7 @@ fn guest_memory(caller: &mut Caller<'_, StoreData>) -> wasmtime::Result<wasmtime
 
 /// One WASI call: grants first, then the standard streams, then
 /// wasmtime-wasi; refusals are audited.
-fn dispatch(
+fn dispatch<const WAITS: bool>(
     caller: &mut Caller<'_, StoreData>,
     f: &'static WasiFunction,
     args: &[i64],
@@ -221,13 +252,17 @@ fn dispatch(
     }
     let memory = guest_memory(caller)?;
     let fuel = caller.as_context_mut().hostcall_fuel();
-    let check = stop_check(caller.data());
+    let check = WAITS.then(|| stop_check(caller.data()));
     let (mem, data) = memory.data_and_store_mut(&mut *caller);
     let Some(w) = data.wasi.as_mut() else {
         return Err(wasmtime::Error::new(Error::bug("the WASI state vanished during a call")));
     };
     w.ctx.set_hostcall_fuel(w.host_call_bytes.unwrap_or(fuel));
-    let r = with_stop_check(check, || real(&mut w.ctx, &mut GuestMemory::Unshared(&mut *mem))).map_err(|e| classify(f, e))?;
+    let r = match check {
+        Some(check) => with_stop_check(check, || real(&mut w.ctx, &mut GuestMemory::Unshared(&mut *mem))),
+        None => real(&mut w.ctx, &mut GuestMemory::Unshared(&mut *mem)),
+    }
+    .map_err(|e| classify(f, e))?;
     if r == errno::SUCCESS {
         match f.name {
             "fd_close" => w.closed(arg_u32(args, Some(0)).unwrap_or(u32::MAX)),
@@ -286,4 +321,31 @@ fn classify(f: &WasiFunction, e: wasmtime::Error) -> wasmtime::Error {
         }
     }
     wasmtime::Error::new(HostError { message: format!("WASI {} failed: {e:#}", f.name), payload: None })
+}
+
+/// `clock_time_get` of the realtime or monotonic clock, when granted: the
+/// values wasmtime-wasi gives (its wall clock is `SystemTime`, its monotonic
+/// clock the shared one), read without its dispatch. `None`: anything else
+/// (refused, CPU-time clocks, an unknown id), which the general path answers.
+fn clock_fast(caller: &mut Caller<'_, StoreData>, id: i32, at: i32) -> wasmtime::Result<Option<i32>> {
+    let now = match caller.data().wasi.as_deref() {
+        Some(w) if w.grants.allows(Capability::Clock) => match id {
+            0 => match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| u64::try_from(d.as_nanos())) {
+                Ok(Ok(ns)) => ns,
+                _ => return Ok(None),
+            },
+            1 => wasmtime_wasi::HostMonotonicClock::now(&*w.monotonic),
+            _ => return Ok(None),
+        },
+        _ => return Ok(None),
+    };
+    let at = usize::try_from(at as u32).unwrap_or(usize::MAX);
+    if at % 8 != 0 {
+        return Err(wasmtime::Error::new(wasmtime::Trap::HeapMisaligned));
+    }
+    let memory = guest_memory(caller)?;
+    let mem = memory.data_mut(&mut *caller);
+    let slot = at.checked_add(8).and_then(|end| mem.get_mut(at..end)).ok_or_else(|| wasmtime::Error::new(wasmtime::Trap::MemoryOutOfBounds))?;
+    slot.copy_from_slice(&now.to_le_bytes());
+    Ok(Some(errno::SUCCESS))
 }

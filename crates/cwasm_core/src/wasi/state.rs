@@ -6,7 +6,10 @@ use super::config::{OutputSink, StdinSource, WasiConfig};
 use super::functions::{Capability, WasiFunction};
 use crate::error::Error;
 use crate::host::SlotHostFn;
+use std::sync::Arc;
+use wasmtime_wasi::clocks::MonotonicClock;
 use wasmtime_wasi::p1::WasiP1Ctx;
+use wasmtime_wasi::HostMonotonicClock;
 use wasmtime_wasi::p2::pipe::MemoryInputPipe;
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
@@ -76,6 +79,21 @@ pub(crate) struct WasiState {
     pub(crate) stderr: Output,
     pub(crate) audit: AuditBuffer,
     pub(crate) host_call_bytes: Option<usize>,
+    /// The monotonic clock wasmtime-wasi reads, shared so `clock_time_get`
+    /// can read the very same clock without going through the context.
+    pub(crate) monotonic: Arc<MonotonicClock>,
+}
+
+/// wasmtime-wasi's own monotonic clock, behind an `Arc`.
+struct SharedMonotonic(Arc<MonotonicClock>);
+
+impl HostMonotonicClock for SharedMonotonic {
+    fn resolution(&self) -> u64 {
+        self.0.resolution()
+    }
+    fn now(&self) -> u64 {
+        self.0.now()
+    }
 }
 
 const DEFAULT_AUDIT_CAPACITY: usize = 1024;
@@ -96,6 +114,8 @@ impl WasiState {
         // Files are read and written on the calling thread, as the wasmtime
         // CLI does, instead of hopping to tokio's blocking pool.
         b.allow_blocking_current_thread(true);
+        let monotonic = Arc::new(MonotonicClock::new());
+        b.monotonic_clock(SharedMonotonic(monotonic.clone()));
         b.args(&config.args);
         if let Some(env) = &config.env {
             b.envs(env);
@@ -141,6 +161,7 @@ impl WasiState {
             stderr,
             audit: AuditBuffer::new(capacity),
             host_call_bytes: config.host_call_bytes,
+            monotonic,
         })
     }
 

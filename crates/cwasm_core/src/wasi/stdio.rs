@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::host::HostError;
 use crate::host_func::reenter;
 use crate::store_data::StoreData;
-use wasmtime::{Caller, Extern, Memory, Trap};
+use wasmtime::{Caller, Memory, Trap};
 
 const SPIPE: i32 = 70;
 
@@ -29,10 +29,7 @@ fn out_of_bounds() -> wasmtime::Error {
 }
 
 fn memory(caller: &mut Caller<'_, StoreData>) -> wasmtime::Result<Memory> {
-    match caller.get_export("memory") {
-        Some(Extern::Memory(m)) => Ok(m),
-        _ => Err(wasmtime::Error::msg("missing required memory export")),
-    }
+    super::linker::guest_memory(caller)
 }
 
 fn usize_arg(args: &[i64], i: usize) -> wasmtime::Result<usize> {
