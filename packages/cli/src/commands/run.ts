@@ -119,7 +119,16 @@ async function run(argv: string[], onStart: () => void): Promise<number> {
     }
     const policy: SandboxPolicy = typeof flags['policy'] === 'string' ? await readPolicy(flags['policy']) : openPolicy()
     target = await rt.loadPlugin(manifestFile, { policy })
-    wasi = { args: guestArgs, ...(Object.keys(env).length ? { env } : {}), stdin: target.sandbox.stdin === 'inherit' ? 'inherit' : null }
+    const { sandbox } = target
+    // The CLI is the host: what the plugin writes to the host it prints,
+    // and what it may read from the host is this process's stdin.
+    wasi = {
+      args: guestArgs,
+      ...(Object.keys(env).length ? { env } : {}),
+      stdin: sandbox.stdin === 'inherit' ? 'inherit' : sandbox.stdin ? hostStdin() : null,
+      stdout: sandbox.stdout === false ? 'deny' : sandbox.stdout === 'inherit' ? 'inherit' : toStream(process.stdout),
+      stderr: sandbox.stderr === false ? 'deny' : sandbox.stderr === 'inherit' ? 'inherit' : toStream(process.stderr),
+    }
   } else {
     const mod = await rt.loadModule(file!)
     target = mod
@@ -153,16 +162,12 @@ async function run(argv: string[], onStart: () => void): Promise<number> {
       throw new UsageError(`the module exports no _start; choose a function with --invoke (it exports: ${funcNames(mod)})`)
     }
   }
-  if (manifestFile) {
-    wasi.stdout = (target as Plugin).sandbox.stdout === false ? 'deny' : 'inherit'
-    wasi.stderr = (target as Plugin).sandbox.stderr === false ? 'deny' : 'inherit'
-  }
   // A command has no time limit unless one is asked for, as with wasmtime.
   if (timeout === undefined && invoke === undefined) wasi.timeout = null
   if (invoke !== undefined) wasi.invoke = invoke
   onStart()
   try {
-    const r = await rt.run(target, wasi)
+    const r = await rt.run(target, wasi).finally(releaseStdin)
     if (flags['audit']) printAudit(rt.audit.records(), rt.audit.dropped)
     if (invoke !== undefined && r.exitCode === 0) printValues(exportResults(target, invoke), r.value)
     return r.exitCode
@@ -170,6 +175,28 @@ async function run(argv: string[], onStart: () => void): Promise<number> {
     if (flags['audit']) printAudit(rt.audit.records(), rt.audit.dropped)
     throw e
   }
+}
+
+/** Each chunk the guest writes, written to `out` before the guest goes on. */
+function toStream(out: NodeJS.WriteStream): (chunk: Uint8Array) => Promise<void> {
+  return (chunk) => new Promise((resolve) => out.write(chunk, () => resolve()))
+}
+
+let stdinUsed = false
+
+/** This process's stdin, read only when the guest reads (and let go of after the run, see `releaseStdin`). */
+function hostStdin(): AsyncIterable<Uint8Array> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      stdinUsed = true
+      for await (const chunk of process.stdin) yield chunk as Uint8Array
+    },
+  }
+}
+
+/** A guest that stopped reading early leaves stdin flowing, which would keep the process alive. */
+function releaseStdin(): void {
+  if (stdinUsed) process.stdin.destroy()
 }
 
 /**
