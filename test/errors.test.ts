@@ -34,6 +34,10 @@ describe('errors', () => {
     expect(e.file).toBe('bad.wat')
     expect(e.message).toContain('bad.wat: ')
     expect(e.message).toContain('line 3, column 6')
+    // The text around the error, with a caret under the column.
+    expect(e.frame).toContain('(i32.bogus)')
+    expect(e.frame!.split('\n').at(-1)).toMatch(/^\s+\|\s+\^$/)
+    expect(e.message).toContain(e.frame!)
   })
 
   it('rejects bytes that are neither wasm nor WAT', () => {

@@ -1,7 +1,7 @@
 import { Engine } from '../runtime/engine.js'
 import { binding, type BindingModule } from '../runtime/binding.js'
 import { externType, type ExternType } from '../runtime/externs.js'
-import { native } from '../errors.js'
+import { CompileError, native, withCodeFrame } from '../errors.js'
 
 /** One import of a module. */
 export interface ImportType {
@@ -76,9 +76,15 @@ export class Module {
    */
   static compile(engine: Engine, source: Uint8Array | string, options: CompileOptions = {}): Module {
     const bytes = typeof source === 'string' ? Buffer.from(source, 'utf8') : source
-    const b = native(() => binding.BindingModule.compile(engine.binding, bytes, options.cache ?? true, options.format ?? 'auto'), {
-      file: options.file ?? null,
-    })
+    let b: BindingModule
+    try {
+      b = native(() => binding.BindingModule.compile(engine.binding, bytes, options.cache ?? true, options.format ?? 'auto'), {
+        file: options.file ?? null,
+      })
+    } catch (e) {
+      // WAT errors have a line and column: show the text around them.
+      throw e instanceof CompileError ? withCodeFrame(e, source) : e
+    }
     return new Module(engine, b, options.file ?? null)
   }
 
