@@ -151,9 +151,9 @@ describe('capability refusals', () => {
     refuses(manifest('[capabilities]\nrandom = true\n'), { clocks: true }, 'capabilities.random', 'policy.random', '4:10')
   })
 
-  it('refuses threading unless the policy allows it', () => {
+  it('refuses threading: the policy must allow it, and even then the runtime has none to give', () => {
     refuses(manifest('[capabilities]\nthreading = true\n'), {}, 'capabilities.threading', 'policy.threading', '4:13')
-    expect(intersect(manifest('[capabilities]\nthreading = true\n'), { threading: true }).threading).toBe(true)
+    expect(() => intersect(manifest('[capabilities]\nthreading = true\n'), { threading: true })).toThrow(/has no threads to give/)
   })
 
   it('refuses any mount when the policy grants no filesystem', () => {

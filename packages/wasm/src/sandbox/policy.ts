@@ -72,7 +72,9 @@ export interface SandboxPolicy {
    */
   imports?: string[]
   /**
-   * May a manifest ask for threads.
+   * May a manifest ask for threads. The runtime has none to give yet (no
+   * wasi-threads, no shared memories), so a manifest asking for them is
+   * refused either way; the key exists so that policies stay valid when it does.
    * @default false
    */
   threading?: boolean
@@ -121,7 +123,7 @@ export interface EffectiveSandbox {
   imports: string[]
   /** May the module have a linear memory. */
   memory: boolean
-  /** Threads granted (only when both the manifest and the policy say so). */
+  /** Threads granted: always `false` for now (a manifest asking for them is refused). */
   threading: boolean
   /** The manifest's limits, and the policy's where the manifest sets none. */
   limits: ManifestLimits
@@ -189,6 +191,13 @@ export function intersect(manifest: Manifest, policy: SandboxPolicy): EffectiveS
   }
 
   if (caps.threading && policy.threading !== true) deny('capabilities.threading', 'policy.threading')
+  if (caps.threading) {
+    // Even a policy that allows threads cannot get them here yet.
+    throw new CapabilityError(
+      `the manifest asks for capabilities.threading${position('capabilities.threading')} but this runtime has no threads to give (no wasi-threads, no shared memories)`,
+      { manifestKey: 'capabilities.threading', policyKey: null },
+    )
+  }
 
   const preopens: Preopen[] = []
   /** Manifest key of each preopen, for the root check. */
