@@ -10,6 +10,23 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** The on-disk module cache of one directory. */
+export declare class BindingDiskCache {
+  /** Opens (creating it, mode 0700) a cache directory. */
+  constructor(dir: string, maxBytes: number, key: Uint8Array)
+  /** The module of `bytes`, from memory, disk or a fresh compilation, on this thread. */
+  load(engine: BindingEngine, bytes: Uint8Array, format?: string | undefined | null): BindingCacheLoad
+  /**
+   * [`BindingDiskCache::load`] on the native thread pool: the event loop
+   * keeps running while a large module compiles.
+   */
+  loadAsync(engine: BindingEngine, bytes: Uint8Array, format?: string | undefined | null): Promise<BindingCacheLoad>
+  /** What the cache holds. */
+  stats(): BindingCacheStats
+  /** Removes every entry; returns how many. */
+  clear(): number
+}
+
 /** The process-wide engine for one configuration. */
 export declare class BindingEngine {
   /** Returns the engine shared by every caller with the same options. */
@@ -67,12 +84,25 @@ export declare class BindingExtern {
 export declare class BindingModule {
   /** Compiles wasm bytes or WAT text (reusing an earlier compilation of the same bytes). */
   static compile(engine: BindingEngine, bytes: Uint8Array, cache?: boolean | undefined | null, format?: string | undefined | null): BindingModule
+  /**
+   * [`BindingModule::compile`] on the native thread pool, so the event
+   * loop keeps running while a large module compiles.
+   */
+  static compileAsync(engine: BindingEngine, bytes: Uint8Array, cache?: boolean | undefined | null, format?: string | undefined | null): Promise<BindingModule>
   /** Validates wasm bytes or WAT text without compiling. */
   static validate(engine: BindingEngine, bytes: Uint8Array, format?: string | undefined | null): void
-  /** Compiles ahead of time into a signed artifact. */
-  static precompile(engine: BindingEngine, bytes: Uint8Array, key: Uint8Array): Uint8Array
-  /** Verifies an artifact, then loads it. */
-  static loadArtifact(engine: BindingEngine, artifact: Uint8Array, key: Uint8Array): BindingModule
+  /**
+   * Compiles ahead of time into an artifact signed with the local `key`,
+   * or with the Ed25519 private key `signKey` (32 bytes) when given.
+   */
+  static precompile(engine: BindingEngine, bytes: Uint8Array, key: Uint8Array, signKey?: Uint8Array | undefined | null): Uint8Array
+  /**
+   * Verifies an artifact (local `key` if given, else not accepted; and
+   * the `trusted` public keys), then loads it.
+   */
+  static loadArtifact(engine: BindingEngine, artifact: Uint8Array, key: Uint8Array | undefined | null, trusted: Array<Uint8Array>): BindingModule
+  /** Verifies an artifact without loading it. */
+  static verifyArtifact(engine: BindingEngine, artifact: Uint8Array, key: Uint8Array | undefined | null, trusted: Array<Uint8Array>): BindingArtifactInfo
   /** Imports with their types. */
   imports(): Array<BindingImportType>
   /** Exports with their types. */
@@ -143,6 +173,24 @@ export declare class BindingStore {
   takeAudit(): BindingAudit
 }
 
+/** What an artifact's header says. */
+export interface BindingArtifactInfo {
+  /** Format version. */
+  version: number
+  /** Metadata lines. */
+  meta: Array<BindingMetaEntry>
+  /** Engine compatibility hash, hex. */
+  compat: string
+  /** SHA-256 of the module's wasm binary, hex. */
+  wasmSha256: string
+  /** Compiled payload size in bytes. */
+  payloadLen: number
+  /** `mac` or `ed25519`. */
+  signature: string
+  /** The Ed25519 public key (hex), or the local MAC key's id. */
+  keyId: string
+}
+
 /** The audit records a store kept, and how many it dropped. */
 export interface BindingAudit {
   /** Records, oldest first. */
@@ -171,6 +219,40 @@ export interface BindingAuditRecord {
   reason: string
 }
 
+/** A module from the cache and where it came from (only ever returned to JS). */
+export interface BindingCacheLoad {
+  /** The module. */
+  module: BindingModule
+  /** `memory`, `disk` or `compiled`. */
+  outcome: string
+  /** The entry refused on the way, if any. */
+  rejected?: BindingRejection
+  /** Why writing the new entry failed, if it did. */
+  writeError?: string
+}
+
+/** What the cache holds and what this process did with it. */
+export interface BindingCacheStats {
+  /** Entries now. */
+  entries: number
+  /** Their size in bytes. */
+  bytes: number
+  /** The size bound in bytes. */
+  maxBytes: number
+  /** Loads answered from disk by this process. */
+  hits: number
+  /** Loads that compiled. */
+  misses: number
+  /** Entries refused and removed. */
+  rejected: number
+  /** Entries written. */
+  writes: number
+  /** Entries that could not be written. */
+  writeFailures: number
+  /** Entries removed to stay under the bound. */
+  evictions: number
+}
+
 /** What the last call on a store cost. */
 export interface BindingCallStats {
   /** Wall-clock time in nanoseconds. */
@@ -179,6 +261,14 @@ export interface BindingCallStats {
   fuelConsumed?: number
   /** Largest linear memory of the store so far, in bytes. */
   peakMemory: number
+}
+
+/** A custom section. */
+export interface BindingCustomSection {
+  /** Its name. */
+  name: string
+  /** Its size in bytes. */
+  size: number
 }
 
 /** Engine options, already validated by `packages/wasm/src/options/validate.ts`. */
@@ -313,6 +403,24 @@ export interface BindingImportType {
   ty: BindingExternType
 }
 
+/** One `key=value` line of an artifact's metadata. */
+export interface BindingMetaEntry {
+  /** The key (`wasmtime`, `weave`, `engine.fuel`, …). */
+  key: string
+  /** Its value. */
+  value: string
+}
+
+/** What a module is made of. */
+export interface BindingModuleInfo {
+  /** Custom sections in order. */
+  customSections: Array<BindingCustomSection>
+  /** Features it needs beyond WebAssembly 1.0. */
+  features: Array<string>
+  /** Binary size in bytes. */
+  size: number
+}
+
 /** Counters of the process-wide module registry. */
 export interface BindingModuleStats {
   /** Modules compiled by Cranelift in this process. */
@@ -367,6 +475,14 @@ export interface BindingPreopen {
   guest: string
   /** `true`: reads only. */
   readOnly: boolean
+}
+
+/** A cache entry that was refused before compiling again. */
+export interface BindingRejection {
+  /** The artifact problem (`bad_signature`, `wrong_module`, …). */
+  problem: string
+  /** Why. */
+  message: string
 }
 
 /** Limits for one store. */
@@ -483,6 +599,15 @@ export declare function completeHostCall(callId: number, result: Answer): boolea
 /** Panics inside the binding on purpose, to test that panics become errors. */
 export declare function debugPanic(message: string): void
 
+/** The Ed25519 public key of a 32-byte private key. */
+export declare function ed25519PublicKey(seed: Uint8Array): Uint8Array
+
+/** Reads what an artifact's header says, without verifying it. */
+export declare function inspectArtifactHeader(bytes: Uint8Array): BindingArtifactInfo
+
+/** Custom sections and features of a module (wasm or WAT). */
+export declare function inspectModule(bytes: Uint8Array): BindingModuleInfo
+
 /** The process-wide module registry's counters (shared by every worker thread). */
 export declare function moduleRegistryStats(): BindingModuleStats
 
@@ -527,6 +652,9 @@ export declare function wasiFunctions(): Array<BindingWasiFunction>
 
 /** The embedded Wasmtime version. */
 export declare function wasmtimeVersion(): string
+
+/** The text form of a module. */
+export declare function wasmToWat(bytes: Uint8Array): string
 
 /** Converts WAT text to the wasm binary format (binary input passes through). */
 export declare function watToWasm(text: Uint8Array): Uint8Array

@@ -836,6 +836,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.BindingDiskCache = nativeBinding.BindingDiskCache
 module.exports.BindingEngine = nativeBinding.BindingEngine
 module.exports.BindingExtern = nativeBinding.BindingExtern
 module.exports.BindingModule = nativeBinding.BindingModule
@@ -843,6 +844,9 @@ module.exports.BindingStore = nativeBinding.BindingStore
 module.exports.callFast = nativeBinding.callFast
 module.exports.completeHostCall = nativeBinding.completeHostCall
 module.exports.debugPanic = nativeBinding.debugPanic
+module.exports.ed25519PublicKey = nativeBinding.ed25519PublicKey
+module.exports.inspectArtifactHeader = nativeBinding.inspectArtifactHeader
+module.exports.inspectModule = nativeBinding.inspectModule
 module.exports.moduleRegistryStats = nativeBinding.moduleRegistryStats
 module.exports.noop = nativeBinding.noop
 module.exports.rawBareAdd = nativeBinding.rawBareAdd
@@ -853,4 +857,5 @@ module.exports.setHostDispatcher = nativeBinding.setHostDispatcher
 module.exports.trapCodes = nativeBinding.trapCodes
 module.exports.wasiFunctions = nativeBinding.wasiFunctions
 module.exports.wasmtimeVersion = nativeBinding.wasmtimeVersion
+module.exports.wasmToWat = nativeBinding.wasmToWat
 module.exports.watToWasm = nativeBinding.watToWasm

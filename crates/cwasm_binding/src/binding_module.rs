@@ -3,8 +3,13 @@
 use crate::binding_engine::BindingEngine;
 use crate::binding_types::{export_type, import_type, BindingExportType, BindingImportType};
 use crate::error::guard;
-use cwasm_core::{load_artifact, module_stats, precompile, Error, Module, SourceFormat};
-use napi::bindgen_prelude::Uint8Array;
+use crate::convert::{hex, key32};
+use cwasm_core::{
+    inspect_artifact, load_artifact_with, module_info, module_stats, precompile_signed, public_key_of, to_wat, verify_artifact, ArtifactInfo, Error,
+    Module, SignatureKind, Signer, SourceFormat, Verifier,
+};
+use napi::bindgen_prelude::{Object, Uint8Array};
+use napi::Env;
 use napi_derive::napi;
 
 /// A compiled module.
@@ -38,6 +43,109 @@ pub fn module_registry_stats() -> BindingModuleStats {
     }
 }
 
+/// One `key=value` line of an artifact's metadata.
+#[napi(object)]
+pub struct BindingMetaEntry {
+    /// The key (`wasmtime`, `weave`, `engine.fuel`, …).
+    pub key: String,
+    /// Its value.
+    pub value: String,
+}
+
+/// What an artifact's header says.
+#[napi(object)]
+pub struct BindingArtifactInfo {
+    /// Format version.
+    pub version: u32,
+    /// Metadata lines.
+    pub meta: Vec<BindingMetaEntry>,
+    /// Engine compatibility hash, hex.
+    pub compat: String,
+    /// SHA-256 of the module's wasm binary, hex.
+    pub wasm_sha256: String,
+    /// Compiled payload size in bytes.
+    pub payload_len: f64,
+    /// `mac` or `ed25519`.
+    pub signature: String,
+    /// The Ed25519 public key (hex), or the local MAC key's id.
+    pub key_id: String,
+}
+
+/// A custom section.
+#[napi(object)]
+pub struct BindingCustomSection {
+    /// Its name.
+    pub name: String,
+    /// Its size in bytes.
+    pub size: f64,
+}
+
+/// What a module is made of.
+#[napi(object)]
+pub struct BindingModuleInfo {
+    /// Custom sections in order.
+    pub custom_sections: Vec<BindingCustomSection>,
+    /// Features it needs beyond WebAssembly 1.0.
+    pub features: Vec<String>,
+    /// Binary size in bytes.
+    pub size: f64,
+}
+
+fn artifact_info(i: ArtifactInfo) -> BindingArtifactInfo {
+    BindingArtifactInfo {
+        version: i.version,
+        meta: i.meta.into_iter().map(|(key, value)| BindingMetaEntry { key, value }).collect(),
+        compat: hex(&i.compat),
+        wasm_sha256: hex(&i.wasm_sha256),
+        payload_len: i.payload_len as f64,
+        signature: match i.signature {
+            SignatureKind::Mac => "mac",
+            SignatureKind::Ed25519 => "ed25519",
+        }
+        .into(),
+        key_id: hex(&i.key_id),
+    }
+}
+
+/// A verifier from the local key (if MAC-signed artifacts are accepted) and trusted public keys.
+pub(crate) fn verifier(key: Option<&[u8]>, trusted: &[Uint8Array]) -> Result<Verifier, Error> {
+    Ok(Verifier {
+        mac_key: key.map(<[u8]>::to_vec),
+        trusted: trusted.iter().map(|k| key32(k, "a trusted key")).collect::<Result<_, _>>()?,
+    })
+}
+
+/// Reads what an artifact's header says, without verifying it.
+#[napi]
+pub fn inspect_artifact_header(bytes: &[u8]) -> napi::Result<BindingArtifactInfo> {
+    guard(|| Ok(artifact_info(inspect_artifact(bytes)?)))
+}
+
+/// Custom sections and features of a module (wasm or WAT).
+#[napi]
+pub fn inspect_module(bytes: &[u8]) -> napi::Result<BindingModuleInfo> {
+    guard(|| {
+        let i = module_info(bytes)?;
+        Ok(BindingModuleInfo {
+            custom_sections: i.custom_sections.into_iter().map(|c| BindingCustomSection { name: c.name, size: c.size as f64 }).collect(),
+            features: i.features.into_iter().map(str::to_string).collect(),
+            size: i.size as f64,
+        })
+    })
+}
+
+/// The text form of a module.
+#[napi]
+pub fn wasm_to_wat(bytes: &[u8]) -> napi::Result<String> {
+    guard(|| to_wat(bytes))
+}
+
+/// The Ed25519 public key of a 32-byte private key.
+#[napi]
+pub fn ed25519_public_key(seed: &[u8]) -> napi::Result<Uint8Array> {
+    guard(|| Ok(Uint8Array::from(public_key_of(&key32(seed, "the signing key")?).to_vec())))
+}
+
 fn format_of(format: Option<&str>) -> Result<SourceFormat, Error> {
     match format {
         None | Some("auto") => Ok(SourceFormat::Auto),
@@ -63,22 +171,60 @@ impl BindingModule {
         })
     }
 
+    /// [`BindingModule::compile`] on the native thread pool, so the event
+    /// loop keeps running while a large module compiles.
+    #[napi(ts_return_type = "Promise<BindingModule>")]
+    pub fn compile_async<'env>(
+        env: &'env Env,
+        engine: &BindingEngine,
+        bytes: &[u8],
+        cache: Option<bool>,
+        format: Option<String>,
+    ) -> napi::Result<Object<'env>> {
+        let format = guard(|| format_of(format.as_deref()))?;
+        let (deferred, promise) = env.create_deferred()?;
+        let (engine, bytes, cache) = (engine.inner.clone(), bytes.to_vec(), cache.unwrap_or(true));
+        cwasm_core::spawn(move || {
+            let r = guard(|| if cache { Module::compile_as(&engine, &bytes, format) } else { Module::compile_uncached(&engine, &bytes, format) });
+            match r {
+                Ok(inner) => deferred.resolve(move |_| Ok(BindingModule { inner })),
+                Err(e) => deferred.reject(e),
+            }
+        });
+        Ok(promise)
+    }
+
     /// Validates wasm bytes or WAT text without compiling.
     #[napi]
     pub fn validate(engine: &BindingEngine, bytes: &[u8], format: Option<String>) -> napi::Result<()> {
         guard(|| Module::validate(&engine.inner, bytes, format_of(format.as_deref())?))
     }
 
-    /// Compiles ahead of time into a signed artifact.
+    /// Compiles ahead of time into an artifact signed with the local `key`,
+    /// or with the Ed25519 private key `signKey` (32 bytes) when given.
     #[napi]
-    pub fn precompile(engine: &BindingEngine, bytes: &[u8], key: &[u8]) -> napi::Result<Uint8Array> {
-        guard(|| Ok(Uint8Array::from(precompile(&engine.inner, bytes, key)?)))
+    pub fn precompile(engine: &BindingEngine, bytes: &[u8], key: &[u8], sign_key: Option<&[u8]>) -> napi::Result<Uint8Array> {
+        guard(|| {
+            let seed = sign_key.map(|k| key32(k, "the signing key")).transpose()?;
+            let signer = match &seed {
+                Some(s) => Signer::Ed25519(s),
+                None => Signer::Mac(key),
+            };
+            Ok(Uint8Array::from(precompile_signed(&engine.inner, bytes, &signer)?))
+        })
     }
 
-    /// Verifies an artifact, then loads it.
+    /// Verifies an artifact (local `key` if given, else not accepted; and
+    /// the `trusted` public keys), then loads it.
     #[napi(factory)]
-    pub fn load_artifact(engine: &BindingEngine, artifact: &[u8], key: &[u8]) -> napi::Result<BindingModule> {
-        guard(|| Ok(BindingModule { inner: load_artifact(&engine.inner, artifact, key)? }))
+    pub fn load_artifact(engine: &BindingEngine, artifact: &[u8], key: Option<&[u8]>, trusted: Vec<Uint8Array>) -> napi::Result<BindingModule> {
+        guard(|| Ok(BindingModule { inner: load_artifact_with(&engine.inner, artifact, &verifier(key, &trusted)?, None)? }))
+    }
+
+    /// Verifies an artifact without loading it.
+    #[napi]
+    pub fn verify_artifact(engine: &BindingEngine, artifact: &[u8], key: Option<&[u8]>, trusted: Vec<Uint8Array>) -> napi::Result<BindingArtifactInfo> {
+        guard(|| Ok(artifact_info(verify_artifact(&engine.inner, artifact, &verifier(key, &trusted)?)?)))
     }
 
     /// Imports with their types.

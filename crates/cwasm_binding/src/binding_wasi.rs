@@ -4,6 +4,7 @@
 
 use crate::binding_host::js_host_fn;
 use crate::binding_store::BindingStore;
+use crate::convert::byte_count;
 use crate::error::guard;
 use cwasm_core::{Error, Judged, OutputSink, Preopen, StdStream, StdinSource, WasiConfig};
 use napi::bindgen_prelude::Uint8Array;
@@ -120,16 +121,6 @@ pub struct BindingWasiFunction {
     pub capability: String,
     /// `always`, `capability` (refused at load in strict mode) or `descriptor` (judged per call).
     pub judged: String,
-}
-
-/// A whole number of bytes from JS, checked (TS validates first; this
-/// refuses what slipped past rather than saturating).
-fn byte_count(v: f64, what: &str) -> Result<usize, Error> {
-    if !(v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= 9_007_199_254_740_991.0) {
-        return Err(Error::InvalidArgument { message: format!("{what} must be a whole number of bytes, got {v}") });
-    }
-    // Exact: v is a non-negative integer below 2^53.
-    usize::try_from(v as u64).map_err(|_| Error::InvalidArgument { message: format!("{what} is too large: {v}") })
 }
 
 fn output(o: Option<BindingOutput>, which: &str) -> Result<OutputSink, Error> {

@@ -11,6 +11,7 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod binding_cache;
 mod binding_engine;
 mod binding_extern;
 mod binding_fast_call;
@@ -20,12 +21,14 @@ mod binding_module;
 mod binding_store;
 mod binding_types;
 mod binding_wasi;
+mod convert;
 mod error;
 mod runtime_info;
 
+pub use binding_cache::{BindingCacheLoad, BindingCacheStats, BindingDiskCache, BindingRejection};
 pub use binding_engine::{BindingEngine, BindingEngineOptions, BindingPoolingOptions};
 pub use binding_extern::BindingExtern;
-pub use binding_module::{BindingModule, BindingModuleStats};
+pub use binding_module::{BindingArtifactInfo, BindingCustomSection, BindingMetaEntry, BindingModule, BindingModuleInfo, BindingModuleStats};
 pub use binding_store::{BindingCallStats, BindingStore, BindingStoreOptions};
 pub use binding_types::{BindingExternType, BindingImportType, BindingExportType};
 pub use binding_wasi::{BindingAudit, BindingAuditRecord, BindingEnvVar, BindingOutput, BindingPreopen, BindingWasiFunction, BindingWasiOptions};

@@ -146,6 +146,41 @@ impl EngineConfig {
         }
     }
 
+    /// Each setting by the name the JS options give it (`engine.fuel`, …)
+    /// and its value in text: written into artifacts, so that one compiled
+    /// for another configuration can be refused naming what differs.
+    pub fn settings(&self) -> Vec<(&'static str, String)> {
+        let opt = match self.opt_level {
+            OptLevel::None => "none",
+            OptLevel::Speed => "speed",
+            OptLevel::SpeedAndSize => "speed_and_size",
+        };
+        let pooling = match &self.pooling {
+            None => "off".to_string(),
+            Some(p) => format!(
+                "totalInstances={},totalMemories={},totalTables={},maxMemorySize={}",
+                p.total_core_instances, p.total_memories, p.total_tables, p.max_memory_size
+            ),
+        };
+        vec![
+            ("optLevel", opt.to_string()),
+            ("simd", self.simd.to_string()),
+            ("relaxedSimd", self.relaxed_simd.to_string()),
+            ("fuel", self.fuel.to_string()),
+            ("epochInterruption", self.epoch_interruption.to_string()),
+            ("epochChecks", self.epoch_checks.to_string()),
+            ("maxWasmStack", self.max_wasm_stack.to_string()),
+            ("multiMemory", self.multi_memory.to_string()),
+            ("memory64", self.memory64.to_string()),
+            ("tailCall", self.tail_call.to_string()),
+            ("threads", self.threads.to_string()),
+            ("extendedConst", self.extended_const.to_string()),
+            ("gc", self.gc.to_string()),
+            ("pooling", pooling),
+            ("parallelCompilation", self.parallel_compilation.to_string()),
+        ]
+    }
+
     /// A stable string that identifies this config, used as a cache key.
     pub fn cache_key(&self) -> String {
         format!("{self:?}")

@@ -48,9 +48,14 @@ pub enum ArtifactProblem {
     WrongVersion,
     /// The artifact was compiled by an engine with another config or Wasmtime.
     IncompatibleEngine,
-    /// The artifact's authentication code does not match: corrupt, truncated,
-    /// or made with another key.
+    /// The artifact's signature does not match: corrupt, truncated, or made
+    /// with another key.
     BadSignature,
+    /// The artifact is signed by a key this runtime does not trust.
+    UntrustedKey,
+    /// The artifact holds another module than the one asked for (a cache
+    /// entry swapped for another module's).
+    WrongModule,
 }
 
 impl ArtifactProblem {
@@ -61,6 +66,8 @@ impl ArtifactProblem {
             ArtifactProblem::WrongVersion => "wrong_version",
             ArtifactProblem::IncompatibleEngine => "incompatible_engine",
             ArtifactProblem::BadSignature => "bad_signature",
+            ArtifactProblem::UntrustedKey => "untrusted_key",
+            ArtifactProblem::WrongModule => "wrong_module",
         }
     }
 }

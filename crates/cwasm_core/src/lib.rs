@@ -28,6 +28,7 @@
 
 mod aot;
 mod bounded;
+mod cache;
 mod call;
 pub mod calibration;
 mod config;
@@ -39,6 +40,7 @@ mod externref;
 mod externs;
 mod host;
 mod host_func;
+mod inspect;
 mod instrument;
 mod interrupt;
 mod limits;
@@ -51,12 +53,17 @@ mod types;
 mod value;
 mod wasi;
 
-pub use aot::{load_artifact, precompile, ARTIFACT_MAGIC, ARTIFACT_VERSION};
+pub use aot::{
+    artifact_of, inspect_artifact, load_artifact, load_artifact_with, precompile, precompile_signed, public_key_of, verify_artifact,
+    ArtifactInfo, SignatureKind, Signer, Verifier, ARTIFACT_MAGIC, ARTIFACT_VERSION,
+};
+pub use cache::{CacheLoad, CacheOutcome, CacheStats, DiskCache};
 pub use config::{EngineConfig, Interrupts, OptLevel, PoolingConfig};
 pub use engine::Engine;
 pub use executor::{pool_threads, spawn};
 pub use error::{ArtifactProblem, Error, Frame, LinkIssue, LinkProblem};
 pub use host::{stop_requested, HostError, HostFn, SlotHostFn};
+pub use inspect::{module_info, to_wat, CustomSection, ModuleInfo};
 pub use limits::StoreOptions;
 pub use module::{module_stats, to_binary, to_binary_as, Module, ModuleStats, SourceFormat};
 pub use call::{CallStats, FuncKinds};

@@ -306,6 +306,14 @@ impl Module {
         }
     }
 
+    /// The module the process-wide registry holds for these bytes' hash, if
+    /// any (counted as a cache hit).
+    pub(crate) fn from_registry(engine: &Engine, hash: [u8; 32]) -> Option<Module> {
+        let m = Self::cached(&(engine.key().to_string(), hash), engine)?;
+        HITS.fetch_add(1, Ordering::Relaxed);
+        Some(Module { inner: m, engine: engine.clone(), hash, pre: Arc::default() })
+    }
+
     pub(crate) fn from_parts(inner: wasmtime::Module, engine: &Engine, hash: [u8; 32]) -> Module {
         Self::remember((engine.key().to_string(), hash), &inner);
         Module { inner, engine: engine.clone(), hash, pre: Arc::default() }

@@ -118,7 +118,7 @@ export interface LinkIssue {
 }
 
 /** Why an AOT artifact was refused. */
-export type ArtifactProblem = 'not_an_artifact' | 'wrong_version' | 'incompatible_engine' | 'bad_signature'
+export type ArtifactProblem = 'not_an_artifact' | 'wrong_version' | 'incompatible_engine' | 'bad_signature' | 'untrusted_key' | 'wrong_module'
 
 /** Options every error constructor takes. */
 export interface WasmErrorOptions {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import type { Engine } from '../runtime/engine.js'
-import { isArtifact, loadArtifact } from '../runtime/aot.js'
+import { isArtifact, loadArtifact, type Ed25519Key } from '../runtime/aot.js'
+import type { ModuleCache } from '../runtime/cache.js'
 import { Module } from './module.js'
 import { InvalidArgumentError } from '../errors.js'
 
@@ -12,15 +13,40 @@ export interface LoadOptions {
    */
   cache?: boolean
   /**
-   * Key that verifies `.cwasm` artifacts.
+   * The on-disk cache to look in and fill (with `cache` on).
+   * @default null (none)
+   */
+  diskCache?: ModuleCache | null
+  /**
+   * Key that verifies `.cwasm` artifacts signed locally.
    * @default the per-user key (see {@link artifactKey})
    */
   artifactKey?: string | Uint8Array
+  /**
+   * Ed25519 public keys that `.cwasm` artifacts must be signed by; when given, locally signed
+   * artifacts are refused.
+   * @default undefined
+   */
+  trustedKeys?: readonly Ed25519Key[]
+}
+
+/** Reads a module file, or passes bytes through. @internal */
+export async function readSource(source: string | Uint8Array): Promise<{ bytes: Uint8Array; file: string | null }> {
+  if (typeof source === 'string') {
+    try {
+      return { bytes: await readFile(source), file: source }
+    } catch (e) {
+      throw new InvalidArgumentError(`cannot read the module file ${source}: ${(e as Error).message}`, 'source', { cause: e })
+    }
+  }
+  if (source instanceof Uint8Array) return { bytes: source, file: null }
+  throw new InvalidArgumentError('a module source must be a file path or a Uint8Array', 'source')
 }
 
 /**
  * Loads a module from a file or bytes: `.wasm` binary, `.wat` text, or a
  * signed `.cwasm` artifact, recognised by content, not by extension.
+ * Compilation runs off the main thread.
  *
  * @example
  * ```ts
@@ -30,20 +56,16 @@ export interface LoadOptions {
  * {@linkcode InvalidArgumentError} when the file cannot be read.
  */
 export async function loadModuleFile(engine: Engine, source: string | Uint8Array, options: LoadOptions = {}): Promise<Module> {
-  let bytes: Uint8Array
-  let file: string | null = null
-  if (typeof source === 'string') {
-    file = source
-    try {
-      bytes = await readFile(source)
-    } catch (e) {
-      throw new InvalidArgumentError(`cannot read the module file ${source}: ${(e as Error).message}`, null, { cause: e })
-    }
-  } else if (source instanceof Uint8Array) {
-    bytes = source
-  } else {
-    throw new InvalidArgumentError('a module source must be a file path or a Uint8Array')
+  const { bytes, file } = await readSource(source)
+  return loadBytes(engine, bytes, file, options)
+}
+
+/** {@link loadModuleFile} on bytes already read. @internal */
+export async function loadBytes(engine: Engine, bytes: Uint8Array, file: string | null, options: LoadOptions = {}): Promise<Module> {
+  if (isArtifact(bytes)) {
+    return loadArtifact(engine, bytes, options.artifactKey, file, options.trustedKeys ? { trustedKeys: options.trustedKeys } : {})
   }
-  if (isArtifact(bytes)) return loadArtifact(engine, bytes, options.artifactKey, file)
-  return Module.compile(engine, bytes, { cache: options.cache ?? true, file })
+  const cache = options.cache ?? true
+  if (cache && options.diskCache) return (await options.diskCache.load(engine, bytes, file)).module
+  return Module.compileAsync(engine, bytes, { cache, file })
 }

@@ -1,7 +1,7 @@
 import { Engine } from '../runtime/engine.js'
 import { binding, type BindingModule } from '../runtime/binding.js'
 import { externType, type ExternType } from '../runtime/externs.js'
-import { CompileError, native, withCodeFrame } from '../errors.js'
+import { CompileError, fromNative, native, withCodeFrame } from '../errors.js'
 
 /** One import of a module. */
 export interface ImportType {
@@ -84,6 +84,27 @@ export class Module {
     } catch (e) {
       // WAT errors have a line and column: show the text around them.
       throw e instanceof CompileError ? withCodeFrame(e, source) : e
+    }
+    return new Module(engine, b, options.file ?? null)
+  }
+
+  /**
+   * {@link Module.compile} on a native pool thread: the event loop keeps
+   * running while a large module compiles.
+   * @throws {@linkcode CompileError} as {@link Module.compile}.
+   * @example
+   * ```ts
+   * const mod = await Module.compileAsync(Engine.shared(), readFileSync('big.wasm'))
+   * ```
+   */
+  static async compileAsync(engine: Engine, source: Uint8Array | string, options: CompileOptions = {}): Promise<Module> {
+    const bytes = typeof source === 'string' ? Buffer.from(source, 'utf8') : source
+    let b: BindingModule
+    try {
+      b = await binding.BindingModule.compileAsync(engine.binding, bytes, options.cache ?? true, options.format ?? 'auto')
+    } catch (e) {
+      const err = fromNative(e, { file: options.file ?? null })
+      throw err instanceof CompileError ? withCodeFrame(err, source) : err
     }
     return new Module(engine, b, options.file ?? null)
   }

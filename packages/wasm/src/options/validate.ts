@@ -73,6 +73,13 @@ const runtimeSchema = {
   parallelExecution: bool,
   engine: { kind: 'object', schema: engineSchema },
   artifactKey: { kind: 'bytesOrString' },
+  trustedKeys: {
+    kind: 'custom',
+    expected: 'a list of Ed25519 public keys (PEM strings, KeyObjects or 32-byte Uint8Arrays)',
+    test: (v) => Array.isArray(v) && v.every((k) => typeof k === 'string' || k instanceof Uint8Array || (typeof k === 'object' && k !== null && 'asymmetricKeyType' in k)),
+  },
+  cacheDir: { kind: 'custom', expected: 'a directory path or false', test: (v) => v === false || (typeof v === 'string' && v !== '') },
+  maxCacheSize: count(0, Number.MAX_SAFE_INTEGER, 'bytes, e.g. 1_073_741_824'),
 } satisfies Schema<RuntimeOptions>
 
 const stdio: Rule = { kind: 'booleanOrEnum', values: ['inherit'] }

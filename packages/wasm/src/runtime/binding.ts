@@ -14,6 +14,7 @@ export type {
   BindingExtern,
   BindingExternType,
   BindingModule,
+  BindingDiskCache,
   BindingStore,
   BindingWasiOptions,
   BindingAudit,

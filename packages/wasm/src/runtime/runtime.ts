@@ -1,8 +1,11 @@
 import { Engine, type EngineOptions } from './engine.js'
 import { Store, type StoreLimits } from './store.js'
-import { artifactKey, precompile } from './aot.js'
+import { artifactKey, isArtifact, precompile, verifierArgs, type Ed25519Key, type PrecompileOptions } from './aot.js'
+import { DEFAULT_MAX_CACHE_SIZE, defaultModuleCacheDir, ModuleCache } from './cache.js'
+import { binding } from './binding.js'
 import { Module } from '../loader/module.js'
-import { loadModuleFile } from '../loader/load.js'
+import { loadBytes, readSource, type LoadOptions } from '../loader/load.js'
+import { native } from '../errors.js'
 import type { Imports, Instance } from '../loader/instance.js'
 import { callOnce, callOnceSync, type CallOptions, type CallResult } from '../executor/call.js'
 import { runCommand, type RunOptions, type RunResult } from '../executor/run.js'
@@ -50,10 +53,28 @@ export interface RuntimeOptions {
    */
   engine?: EngineOptions
   /**
-   * Key that signs and verifies `.cwasm` artifacts.
+   * Local key that signs and verifies `.cwasm` artifacts made on this machine (and the disk cache's entries).
    * @default the CWASM_ARTIFACT_KEY environment variable, else a random per-user key
    */
   artifactKey?: string | Uint8Array
+  /**
+   * Ed25519 public keys (PEM, `KeyObject` or raw 32 bytes) that `.cwasm` artifacts must be signed
+   * by (`cwasm compile --sign-key`). When given, artifacts signed with the local key are refused;
+   * the disk cache, which only this machine writes, still uses the local key.
+   * @default undefined (artifacts verify with the local key)
+   */
+  trustedKeys?: Ed25519Key[]
+  /**
+   * The directory of the on-disk module cache (with `cacheCompiledModules`), created mode 0700;
+   * `false` for no disk cache.
+   * @default the CWASM_CACHE_DIR environment variable, else `modules` in the user's cache directory
+   */
+  cacheDir?: string | false
+  /**
+   * Size bound of the disk cache in bytes; past it the least recently used entries go.
+   * @default 1_073_741_824 (1 GiB)
+   */
+  maxCacheSize?: number
 }
 
 /** The defaults of {@link RuntimeOptions}. */
@@ -79,7 +100,7 @@ export class Runtime {
   /** The engine every module of this runtime is compiled for. */
   readonly engine: Engine
   /** The options in force, defaults filled in. */
-  readonly options: Readonly<Required<Omit<RuntimeOptions, 'artifactKey' | 'engine' | 'fuel'>>> & {
+  readonly options: Readonly<Required<Omit<RuntimeOptions, 'artifactKey' | 'engine' | 'fuel' | 'trustedKeys' | 'cacheDir' | 'maxCacheSize'>>> & {
     engine: EngineOptions
     fuel: number | null
   }
@@ -89,7 +110,10 @@ export class Runtime {
    * refused at load. Bounded (the oldest go first, counted in `dropped`).
    */
   readonly audit: AuditLog = new AuditLog()
+  /** The on-disk module cache, or `null` when it is off (`cacheDir: false` or `cacheCompiledModules: false`). */
+  readonly cache: ModuleCache | null
   #key: string | Uint8Array | undefined
+  #trusted: Ed25519Key[] | undefined
 
   /** @internal */
   constructor(options: RuntimeOptions) {
@@ -103,6 +127,20 @@ export class Runtime {
     })
     this.engine = Engine.shared(this.options.engine)
     this.#key = options.artifactKey
+    this.#trusted = options.trustedKeys
+    const dir = options.cacheDir === undefined ? defaultModuleCacheDir() : options.cacheDir
+    this.cache =
+      this.options.cacheCompiledModules && dir !== false ? new ModuleCache(dir, options.maxCacheSize ?? DEFAULT_MAX_CACHE_SIZE, artifactKey(options.artifactKey)) : null
+  }
+
+  /** How this runtime loads modules. @internal */
+  loadOptions(): LoadOptions {
+    return {
+      cache: this.options.cacheCompiledModules,
+      diskCache: this.cache,
+      ...(this.#key !== undefined ? { artifactKey: this.#key } : {}),
+      ...(this.#trusted !== undefined ? { trustedKeys: this.#trusted } : {}),
+    }
   }
 
   /**
@@ -110,26 +148,48 @@ export class Runtime {
    * @throws {@linkcode CompileError}, {@linkcode ArtifactError}, {@linkcode InvalidArgumentError}
    */
   async loadModule(source: string | Uint8Array): Promise<Module> {
-    return loadModuleFile(this.engine, source, {
-      cache: this.options.cacheCompiledModules,
-      ...(this.#key !== undefined ? { artifactKey: this.#key } : {}),
-    })
+    const { bytes, file } = await readSource(source)
+    return loadBytes(this.engine, bytes, file, this.loadOptions())
   }
 
   /**
-   * Compiles wasm bytes or WAT text synchronously.
+   * Compiles wasm bytes or WAT text synchronously (through the disk cache when it is on).
    * @throws {@linkcode CompileError}
    */
   compile(source: Uint8Array | string): Module {
+    if (this.cache && this.options.cacheCompiledModules) {
+      const bytes = typeof source === 'string' ? Buffer.from(source, 'utf8') : source
+      return this.cache.loadSync(this.engine, bytes, null).module
+    }
     return Module.compile(this.engine, source, { cache: this.options.cacheCompiledModules })
   }
 
   /**
-   * Compiles ahead of time into a signed `.cwasm` artifact for this runtime's engine.
-   * @throws {@linkcode CompileError}
+   * Checks a module without running it: wasm and WAT are validated, a
+   * `.cwasm` is verified (header, engine, signature) without being loaded.
+   * @throws {@linkcode CompileError}, {@linkcode ArtifactError}, {@linkcode InvalidArgumentError}
+   * @example
+   * ```ts
+   * await rt.validate('plugin.wasm') // throws when it is not valid
+   * ```
    */
-  precompile(source: Uint8Array | string): Uint8Array {
-    return precompile(this.engine, source, this.#key)
+  async validate(source: string | Uint8Array): Promise<void> {
+    const { bytes, file } = await readSource(source)
+    if (isArtifact(bytes)) {
+      const [local, trusted] = verifierArgs(this.#key, this.#trusted)
+      native(() => binding.BindingModule.verifyArtifact(this.engine.binding, bytes, local, trusted))
+      return
+    }
+    native(() => Module.validate(this.engine, bytes), { file })
+  }
+
+  /**
+   * Compiles ahead of time into a signed `.cwasm` artifact for this runtime's engine: with the local
+   * key, or with `options.signKey` (Ed25519) for runtimes that trust its public key.
+   * @throws {@linkcode CompileError}, {@linkcode InvalidArgumentError} for a bad key.
+   */
+  precompile(source: Uint8Array | string, options: PrecompileOptions = {}): Uint8Array {
+    return precompile(this.engine, source, this.#key, options)
   }
 
   /** The bytes of the key that signs this runtime's artifacts. */
@@ -236,10 +296,8 @@ export class Runtime {
       stack === undefined && fuel === undefined
         ? this.engine
         : Engine.shared({ ...this.options.engine, ...(stack !== undefined ? { maxWasmStack: stack } : {}), ...(fuel !== undefined ? { fuel: true } : {}) })
-    const module = await loadModuleFile(engine, file, {
-      cache: this.options.cacheCompiledModules,
-      ...(this.#key !== undefined ? { artifactKey: this.#key } : {}),
-    })
+    const { bytes } = await readSource(file)
+    const module = await loadBytes(engine, bytes, file, this.loadOptions())
     return new Plugin(manifest, module, sandbox)
   }
 }

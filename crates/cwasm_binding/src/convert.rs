@@ -1,0 +1,23 @@
+//! Checked conversions of JS values TS validated already: anything that
+//! slipped past is refused as an error, never saturated or truncated.
+
+use cwasm_core::Error;
+
+/// A whole number of bytes from JS.
+pub(crate) fn byte_count(v: f64, what: &str) -> Result<usize, Error> {
+    if !(v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= 9_007_199_254_740_991.0) {
+        return Err(Error::InvalidArgument { message: format!("{what} must be a whole number of bytes, got {v}") });
+    }
+    // Exact: v is a non-negative integer below 2^53.
+    usize::try_from(v as u64).map_err(|_| Error::InvalidArgument { message: format!("{what} is too large: {v}") })
+}
+
+/// A 32-byte key from JS.
+pub(crate) fn key32(bytes: &[u8], what: &str) -> Result<[u8; 32], Error> {
+    <[u8; 32]>::try_from(bytes).map_err(|_| Error::InvalidArgument { message: format!("{what} must be 32 bytes, got {}", bytes.len()) })
+}
+
+/// Bytes as lowercase hex.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
