@@ -5,6 +5,8 @@ import { compileCommand } from './commands/compile.js'
 import { inspectCommand } from './commands/inspect.js'
 import { validateCommand } from './commands/validate.js'
 import { specCommand } from './commands/spec.js'
+import { keygenCommand } from './commands/keygen.js'
+import { cacheCommand } from './commands/cache.js'
 import { UsageError, type Command } from './args.js'
 import { report } from './report.js'
 
@@ -16,6 +18,8 @@ const COMMANDS: Record<string, Command> = {
   inspect: inspectCommand,
   validate: validateCommand,
   spec: specCommand,
+  keygen: keygenCommand,
+  cache: cacheCommand,
 }
 
 const USAGE = `cwasm: run WebAssembly from Node.js with hard limits (Wasmtime inside)
@@ -24,8 +28,11 @@ usage:
   cwasm run [--dir H::G] [--env N=V] [--invoke FN] [--timeout 5s] … MODULE [ARGS…]
                                           run a WASI command, or call an export
   cwasm run [--policy FILE] --manifest FILE [ARGS…]   run a plugin in its sandbox
-  cwasm compile MODULE -o OUT.cwasm       precompile to a signed artifact
-  cwasm inspect MODULE                    list imports and exports with types
+  cwasm compile MODULE -o OUT.cwasm [--sign-key KEY]   precompile to a signed artifact
+  cwasm compile DIR --out-dir DIR         precompile every module below DIR
+  cwasm keygen [--out NAME]               make an Ed25519 key pair for signing artifacts
+  cwasm inspect [--json] [--wat] MODULE   imports, exports, custom sections, features, artifact engine
+  cwasm cache stats|clear                 the on-disk module cache
   cwasm validate MODULE…                  check modules without running them
   cwasm spec PATH…                        run WebAssembly spec tests (wast2json JSON)
 

@@ -10,15 +10,40 @@
  * ```
  * @module
  */
-export { createRuntime, Runtime, DEFAULTS, type RuntimeOptions } from './runtime/runtime.js'
+export { createRuntime, Runtime, DEFAULTS, type RuntimeOptions, type Target } from './runtime/runtime.js'
 export { Engine, type EngineOptions, type PoolingOptions } from './runtime/engine.js'
 export { Store, type StoreLimits, type HostFunction, type CallStats } from './runtime/store.js'
 export { Func, Memory, Table, Global, Tag, type Extern, type ExternType, type FuncType } from './runtime/externs.js'
 export { SLOT, type ValueType, type WasmValue } from './runtime/values.js'
-export { precompile, loadArtifact, isArtifact, artifactKey, cacheDir } from './runtime/aot.js'
+export {
+  precompile,
+  loadArtifact,
+  isArtifact,
+  artifactKey,
+  cacheDir,
+  publicKeyBytes,
+  generateSigningKeys,
+  readArtifactHeader,
+  type Ed25519Key,
+  type SigningKeys,
+  type PrecompileOptions,
+  type LoadArtifactOptions,
+  type ArtifactHeader,
+} from './runtime/aot.js'
+export {
+  ModuleCache,
+  defaultModuleCacheDir,
+  DEFAULT_MAX_CACHE_SIZE,
+  type ModuleCacheStats,
+  type CacheRejection,
+  type CacheOutcome,
+} from './runtime/cache.js'
+export { inspectModule, moduleText, type ModuleInspection, type CustomSection } from './loader/inspect.js'
 export { Module, type ImportType, type ExportType, type CompileOptions } from './loader/module.js'
 export { Instance, type Imports, type ImportValue } from './loader/instance.js'
 export { loadModuleFile, type LoadOptions } from './loader/load.js'
+export { Linker, type LinkerOptions } from './loader/linker.js'
+export { Watched, type WatchOptions, type WatchedVersion, type ReloadFailure } from './loader/watch.js'
 export type { CallOptions, CallResult } from './executor/call.js'
 export type { RunOptions, RunResult } from './executor/run.js'
 export { registryStats, trapCodes, wasmtimeVersion } from './runtime/info.js'

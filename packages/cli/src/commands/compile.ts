@@ -1,32 +1,114 @@
-import { readFile, writeFile } from 'node:fs/promises'
-import { createRuntime, InvalidArgumentError } from '@cybernetic/wasm'
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { dirname, join, relative } from 'node:path'
+import { createRuntime, InvalidArgumentError, WasmError, type Runtime } from '@cybernetic/wasm'
 import { parseArgs, UsageError, type Command } from '../args.js'
+import { report } from '../report.js'
 
-const HELP = `usage: cwasm compile MODULE -o OUT.cwasm
+const HELP = `usage: cwasm compile MODULE [-o OUT.cwasm] [--sign-key KEY]
+       cwasm compile DIR --out-dir OUT_DIR [--sign-key KEY] [--json]
 
-Precompiles MODULE (.wasm or .wat) into a signed artifact for this machine's
-engine. The artifact is signed with CWASM_ARTIFACT_KEY if set, else with a
-per-user key; loading verifies the signature before anything is deserialized.`
+Precompiles modules (.wasm or .wat) into artifacts for this machine's engine.
+An artifact is signed with the local key (CWASM_ARTIFACT_KEY if set, else a
+per-user key), or with --sign-key, an Ed25519 private key from \`cwasm keygen\`:
+then runtimes that trust its public key (trustedKeys, \`cwasm run
+--trusted-key\`) load it, and nobody without the private key can forge one.
+Loading verifies the signature before anything is deserialized.
+
+With a directory, every .wasm and .wat below it is compiled into OUT_DIR
+(same relative paths, .cwasm), with a progress bar on a terminal, a line per
+module otherwise, or a JSON array with --json. Exits 1 if any module failed.`
+
+interface Outcome {
+  source: string
+  output: string | null
+  bytes: number | null
+  ms: number
+  error: { code: string; message: string } | null
+}
 
 /** `cwasm compile`. */
 export const compileCommand: Command = async (argv) => {
-  const { flags, positionals } = parseArgs(argv, { output: { value: true, alias: 'o' }, help: { value: false, alias: 'h' } })
+  const { flags, positionals } = parseArgs(argv, {
+    output: { value: true, alias: 'o' },
+    'out-dir': { value: true },
+    'sign-key': { value: true },
+    json: { value: false },
+    help: { value: false, alias: 'h' },
+  })
   if (flags['help']) {
     process.stdout.write(`${HELP}\n`)
     return 0
   }
-  const [file] = positionals
-  if (!file || positionals.length > 1) throw new UsageError('cwasm compile takes one MODULE; see cwasm compile --help')
-  const out = typeof flags['output'] === 'string' ? flags['output'] : file.replace(/\.(wasm|wat)$/i, '') + '.cwasm'
-  let bytes: Uint8Array
-  try {
-    bytes = await readFile(file)
-  } catch (e) {
-    throw new InvalidArgumentError(`cannot read ${file}: ${(e as Error).message}`)
-  }
+  const [source] = positionals
+  if (!source || positionals.length > 1) throw new UsageError('cwasm compile takes one MODULE or DIR; see cwasm compile --help')
+  const signKey = typeof flags['sign-key'] === 'string' ? await readText(flags['sign-key'], 'the signing key') : undefined
   const rt = await createRuntime()
-  const artifact = rt.precompile(bytes)
-  await writeFile(out, artifact)
-  process.stdout.write(`wrote ${out} (${artifact.length} bytes)\n`)
-  return 0
+  const isDir = (await stat(source).catch(() => null))?.isDirectory() ?? false
+  if (!isDir) {
+    if (flags['out-dir']) throw new UsageError('--out-dir takes a directory of modules; for one module use -o')
+    const out = typeof flags['output'] === 'string' ? flags['output'] : source.replace(/\.(wasm|wat)$/i, '') + '.cwasm'
+    const bytes = await readFile(source).catch((e: Error) => {
+      throw new InvalidArgumentError(`cannot read ${source}: ${e.message}`)
+    })
+    const artifact = rt.precompile(bytes, signKey !== undefined ? { signKey } : {})
+    await writeFile(out, artifact)
+    process.stdout.write(`wrote ${out} (${artifact.length} bytes${signKey ? ', signed with the Ed25519 key' : ''})\n`)
+    return 0
+  }
+  if (typeof flags['out-dir'] !== 'string') throw new UsageError('compiling a directory needs --out-dir OUT_DIR')
+  if (flags['output']) throw new UsageError('-o names one output; for a directory use --out-dir')
+  return compileDir(rt, source, flags['out-dir'], signKey, flags['json'] === true)
+}
+
+async function readText(file: string, what: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8')
+  } catch (e) {
+    throw new InvalidArgumentError(`cannot read ${what} ${file}: ${(e as Error).message}`)
+  }
+}
+
+async function modulesIn(dir: string): Promise<string[]> {
+  const out: string[] = []
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name)
+    if (entry.isDirectory()) out.push(...(await modulesIn(p)))
+    else if (/\.(wasm|wat)$/i.test(entry.name)) out.push(p)
+  }
+  return out.sort()
+}
+
+function bar(done: number, total: number, name: string): string {
+  const width = 24
+  const filled = total === 0 ? width : Math.round((done / total) * width)
+  return `\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${total} ${name}`.padEnd(80).slice(0, 100)
+}
+
+async function compileDir(rt: Runtime, dir: string, outDir: string, signKey: string | undefined, json: boolean): Promise<number> {
+  const files = await modulesIn(dir)
+  const tty = process.stderr.isTTY && !json
+  const outcomes: Outcome[] = []
+  for (const [i, file] of files.entries()) {
+    const rel = relative(dir, file)
+    if (tty) process.stderr.write(bar(i, files.length, rel))
+    const out = join(outDir, rel.replace(/\.(wasm|wat)$/i, '.cwasm'))
+    const t0 = performance.now()
+    try {
+      const artifact = rt.precompile(await readFile(file), signKey !== undefined ? { signKey } : {})
+      await mkdir(dirname(out), { recursive: true })
+      await writeFile(out, artifact)
+      outcomes.push({ source: file, output: out, bytes: artifact.length, ms: performance.now() - t0, error: null })
+      if (!tty && !json) process.stdout.write(`compiled ${file} -> ${out} (${artifact.length} bytes, ${((performance.now() - t0) / 1000).toFixed(2)} s)\n`)
+    } catch (e) {
+      const error = e instanceof WasmError ? { code: e.code, message: e.message } : { code: 'internal', message: String(e) }
+      outcomes.push({ source: file, output: null, bytes: null, ms: performance.now() - t0, error })
+      if (tty) process.stderr.write('\n')
+      if (!json) report(e instanceof Error ? Object.assign(e, { message: `${file}: ${e.message}` }) : e)
+    }
+  }
+  if (tty) process.stderr.write(`${bar(files.length, files.length, '')}\n`)
+  const failed = outcomes.filter((o) => o.error).length
+  if (json) process.stdout.write(`${JSON.stringify(outcomes, null, 2)}\n`)
+  else process.stdout.write(`${files.length - failed} of ${files.length} module(s) compiled into ${outDir}${failed ? `, ${failed} failed` : ''}\n`)
+  return failed === 0 ? 0 : 1
 }

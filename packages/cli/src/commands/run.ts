@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { isAbsolute, resolve } from 'node:path'
 import {
   createRuntime,
@@ -30,6 +31,10 @@ options:
   --dir HOST[::GUEST]    preopen HOST read-write as GUEST (default: the same name)
   --ro-dir HOST[::GUEST] preopen HOST read-only (creating, writing, renaming, removing refused)
   --env NAME[=VALUE]     set NAME in the guest's environment (without a value: this process's)
+  --preload NAME=MODULE  instantiate MODULE first (same store, WASI context and limits) and give
+                         its exports to the main module as the import module NAME (repeatable)
+  --trusted-key FILE     load .cwasm artifacts only when signed by this Ed25519 public key
+                         (from \`cwasm keygen\`; repeatable)
   --manifest FILE        run the plugin this manifest (TOML or JSON) describes; its module is
                          module.file (or the only module beside it), and ARGS follow at once:
                          cwasm run --manifest plugin.toml [ARGS…]
@@ -77,6 +82,8 @@ async function run(argv: string[], onStart: () => void): Promise<number> {
       'ro-dir': { value: true, repeat: true },
       env: { value: true, repeat: true },
       manifest: { value: true },
+      preload: { value: true, repeat: true },
+      'trusted-key': { value: true, repeat: true },
       policy: { value: true },
       strict: { value: false },
       audit: { value: false },
@@ -107,7 +114,17 @@ async function run(argv: string[], onStart: () => void): Promise<number> {
   if (timeout !== undefined) options.maxExecutionTime = timeout
   if (typeof flags['max-memory'] === 'string') options.maxMemory = parseSize(flags['max-memory'], 'max-memory')
   if (typeof flags['max-stack'] === 'string') options.engine!.maxWasmStack = parseSize(flags['max-stack'], 'max-stack')
+  const trusted = repeated['trusted-key']
+  if (trusted) options.trustedKeys = await Promise.all(trusted.map((f) => readKey(f)))
   const rt = await createRuntime(options)
+  const preload: Record<string, Module> = {}
+  for (const spec of repeated['preload'] ?? []) {
+    const eq = spec.indexOf('=')
+    if (eq <= 0 || eq === spec.length - 1) throw new UsageError(`--preload takes NAME=MODULE, got '${spec}'`)
+    const name = spec.slice(0, eq)
+    if (preload[name]) throw new UsageError(`--preload ${name} is given twice`)
+    preload[name] = await rt.loadModule(spec.slice(eq + 1))
+  }
 
   const env = envOf(repeated['env'] ?? [])
   const invoke = typeof flags['invoke'] === 'string' ? flags['invoke'] : undefined
@@ -137,8 +154,8 @@ async function run(argv: string[], onStart: () => void): Promise<number> {
       ...(repeated['ro-dir'] ?? []).map((d) => mount(d, true)),
     ]
     const isCommand = mod.exports.some((e) => e.name === '_start' && e.type.kind === 'func')
-    const usesWasi = mod.imports.some((i) => i.module === 'wasi_snapshot_preview1')
-    if (!usesWasi && (invoke !== undefined || !isCommand)) return invokeExport(rt, mod, invoke, guestArgs, timeout, onStart)
+    const usesWasi = [mod, ...Object.values(preload)].some((m) => m.imports.some((i) => i.module === 'wasi_snapshot_preview1'))
+    if (!usesWasi && !Object.keys(preload).length && (invoke !== undefined || !isCommand)) return invokeExport(rt, mod, invoke, guestArgs, timeout, onStart)
     // wasmtime run's grants: args, clocks, random, inherited stdio.
     wasi = {
       argv0: file!,
@@ -162,6 +179,7 @@ async function run(argv: string[], onStart: () => void): Promise<number> {
       throw new UsageError(`the module exports no _start; choose a function with --invoke (it exports: ${funcNames(mod)})`)
     }
   }
+  if (Object.keys(preload).length) wasi.preload = preload
   // A command has no time limit unless one is asked for, as with wasmtime.
   if (timeout === undefined && invoke === undefined) wasi.timeout = null
   if (invoke !== undefined) wasi.invoke = invoke
@@ -174,6 +192,14 @@ async function run(argv: string[], onStart: () => void): Promise<number> {
   } catch (e) {
     if (flags['audit']) printAudit(rt.audit.records(), rt.audit.dropped)
     throw e
+  }
+}
+
+async function readKey(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8')
+  } catch (e) {
+    throw new UsageError(`cannot read the trusted key ${file}: ${(e as Error).message}`)
   }
 }
 

@@ -35,6 +35,13 @@ export interface RunOptions extends WasiOptions {
    */
   imports?: Imports
   /**
+   * Modules instantiated first, in the same store (so with the same WASI context and limits),
+   * whose exports the main module imports under the given module name, as `wasmtime run
+   * --preload NAME=MODULE` does.
+   * @default {}
+   */
+  preload?: Record<string, Module>
+  /**
    * Wall-clock limit in milliseconds, or `null` for none.
    * @default the plugin's limits.time_ms, else the runtime's maxExecutionTime
    */
@@ -115,6 +122,9 @@ function plan(rt: Runtime, target: Module | Plugin, o: RunOptions): Plan {
   }
   const wasi = resolveWasi(o, argv0)
   guard(rt, target, label, () => checkImports(target, grantsOf(wasi, null), wasi.mode, label ? `the module ${label}` : 'the module'))
+  for (const [name, mod] of Object.entries(o.preload ?? {})) {
+    guard(rt, mod, name, () => checkImports(mod, grantsOf(wasi, null), wasi.mode, `the preloaded module ${name}`))
+  }
   return {
     module: target,
     wasi,
@@ -180,6 +190,16 @@ function storeFor(rt: Runtime, p: Plan): Store {
   return store
 }
 
+/** The imports with each preloaded module instantiated in `store` and added under its name. */
+function withPreloads(store: Store, o: RunOptions): Imports {
+  const imports: Imports = { ...(o.imports ?? {}) }
+  for (const [name, mod] of Object.entries(o.preload ?? {})) {
+    if (name in imports) throw new InvalidArgumentError(`preload ${name} clashes with an import module of the same name`, `preload.${name}`)
+    imports[name] = store.instantiate(mod, imports)
+  }
+  return imports
+}
+
 function importsWasi(m: Module): boolean {
   return m.imports.some((i) => i.module === WASI_MODULE)
 }
@@ -204,7 +224,7 @@ export async function runCommand(rt: Runtime, target: Module | Plugin, o: RunOpt
     let exitCode = 0
     let value: unknown
     try {
-      const instance = store.instantiate(p.module, o.imports ?? {})
+      const instance = store.instantiate(p.module, withPreloads(store, o))
       if (o.invoke !== undefined && o.invoke !== '_initialize' && instance.module.exports.some((e) => e.name === '_initialize')) {
         await invoke(rt, instance, '_initialize', [], o.signal)
       }
@@ -247,7 +267,7 @@ export async function prepareWasiCall(
   let store: Store | undefined
   try {
     store = storeFor(rt, p)
-    const instance = store.instantiate(p.module, o.imports ?? {})
+    const instance = store.instantiate(p.module, withPreloads(store, o))
     if (instance.module.exports.some((e) => e.name === '_initialize')) await invoke(rt, instance, '_initialize', [], o.signal)
     const s = store
     return {

@@ -144,6 +144,7 @@ const runSchema = {
   invoke: { kind: 'string', nonEmpty: true },
   invokeArgs: { kind: 'custom', expected: 'an array', test: Array.isArray },
   imports: { kind: 'custom', expected: 'an object of import modules', test: (v) => typeof v === 'object' && v !== null },
+  preload: { kind: 'custom', expected: 'an object of modules by import name', test: (v) => typeof v === 'object' && v !== null && !Array.isArray(v) },
   timeout: { kind: 'nullable', rule: count(1, 2 ** 31, 'milliseconds') },
   fuel: { kind: 'nullable', rule: count(1, Number.MAX_SAFE_INTEGER, 'instructions') },
   maxMemory: count(0, 2 ** 53, 'bytes, e.g. 100_000_000'),

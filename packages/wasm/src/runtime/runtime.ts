@@ -5,13 +5,16 @@ import { DEFAULT_MAX_CACHE_SIZE, defaultModuleCacheDir, ModuleCache } from './ca
 import { binding } from './binding.js'
 import { Module } from '../loader/module.js'
 import { loadBytes, readSource, type LoadOptions } from '../loader/load.js'
-import { native } from '../errors.js'
+import { InvalidArgumentError, native } from '../errors.js'
 import type { Imports, Instance } from '../loader/instance.js'
 import { callOnce, callOnceSync, type CallOptions, type CallResult } from '../executor/call.js'
 import { runCommand, type RunOptions, type RunResult } from '../executor/run.js'
 import { validateRuntimeOptions } from '../options/validate.js'
 import { AuditLog } from '../sandbox/audit.js'
 import { Plugin, readPlugin, type LoadPluginOptions } from '../sandbox/plugin.js'
+import { Watched, type Loaded, type WatchOptions } from '../loader/watch.js'
+import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
 
 /**
  * Options of {@link createRuntime}. Every limit is a default that a single
@@ -231,8 +234,8 @@ export class Runtime {
    * await rt.call(mod, 'process', [42]) // 84
    * ```
    */
-  async call(module: Module | Plugin, name?: string, args: unknown[] = [], options: CallOptions = {}): Promise<unknown> {
-    return (await callOnce(this, module, name, args, options)).value
+  async call(module: Target, name?: string, args: unknown[] = [], options: CallOptions = {}): Promise<unknown> {
+    return (await callOnce(this, current(module), name, args, options)).value
   }
 
   /**
@@ -240,8 +243,8 @@ export class Runtime {
    * consumed (when fuel is on) and peak linear memory.
    * @throws as {@link Runtime.call}
    */
-  async callWithStats(module: Module | Plugin, name?: string, args: unknown[] = [], options: CallOptions = {}): Promise<CallResult> {
-    return callOnce(this, module, name, args, options, true)
+  async callWithStats(module: Target, name?: string, args: unknown[] = [], options: CallOptions = {}): Promise<CallResult> {
+    return callOnce(this, current(module), name, args, options, true)
   }
 
   /**
@@ -250,8 +253,8 @@ export class Runtime {
    * {@link Runtime.call}.
    * @throws as {@link Runtime.call}
    */
-  callSync(module: Module, name: string, args: unknown[] = [], options: CallOptions = {}): unknown {
-    return callOnceSync(this, module, name, args, options).value
+  callSync(module: Module | Watched<Module>, name: string, args: unknown[] = [], options: CallOptions = {}): unknown {
+    return callOnceSync(this, module instanceof Watched ? module.current : module, name, args, options).value
   }
 
   /**
@@ -271,8 +274,54 @@ export class Runtime {
    * const { exitCode, stdout } = await rt.run(mod, { args: ['--help'], preopens: [{ host: './data', guest: '/data' }] })
    * ```
    */
-  async run(target: Module | Plugin, options: RunOptions = {}): Promise<RunResult> {
-    return runCommand(this, target, options)
+  async run(target: Target, options: RunOptions = {}): Promise<RunResult> {
+    return runCommand(this, current(target), options)
+  }
+
+  /**
+   * Loads a module file and keeps it up to date: when the file changes
+   * (debounced), the new version is compiled in the background and swapped
+   * in at once; calls already running finish on the old one. A file that
+   * does not compile leaves the old version serving and emits `'failed'`.
+   * Pass the result to {@link Runtime.call} / {@link Runtime.run}.
+   * @throws {@linkcode CompileError}, {@linkcode ArtifactError}, {@linkcode InvalidArgumentError} for the first load.
+   * @example
+   * ```ts
+   * const mod = await rt.watch('build/filter.wasm')
+   * setInterval(async () => console.log(await rt.call(mod, 'version')), 1000)
+   * ```
+   */
+  async watch(source: string, options: WatchOptions = {}): Promise<Watched<Module>> {
+    if (typeof source !== 'string') throw new InvalidArgumentError('rt.watch takes a module file path', 'source')
+    const load = async (): Promise<Loaded<Module>> => {
+      const { bytes, file } = await readSource(source)
+      const m = await loadBytes(this.engine, bytes, file, this.loadOptions())
+      return { value: m, hash: m.hash, files: [source] }
+    }
+    return new Watched(await load(), load, options)
+  }
+
+  /**
+   * {@link Runtime.loadPlugin}, kept up to date with its manifest and its
+   * module: a change to either reloads the plugin (manifest checked against
+   * `policy` again), as {@link Runtime.watch} does for a module.
+   * @throws as {@link Runtime.loadPlugin} for the first load.
+   * @example
+   * ```ts
+   * const plugin = await rt.watchPlugin('plugins/resize', { policy })
+   * await rt.run(plugin, { args: ['in.png'] })
+   * ```
+   */
+  async watchPlugin(source: string, options: LoadPluginOptions & WatchOptions = {}): Promise<Watched<Plugin>> {
+    const { debounceMs, ...load } = options
+    const once = async (): Promise<Loaded<Plugin>> => {
+      const p = await this.loadPlugin(source, load)
+      const files = [p.manifest.file ?? source, p.module.file ?? source]
+      const manifest = p.manifest.file ? await readFile(p.manifest.file) : Buffer.alloc(0)
+      const hash = createHash('sha256').update(manifest).update(p.module.hash).digest('hex')
+      return { value: p, hash, files }
+    }
+    return new Watched(await once(), once, debounceMs === undefined ? {} : { debounceMs })
   }
 
   /**
@@ -300,6 +349,13 @@ export class Runtime {
     const module = await loadBytes(engine, bytes, file, this.loadOptions())
     return new Plugin(manifest, module, sandbox)
   }
+}
+
+/** What calls and runs take: a module, a plugin, or a watched one of either (its current version). */
+export type Target = Module | Plugin | Watched<Module> | Watched<Plugin>
+
+function current(t: Target): Module | Plugin {
+  return t instanceof Watched ? (t.current as Module | Plugin) : t
 }
 
 /**
