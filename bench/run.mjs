@@ -203,6 +203,7 @@ function resultsMarkdown() {
     'metering.epoch': 'Epoch',
     'memory.1000_instances.vs_v8': 'Memory for 1,000 instances vs V8',
     'wasi.program.cwasm_vs_node_wasi': 'A large WASI program from `.cwasm` vs node:wasi',
+    'cli.run.cwasm_vs_node_wasi': '`cwasm run` of a short run from `.cwasm` vs node:wasi',
   };
   for (const [id, target] of Object.entries(GOALS)) {
     const r = records.find((x) => x.id === id);

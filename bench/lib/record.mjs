@@ -23,6 +23,7 @@ export const GOALS = {
   'metering.epoch': 1.15,
   'memory.1000_instances.vs_v8': 0.5,
   'wasi.program.cwasm_vs_node_wasi': 0.15,
+  'cli.run.cwasm_vs_node_wasi': 0.35,
 };
 
 const round = (x, digits = 6) => (Number.isFinite(x) ? Number(x.toPrecision(digits)) : x);

@@ -66,6 +66,8 @@ export function programPaths() {
  *   counter      `synth -noabc`: the checked run. Every pass of the generic
  *                flow except ABC; output identical under node:wasi and the
  *                package's own JS runner.
+ *   short        read the counter and print its statistics, no synthesis: a
+ *                short run of a large program (where start-up dominates)
  *   counter-abc  plain `synth`, i.e. with ABC, which Yosys runs in-process
  *                after moving stdout/stderr with fd_renumber onto fds that
  *                it has just vacated. Preview-1 runtimes that require the
@@ -78,7 +80,7 @@ export function programPaths() {
  * @param {{ outDir: string, tmpDir: string, script?: 'counter' | 'counter-abc' }} dirs
  *   host directories for /out and /tmp (created by the caller)
  */
-export const SCRIPTS = ['counter', 'counter-abc'];
+export const SCRIPTS = ['counter', 'counter-abc', 'short'];
 
 export function invocation({ outDir, tmpDir, script = 'counter' }) {
   if (!SCRIPTS.includes(script)) throw new Error(`unknown script ${script}; one of ${SCRIPTS.join(', ')}`);

@@ -35,10 +35,10 @@ import { fetchProgram } from './fetch.mjs';
 const REPO = resolve(HERE, '..', '..');
 
 /** argv for one run of a runner, given its fresh /out and /tmp host dirs. */
-export function runnerArgv(runner, { outDir, tmpDir, cmd }) {
+export function runnerArgv(runner, { outDir, tmpDir, cmd, script = 'counter' }) {
   switch (runner) {
     case 'node-wasi':
-      return [process.execPath, join(HERE, 'node-wasi.mjs'), '--out', outDir, '--tmp', tmpDir];
+      return [process.execPath, join(HERE, 'node-wasi.mjs'), '--out', outDir, '--tmp', tmpDir, '--script', script];
     case 'node-wasi-liftoff':
       // V8's baseline compiler only: no TurboFan tier-up, whose background
       // jobs also delay process exit (V8 finishes them before it exits).
@@ -46,7 +46,7 @@ export function runnerArgv(runner, { outDir, tmpDir, cmd }) {
     case 'package':
       return [process.execPath, join(HERE, 'package-runner.mjs'), '--out', outDir];
     case 'cwasm': {
-      const inv = invocation({ outDir, tmpDir });
+      const inv = invocation({ outDir, tmpDir, script });
       const bin = process.env.CWASM_BIN || join(REPO, 'node_modules', '.bin', 'cwasm');
       return [bin, ...cwasmRunArgs(inv, process.env.CWASM_MODULE || inv.wasm)];
     }
@@ -83,17 +83,18 @@ export function runOnce(argv) {
 }
 
 /** One checked run of `runner` in fresh /out and /tmp dirs: { ms, problems, dirs }. */
-async function checkedRun(runner, { cmd, check = true, keepFailures = true } = {}) {
+async function checkedRun(runner, { cmd, check = true, keepFailures = true, script = 'counter', expect } = {}) {
   const scratch = mkdtempSync(join(tmpdir(), `wasi-program-${runner}-`));
   const outDir = join(scratch, 'out');
   const tmpDir = join(scratch, 'tmp');
   mkdirSync(outDir);
   mkdirSync(tmpDir);
-  const r = await runOnce(runnerArgv(runner, { outDir, tmpDir, cmd }));
+  const r = await runOnce(runnerArgv(runner, { outDir, tmpDir, cmd, script }));
   // The package runner prints its own status line on stderr; the guest's
   // stderr is empty on a good run, but stderr is not compared.
   const problems = r.code === 0 ? [] : [`exit code ${r.code}${r.signal ? ` (${r.signal})` : ''}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`];
   if (check) problems.push(...checkRun({ stdout: r.stdout, outDir }));
+  if (expect && !expect.test(r.stdout)) problems.push(`stdout does not match ${expect}`);
   const keep = problems.length && keepFailures;
   if (!keep) rmSync(scratch, { recursive: true, force: true });
   return { ms: r.ms, problems, dirs: keep ? scratch : undefined };
@@ -104,13 +105,13 @@ async function checkedRun(runner, { cmd, check = true, keepFailures = true } = {
  * reversed every other round so that drifting load hits all alike.
  * Returns one summary per runner (times in ms).
  */
-export async function timeRunners(runners, { runs = 7, cmd, check = true, keepFailures = true } = {}) {
+export async function timeRunners(runners, { runs = 7, cmd, check = true, keepFailures = true, script = 'counter', expect } = {}) {
   const acc = Object.fromEntries(runners.map((r) => [r, { times: [], failures: [] }]));
   const a = cpuSnapshot();
   for (let i = 0; i < runs; i++) {
     const order = i % 2 ? [...runners].reverse() : runners;
     for (const runner of order) {
-      const r = await checkedRun(runner, { cmd, check, keepFailures });
+      const r = await checkedRun(runner, { cmd, check, keepFailures, script, expect });
       acc[runner].times.push(r.ms);
       if (r.problems.length) acc[runner].failures.push({ run: i, problems: r.problems, dirs: r.dirs });
     }

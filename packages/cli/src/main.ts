@@ -1,25 +1,20 @@
 // cwasm: a thin shell over @cybernetic/wasm. Every failure is printed as
 // `error[<code>]: <message>` on stderr with a non-zero exit code.
-import { runCommand } from './commands/run.js'
-import { compileCommand } from './commands/compile.js'
-import { inspectCommand } from './commands/inspect.js'
-import { validateCommand } from './commands/validate.js'
-import { specCommand } from './commands/spec.js'
-import { keygenCommand } from './commands/keygen.js'
-import { cacheCommand } from './commands/cache.js'
-import { UsageError, type Command } from './args.js'
+import { type Command } from './args.js'
 import { report } from './report.js'
 
 export { report }
 
-const COMMANDS: Record<string, Command> = {
-  run: runCommand,
-  compile: compileCommand,
-  inspect: inspectCommand,
-  validate: validateCommand,
-  spec: specCommand,
-  keygen: keygenCommand,
-  cache: cacheCommand,
+// Each command is imported only when it runs: a `cwasm run` does not pay
+// for loading the spec runner.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  run: async () => (await import('./commands/run.js')).runCommand,
+  compile: async () => (await import('./commands/compile.js')).compileCommand,
+  inspect: async () => (await import('./commands/inspect.js')).inspectCommand,
+  validate: async () => (await import('./commands/validate.js')).validateCommand,
+  spec: async () => (await import('./commands/spec.js')).specCommand,
+  keygen: async () => (await import('./commands/keygen.js')).keygenCommand,
+  cache: async () => (await import('./commands/cache.js')).cacheCommand,
 }
 
 const USAGE = `cwasm: run WebAssembly from Node.js with hard limits (Wasmtime inside)
@@ -50,13 +45,13 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`cwasm 0.1.0 (wasmtime ${wasmtimeVersion()})\n`)
     return 0
   }
-  const command = COMMANDS[name]
-  if (!command) {
+  const load = COMMANDS[name]
+  if (!load) {
     process.stderr.write(`error[usage]: unknown command '${name}'; commands are: ${Object.keys(COMMANDS).join(', ')}\n`)
     return 2
   }
   try {
-    return await command(rest)
+    return await (await load())(rest)
   } catch (e) {
     return report(e)
   }

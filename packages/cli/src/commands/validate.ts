@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { Engine, InvalidArgumentError, Module } from '@cybernetic/wasm'
 import { parseArgs, UsageError, type Command } from '../args.js'
-import { report } from '../main.js'
+import { report } from '../report.js'
 
 /** `cwasm validate`: checks each module, reports each failure, exits 1 if any failed. */
 export const validateCommand: Command = async (argv) => {
