@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { Engine, InvalidArgumentError, Module } from '@cybernetic/wasm'
+import { createRuntime, InvalidArgumentError } from '@cybernetic/wasm'
 import { parseArgs, UsageError, type Command } from '../args.js'
 import { report } from '../report.js'
 
@@ -7,11 +7,11 @@ import { report } from '../report.js'
 export const validateCommand: Command = async (argv) => {
   const { flags, positionals } = parseArgs(argv, { help: { value: false, alias: 'h' } })
   if (flags['help']) {
-    process.stdout.write('usage: cwasm validate MODULE…\n')
+    process.stdout.write('usage: cwasm validate MODULE…\n\nChecks each module without running it: .wasm and .wat are validated, a .cwasm is verified (header, engine, signature) without being loaded.\n')
     return 0
   }
   if (positionals.length === 0) throw new UsageError('cwasm validate needs at least one MODULE')
-  const engine = Engine.shared()
+  const rt = await createRuntime({ cacheDir: false })
   let failed = 0
   for (const file of positionals) {
     try {
@@ -22,7 +22,7 @@ export const validateCommand: Command = async (argv) => {
         throw new InvalidArgumentError(`cannot read ${file}: ${(e as Error).message}`)
       }
       try {
-        Module.validate(engine, bytes)
+        await rt.validate(bytes)
       } catch (e) {
         if (e instanceof Error) e.message = `${file}: ${e.message}`
         throw e
