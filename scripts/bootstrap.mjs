@@ -72,7 +72,8 @@ const addon = join(nativeDir, 'cwasm.linux-x64-gnu.node')
 const rustSources = [
   join(root, 'Cargo.toml'),
   join(root, 'Cargo.lock'),
-  ...walk(join(root, 'crates'), (p) => /\.(rs|toml)$/.test(p)),
+  // The fuzz generator is a dev tool, not part of the addon.
+  ...walk(join(root, 'crates'), (p) => /\.(rs|toml)$/.test(p) && !p.includes(`${join('crates', 'cwasm_fuzz')}`)),
 ]
 const rustHash = hashFiles(rustSources)
 const buildStamp = join(nativeDir, '.build-stamp')

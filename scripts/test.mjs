@@ -50,7 +50,7 @@ step('rust', 'cargo', ['test', '--release', '--target', 'x86_64-unknown-linux-gn
 if (spawnSync('cargo', ['clippy', '--version'], { encoding: 'utf8' }).status !== 0) {
   process.stdout.write('\n=== clippy: not installed (rustup component add clippy); skipped\n')
   results.push({ name: 'clippy', passed: 0, failed: 0, skipped: 1, seconds: 0, ok: true })
-} else step('clippy', 'cargo', ['clippy', '--release', '--target', 'x86_64-unknown-linux-gnu', '-p', 'cwasm_core', '-p', 'cwasm_binding', '--color', 'never', '--', '-D', 'warnings'], () => ({ passed: 1, failed: 0, skipped: 0 }))
+} else step('clippy', 'cargo', ['clippy', '--release', '--target', 'x86_64-unknown-linux-gnu', '-p', 'cwasm_core', '-p', 'cwasm_binding', '-p', 'cwasm_fuzz', '--color', 'never', '--', '-D', 'warnings'], () => ({ passed: 1, failed: 0, skipped: 0 }))
 
 // 2. vitest (JS API, addon in workers, CLI, type tests).
 const report = join(mkdtempSync(join(tmpdir(), 'cwasm-test-')), 'vitest.json')

@@ -135,8 +135,10 @@ pub(crate) fn verify(parts: &Parts<'_>, verifier: &Verifier) -> Result<(), Error
             let tag = mac(key, parts.signed_header, parts.payload);
             let mut want = [0u8; 32];
             want.copy_from_slice(&parts.signature[..32]);
-            // blake3::Hash compares in constant time.
-            if tag != blake3::Hash::from_bytes(want) {
+            // blake3::Hash compares in constant time. A MAC fills half the
+            // field; the rest must be zero, so no byte of an artifact can
+            // change without refusal.
+            if tag != blake3::Hash::from_bytes(want) || parts.signature[32..].iter().any(|&b| b != 0) {
                 return Err(refuse(ArtifactProblem::BadSignature, "the artifact's signature does not match: it was modified after it was signed"));
             }
             Ok(())
