@@ -51,9 +51,15 @@ export declare class BindingExtern {
   call(slots: Uint8Array): number
   /**
    * Calls a function on the native thread pool; resolves to the result slots.
-   * `slots` is copied, so the caller may reuse it at once.
+   * `slots` is copied, so the caller may reuse it at once. With `token`
+   * (from `newCallToken`), `cancelCall(token)` stops this call alone.
    */
-  callAsync(slots: Uint8Array): Promise<Uint8Array>
+  callAsync(slots: Uint8Array, token?: number | undefined | null): Promise<Uint8Array>
+  /**
+   * Calls a function on this thread under call token `token`, as `call`
+   * does: a worker thread's call that the main thread can cancel.
+   */
+  callWithToken(slots: Uint8Array, token: number): number
   /** Registers this function for `callFast` on this thread and returns its id. */
   fastId(): number
   /** A funcref handle for this function, to put in a slot. */
@@ -113,10 +119,26 @@ export declare class BindingModule {
   get definedMemories(): number
   /** Hex SHA-256 of the module's binary form. */
   get hash(): string
+  /**
+   * A process-wide number for this module, which a worker thread turns
+   * back into the same compiled code with `fromShared` (no recompiling).
+   */
+  share(): number
+  /** The module shared under `id` (see `share`), for `engine`. */
+  static fromShared(engine: BindingEngine, id: number): BindingModule
 }
 
 /** A store: instances, memories, tables, globals and host functions live here. */
 export declare class BindingStore {
+  /**
+   * Calls export `name` of instance `index` with `input` as bytes and
+   * returns the output bytes, on this thread (under call token `token`, if given).
+   */
+  callBytes(index: number, name: string, input: Uint8Array, token?: number | undefined | null): Uint8Array
+  /** `callBytes` on the native thread pool. `input` is copied. */
+  callBytesAsync(index: number, name: string, input: Uint8Array, token?: number | undefined | null): Promise<Uint8Array>
+  /** Frees everything in the store now; later uses fail with `invalid_argument`. */
+  release(): void
   /** Every export of instance `index`, in order, each carrying its name. */
   instanceExports(index: number): Array<BindingExtern>
   /** One export of instance `index` by name. */
@@ -467,6 +489,16 @@ export interface BindingPoolingOptions {
   maxMemorySize?: number
 }
 
+/** What the native pool is doing. */
+export interface BindingPoolStats {
+  /** Threads in the pool (fixed for the life of the process). */
+  threads: number
+  /** Threads running a call now. */
+  busy: number
+  /** Calls waiting for a thread. */
+  queued: number
+}
+
 /** A host directory the guest sees under its own name. */
 export interface BindingPreopen {
   /** The host directory (absolute). */
@@ -590,6 +622,13 @@ export interface BindingWasiOptions {
 export declare function callFast(id: number): number
 
 /**
+ * Cancels the call of token `id`: `dequeued` (it had not started and
+ * fails at once), `stopping` (it runs and stops at its next check) or
+ * `finished` (nothing changed).
+ */
+export declare function cancelCall(id: number): string
+
+/**
  * Delivers the result of an async host function to the guest waiting for
  * it. Returns `false` when nobody waits any more (the call was stopped), so
  * the caller can let go of what it kept for the answer.
@@ -598,6 +637,9 @@ export declare function completeHostCall(callId: number, result: Answer): boolea
 
 /** Panics inside the binding on purpose, to test that panics become errors. */
 export declare function debugPanic(message: string): void
+
+/** Forgets a token whose call was never submitted. */
+export declare function discardCallToken(id: number): void
 
 /** The Ed25519 public key of a 32-byte private key. */
 export declare function ed25519PublicKey(seed: Uint8Array): Uint8Array
@@ -608,14 +650,23 @@ export declare function inspectArtifactHeader(bytes: Uint8Array): BindingArtifac
 /** Custom sections and features of a module (wasm or WAT). */
 export declare function inspectModule(bytes: Uint8Array): BindingModuleInfo
 
+/** How many call tokens are live (a leak check for tests). */
+export declare function liveCallTokens(): number
+
 /** The process-wide module registry's counters (shared by every worker thread). */
 export declare function moduleRegistryStats(): BindingModuleStats
+
+/** Makes a token for one call, before it is submitted; returns its id. */
+export declare function newCallToken(): number
 
 /**
  * Does nothing: the baseline for measuring the cost of a call into the addon
  * (the `call.sync.vs_napi_noop` benchmark).
  */
 export declare function noop(): number
+
+/** What the native pool is doing now. */
+export declare function poolStats(): BindingPoolStats
 
 /**
  * Returns a raw N-API function `(a, b) => a + b` that calls a plain

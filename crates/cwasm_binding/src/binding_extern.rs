@@ -102,9 +102,10 @@ impl BindingExtern {
     }
 
     /// Calls a function on the native thread pool; resolves to the result slots.
-    /// `slots` is copied, so the caller may reuse it at once.
+    /// `slots` is copied, so the caller may reuse it at once. With `token`
+    /// (from `newCallToken`), `cancelCall(token)` stops this call alone.
     #[napi(ts_return_type = "Promise<Uint8Array>")]
-    pub fn call_async<'env>(&self, env: &'env Env, slots: &[u8]) -> napi::Result<Object<'env>> {
+    pub fn call_async<'env>(&self, env: &'env Env, slots: &[u8], token: Option<f64>) -> napi::Result<Object<'env>> {
         let f = match self.item {
             Extern::Func(f) => f,
             _ => return Err(crate::error::to_napi(wrong("function"))),
@@ -113,14 +114,31 @@ impl BindingExtern {
         let store = self.store.clone();
         let kinds = crate::error::guard(|| self.kinds(f).cloned())?;
         let mut buf = slots.to_vec();
-        cwasm_core::spawn(move || {
-            let r = crate::error::guard(|| store.call_slots_with(f, &kinds, &mut buf));
+        let token = crate::binding_executor::token_of(token);
+        let id = token.as_ref().ok().and_then(|t| t.as_ref().map(|t| t.id())).unwrap_or(0);
+        cwasm_core::spawn_call(id, move || {
+            let r = crate::error::guard(|| store.call_slots_token(f, &kinds, &mut buf, token?.as_deref()));
             match r {
                 Ok(_) => deferred.resolve(move |_| Ok(Uint8Array::from(buf))),
                 Err(e) => deferred.reject(e),
             }
         });
         Ok(promise)
+    }
+
+    /// Calls a function on this thread under call token `token`, as `call`
+    /// does: a worker thread's call that the main thread can cancel.
+    #[napi]
+    pub fn call_with_token(&self, mut slots: Uint8Array, token: f64) -> napi::Result<u32> {
+        // SAFETY: as in `call`.
+        let slots = unsafe { slots.as_mut() };
+        guard(|| match self.item {
+            Extern::Func(f) => {
+                let token = crate::binding_executor::token_of(Some(token))?;
+                Ok(self.store.call_slots_token(f, self.kinds(f)?, slots, token.as_deref())? as u32)
+            }
+            _ => Err(wrong("function")),
+        })
     }
 
     /// Registers this function for `callFast` on this thread and returns its id.

@@ -11,7 +11,7 @@ use napi_derive::napi;
 use std::sync::Arc;
 
 impl BindingStore {
-    fn instance(&self, index: u32) -> Result<Instance, Error> {
+    pub(crate) fn instance(&self, index: u32) -> Result<Instance, Error> {
         self.instances
             .borrow()
             .get(index as usize)

@@ -257,3 +257,19 @@ impl BindingModule {
         self.inner.hash().iter().map(|b| format!("{b:02x}")).collect()
     }
 }
+
+#[napi]
+impl BindingModule {
+    /// A process-wide number for this module, which a worker thread turns
+    /// back into the same compiled code with `fromShared` (no recompiling).
+    #[napi]
+    pub fn share(&self) -> f64 {
+        crate::convert::count(self.inner.share())
+    }
+
+    /// The module shared under `id` (see `share`), for `engine`.
+    #[napi(factory)]
+    pub fn from_shared(engine: &BindingEngine, id: f64) -> napi::Result<BindingModule> {
+        guard(|| Ok(BindingModule { inner: Module::from_shared(&engine.inner, crate::convert::whole_id(id, "a shared module number")?)? }))
+    }
+}

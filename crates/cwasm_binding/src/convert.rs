@@ -21,3 +21,23 @@ pub(crate) fn key32(bytes: &[u8], what: &str) -> Result<[u8; 32], Error> {
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// A call token's id from JS (a whole number below 2^53).
+pub(crate) fn token_id(v: f64) -> Result<u64, Error> {
+    whole_id(v, "a call token id")
+}
+
+/// A positive id from JS (a whole number below 2^53).
+pub(crate) fn whole_id(v: f64, what: &str) -> Result<u64, Error> {
+    if !(v.is_finite() && v >= 1.0 && v.fract() == 0.0 && v <= 9_007_199_254_740_991.0) {
+        return Err(Error::InvalidArgument { message: format!("{what} must be a whole number from 1, got {v}") });
+    }
+    // Exact: v is a positive integer below 2^53.
+    Ok(v as u64)
+}
+
+/// A process-wide count as a JS number (exact below 2^53, which counts of
+/// threads, jobs and ids stay far under).
+pub(crate) fn count(n: u64) -> f64 {
+    n as f64
+}

@@ -11,8 +11,10 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod binding_bytes;
 mod binding_cache;
 mod binding_engine;
+mod binding_executor;
 mod binding_extern;
 mod binding_fast_call;
 mod binding_host;
@@ -26,6 +28,7 @@ mod error;
 mod runtime_info;
 
 pub use binding_cache::{BindingCacheLoad, BindingCacheStats, BindingDiskCache, BindingRejection};
+pub use binding_executor::BindingPoolStats;
 pub use binding_engine::{BindingEngine, BindingEngineOptions, BindingPoolingOptions};
 pub use binding_extern::BindingExtern;
 pub use binding_module::{BindingArtifactInfo, BindingCustomSection, BindingMetaEntry, BindingModule, BindingModuleInfo, BindingModuleStats};

@@ -1,6 +1,7 @@
 //! Calls into the guest, and the policy every top-level call runs under:
 //! its deadline, fuel budget, cancellation and stats.
 
+use crate::cancel::CallToken;
 use crate::config::Interrupts;
 use crate::error::Error;
 use crate::interrupt;
@@ -39,14 +40,33 @@ impl Store {
     /// Like [`Store::with`], but a top-level use runs under the store's
     /// deadline, fuel budget and cancellation, and records its stats.
     pub(crate) fn with_call<R>(&self, f: impl FnOnce(StoreContextMut<'_, StoreData>) -> Result<R, Error>) -> Result<R, Error> {
-        self.with_call_inner(true, f)
+        self.with_call_inner(true, None, f)
     }
 
-    /// [`Store::with_call`]; `scoped` as for `with_inner`.
-    pub(crate) fn with_call_inner<R>(&self, scoped: bool, f: impl FnOnce(StoreContextMut<'_, StoreData>) -> Result<R, Error>) -> Result<R, Error> {
+    /// [`Store::with_call`]; `scoped` as for `with_inner`. With a `token`,
+    /// the call is begun and ended on it while the store is held (see
+    /// `cancel.rs`): a cancel before it starts fails it without running,
+    /// one while it runs fails it even if the guest returns first, one
+    /// after it ended changes nothing.
+    pub(crate) fn with_call_inner<R>(
+        &self,
+        scoped: bool,
+        token: Option<&CallToken>,
+        f: impl FnOnce(StoreContextMut<'_, StoreData>) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        if let Some(t) = token {
+            if t.is_cancelled() {
+                t.discard();
+                return Err(Error::Cancelled);
+            }
+        }
         let nested = self.in_host_call();
         if nested {
-            return self.with_inner(scoped, f);
+            let r = self.with_inner(scoped, f);
+            if let Some(t) = token {
+                t.discard();
+            }
+            return r;
         }
         let limit_ms = self.deadline_ms.load(Ordering::Relaxed);
         let stats = self.collect_stats.load(Ordering::Relaxed);
@@ -54,30 +74,53 @@ impl Store {
         if flags && limit_ms == 0 && !stats && !self.fuel {
             // The common case (no deadline, fuel or stats): nothing to set
             // up or read back, only a stop to map if one came.
-            let r = self.with_inner(scoped, f);
-            return self.after_flag_call(r, 0);
+            let r = self.with_inner(scoped, |ctx| {
+                if let Some(t) = token {
+                    t.begin(&self.interrupt, &self.cancel, self.mode)?;
+                }
+                let r = f(ctx);
+                let cancelled = token.is_some_and(|t| t.end());
+                Ok(self.after_flag_call(r, 0, cancelled))
+            });
+            if let Some(t) = token {
+                t.discard();
+            }
+            return r?;
         }
         let budget = self.fuel_budget.load(Ordering::Relaxed);
         let epochs = self.mode == Interrupts::Epoch;
         let fuel = self.fuel;
-        let t0 = (stats || (limit_ms > 0 && self.mode != Interrupts::Off)).then(Instant::now);
-        let deadline = match t0 {
-            Some(t0) if limit_ms > 0 => Some(t0 + std::time::Duration::from_millis(limit_ms)),
-            _ => None,
-        };
-        let ticket = match deadline {
-            Some(at) if flags => Some(interrupt::watch(at, &self.interrupt)),
-            _ => None,
-        };
         let r = self.with_inner(scoped, |mut ctx| {
+            if let Some(t) = token {
+                t.begin(&self.interrupt, &self.cancel, self.mode)?;
+            }
+            let t0 = (stats || (limit_ms > 0 && self.mode != Interrupts::Off)).then(Instant::now);
+            let deadline = match t0 {
+                Some(t0) if limit_ms > 0 => Some(t0 + std::time::Duration::from_millis(limit_ms)),
+                _ => None,
+            };
+            let ticket = match deadline {
+                Some(at) if flags => Some(interrupt::watch(at, &self.interrupt)),
+                _ => None,
+            };
             if epochs {
                 ctx.data_mut().deadline = deadline.map(|at| (at, limit_ms));
                 ctx.set_epoch_deadline(1);
             }
             let start_fuel = if fuel {
                 let f = if budget > 0 { budget } else { u64::MAX };
-                ctx.set_fuel(f).map_err(|e| Error::bug(format!("set_fuel: {e}")))?;
-                Some(f)
+                match ctx.set_fuel(f) {
+                    Ok(()) => Some(f),
+                    Err(e) => {
+                        if let Some(t) = ticket {
+                            interrupt::unwatch(t);
+                        }
+                        if let Some(t) = token {
+                            t.end();
+                        }
+                        return Err(Error::bug(format!("set_fuel: {e}")));
+                    }
+                }
             } else {
                 None
             };
@@ -93,28 +136,36 @@ impl Store {
                 self.last_fuel.store(consumed.unwrap_or(u64::MAX), Ordering::Relaxed);
                 self.last_peak.store(ctx.data().limiter.peak_memory, Ordering::Relaxed);
             }
-            r
+            // The watchdog lets go first, then the token ends, then the
+            // flags come down: nothing raised after this point survives
+            // into the next call.
+            if let Some(t) = ticket {
+                interrupt::unwatch(t);
+            }
+            let cancelled = token.is_some_and(|t| t.end());
+            if flags {
+                return Ok(self.after_flag_call(r, limit_ms, cancelled));
+            }
+            let stop = self.cancel.swap(false, Ordering::SeqCst);
+            if cancelled || (stop && is_interrupted_host(&r)) {
+                return Ok(Err(Error::Cancelled));
+            }
+            if is_interrupted_host(&r) {
+                // A host function gave up waiting because the call was stopped.
+                return Ok(Err(Error::Timeout { limit_ms }));
+            }
+            Ok(r)
         });
-        if let Some(t) = ticket {
-            interrupt::unwatch(t);
+        if let Some(t) = token {
+            t.discard();
         }
-        if flags {
-            return self.after_flag_call(r, limit_ms);
-        }
-        let cancelled = self.cancel.load(Ordering::Relaxed);
-        if cancelled {
-            self.cancel.store(false, Ordering::SeqCst);
-        }
-        if is_interrupted_host(&r) {
-            // A host function gave up waiting because the call was stopped.
-            return Err(if cancelled { Error::Cancelled } else { Error::Timeout { limit_ms } });
-        }
-        r
+        r?
     }
 
     /// A raised flag surfaces as a trap at a woven check: says why, and
-    /// lowers the flag.
-    fn after_flag_call<R>(&self, mut r: Result<R, Error>, limit_ms: u64) -> Result<R, Error> {
+    /// lowers the flag. `cancelled`: the call's token was cancelled while it
+    /// ran, so it fails even if the guest returned before any check.
+    fn after_flag_call<R>(&self, mut r: Result<R, Error>, limit_ms: u64, cancelled: bool) -> Result<R, Error> {
         match self.interrupt.reason() {
             interrupt::NONE => {}
             reason => {
@@ -123,6 +174,9 @@ impl Store {
                 }
                 self.interrupt.clear();
             }
+        }
+        if cancelled && !matches!(r, Err(Error::Timeout { .. })) {
+            r = Err(Error::Cancelled);
         }
         r
     }
@@ -151,8 +205,19 @@ impl Store {
     ///
     /// As [`Store::call_slots`].
     pub fn call_slots_with(&self, func: Func, kinds: &FuncKinds, slots: &mut [u8]) -> Result<usize, Error> {
+        self.call_slots_token(func, kinds, slots, None)
+    }
+
+    /// [`Store::call_slots_with`] under a [`CallToken`]: cancelling the
+    /// token (see [`crate::cancel_call`]) stops this call and only this one.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::call_slots`], and [`Error::Cancelled`] when the token was
+    /// cancelled before or while the call ran.
+    pub fn call_slots_token(&self, func: Func, kinds: &FuncKinds, slots: &mut [u8], token: Option<&CallToken>) -> Result<usize, Error> {
         if !kinds.numeric {
-            return self.call_slots(func, slots);
+            return self.call_slots_inner(func, slots, token);
         }
         let (np, nr) = (kinds.params.len(), kinds.results.len());
         let n = np.max(nr);
@@ -163,7 +228,7 @@ impl Store {
                 slots.len()
             )));
         }
-        self.with_call_inner(false, |mut ctx| {
+        self.with_call_inner(false, token, |mut ctx| {
             let mut stack = [ValRaw::i32(0); 8];
             let mut heap = Vec::new();
             let raw: &mut [ValRaw] = if n <= stack.len() {
@@ -249,7 +314,11 @@ impl Store {
     ///
     /// As [`Store::call`], and [`Error::InvalidArgument`] when `slots` is too short.
     pub fn call_slots(&self, func: Func, slots: &mut [u8]) -> Result<usize, Error> {
-        self.with_call(|mut ctx| {
+        self.call_slots_inner(func, slots, None)
+    }
+
+    fn call_slots_inner(&self, func: Func, slots: &mut [u8], token: Option<&CallToken>) -> Result<usize, Error> {
+        self.with_call_inner(true, token, |mut ctx| {
             let ty = func.ty(&ctx);
             let np = ty.params().len();
             let nr = ty.results().len();

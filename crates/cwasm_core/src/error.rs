@@ -151,6 +151,12 @@ pub enum Error {
         /// Detail.
         message: String,
     },
+    /// A bytes call broke the `allocate` convention (see [`crate::Store::call_bytes`]):
+    /// no `allocate` or `memory` export, or a pointer or length outside the memory.
+    Abi {
+        /// What was wrong.
+        message: String,
+    },
     /// An internal invariant broke: a bug in this crate.
     Bug {
         /// Detail.
@@ -174,6 +180,7 @@ impl Error {
             Error::Artifact { .. } => "artifact",
             Error::InvalidArgument { .. } => "invalid_argument",
             Error::Busy { .. } => "busy",
+            Error::Abi { .. } => "abi",
             Error::Bug { .. } => "bug",
         }
     }
@@ -189,6 +196,7 @@ impl Error {
             | Error::Artifact { message, .. }
             | Error::InvalidArgument { message }
             | Error::Busy { message }
+            | Error::Abi { message }
             | Error::Bug { message } => message.clone(),
             Error::FuelExhausted { .. } => {
                 "the call used up its fuel; raise the fuel budget or find the loop that does not end".into()

@@ -28,9 +28,11 @@
 
 mod aot;
 mod bounded;
+mod bytes;
 mod cache;
 mod call;
 pub mod calibration;
+mod cancel;
 mod config;
 mod engine;
 mod entry_checks;
@@ -60,7 +62,9 @@ pub use aot::{
 pub use cache::{CacheLoad, CacheOutcome, CacheStats, DiskCache};
 pub use config::{EngineConfig, Interrupts, OptLevel, PoolingConfig};
 pub use engine::Engine;
-pub use executor::{pool_threads, spawn};
+pub use cancel::{cancel_call, live_call_tokens, CallToken, CancelOutcome};
+pub use executor::{pool_stats, pool_threads, spawn, spawn_call, PoolStats};
+pub use module::shared_modules;
 pub use error::{ArtifactProblem, Error, Frame, LinkIssue, LinkProblem};
 pub use host::{stop_requested, HostError, HostFn, SlotHostFn};
 pub use inspect::{module_info, to_wat, CustomSection, ModuleInfo};

@@ -405,6 +405,77 @@ impl Module {
     }
 }
 
+/// Modules handed to other threads by number (see [`Module::share`]): the
+/// same compiled code, whatever the registry has kept or evicted.
+struct Shared {
+    by_id: HashMap<u64, Module>,
+    ids: HashMap<Key, u64>,
+    next: u64,
+}
+
+static SHARED: OnceLock<Mutex<Shared>> = OnceLock::new();
+
+fn shared() -> std::sync::MutexGuard<'static, Shared> {
+    let m = SHARED.get_or_init(|| Mutex::new(Shared { by_id: HashMap::new(), ids: HashMap::new(), next: 1 }));
+    match m.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    }
+}
+
+/// How many modules are shared by number (one per distinct module and engine).
+pub fn shared_modules() -> usize {
+    shared().by_id.len()
+}
+
+impl Module {
+    /// A process-wide number for this compiled module, which any thread
+    /// (a worker thread of the same process) turns back into the same code
+    /// with [`Module::from_shared`] without compiling it again. The same
+    /// module (bytes and engine) always gets the same number, and the module
+    /// stays shared for the life of the process.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cwasm_core::{Engine, EngineConfig, Module};
+    /// let engine = Engine::shared(&EngineConfig::default())?;
+    /// let m = Module::compile(&engine, b"(module (func (export \"f\")))")?;
+    /// let id = m.share();
+    /// assert_eq!(m.share(), id);
+    /// let again = Module::from_shared(&engine, id)?;
+    /// assert_eq!(again.hash(), m.hash());
+    /// # Ok::<(), cwasm_core::Error>(())
+    /// ```
+    pub fn share(&self) -> u64 {
+        let key = (self.engine.key().to_string(), self.hash);
+        let mut s = shared();
+        if let Some(&id) = s.ids.get(&key) {
+            return id;
+        }
+        let id = s.next;
+        s.next += 1;
+        s.ids.insert(key, id);
+        s.by_id.insert(id, self.clone());
+        id
+    }
+
+    /// The module shared under `id` by [`Module::share`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] when no module is shared under `id`, or it
+    /// was compiled for another engine than `engine`.
+    pub fn from_shared(engine: &Engine, id: u64) -> Result<Module, Error> {
+        let s = shared();
+        let m = s.by_id.get(&id).ok_or_else(|| Error::invalid(format!("no module is shared under the number {id}")))?;
+        if !wasmtime::Engine::same(m.inner.engine(), engine.wasmtime()) {
+            return Err(Error::invalid(format!("the module shared under {id} was compiled for another engine")));
+        }
+        Ok(m.clone())
+    }
+}
+
 impl std::fmt::Debug for Module {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Module").field("name", &self.name()).finish()

@@ -46,6 +46,8 @@ pub struct Store {
     pub(crate) inner: UnsafeCell<wasmtime::Store<StoreData>>,
     pub(crate) active: Arc<AtomicPtr<()>>,
     pub(crate) busy: AtomicBool,
+    /// Set by [`Store::release`]: the inner store is an empty stand-in.
+    released: AtomicBool,
     engine: Engine,
     /// Wall-clock limit for each top-level call, in ms; 0 means none.
     pub(crate) deadline_ms: AtomicU64,
@@ -130,6 +132,7 @@ impl Store {
             inner: UnsafeCell::new(store),
             active,
             busy: AtomicBool::new(false),
+            released: AtomicBool::new(false),
             engine: engine.clone(),
             deadline_ms: AtomicU64::new(0),
             fuel_budget: AtomicU64::new(0),
@@ -187,6 +190,9 @@ impl Store {
             });
         }
         let _release = ReleaseBusy(&self.busy);
+        if self.released.load(Ordering::Relaxed) {
+            return Err(Error::invalid("this store was released (its call ended); make a new store"));
+        }
         // SAFETY: the busy flag gives us the only reference.
         let store = unsafe { &mut *self.inner.get() };
         if !scoped {
@@ -228,10 +234,15 @@ impl Store {
         Ok(())
     }
 
-    /// Asks the running call (or the next one, if none runs) to stop with
-    /// [`Error::Cancelled`] at the next epoch tick. The request is cleared
-    /// when that call ends.
+    /// Asks the running call to stop with [`Error::Cancelled`] at its next
+    /// check; with no call running it does nothing. A cancel that races the
+    /// call's very end may still reach the next call on this store: to stop
+    /// exactly one call, give it a [`crate::CallToken`] and use
+    /// [`crate::cancel_call`] (what every `AbortSignal` of the JS API does).
     pub fn cancel(&self) {
+        if !self.busy.load(Ordering::SeqCst) {
+            return;
+        }
         match self.mode {
             Interrupts::Flag => self.interrupt.raise(interrupt::CANCEL),
             _ => self.cancel.store(true, Ordering::SeqCst),
@@ -261,6 +272,43 @@ impl Store {
     /// [`Error::Busy`] as for [`Store::with`].
     pub fn peak_memory(&self) -> Result<u64, Error> {
         self.with(|ctx| Ok(ctx.data().limiter.peak_memory))
+    }
+
+    /// Frees everything in the store now (instances, memories, tables),
+    /// instead of when the last handle goes. Every later use of the store
+    /// or of anything made in it fails with [`Error::InvalidArgument`].
+    /// Calls that end by themselves (one store per call) do this: a memory
+    /// reserves gigabytes of address space until it is freed, and waiting
+    /// for the garbage collector runs a loop of calls out of it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Busy`] when a call is running in the store.
+    pub fn release(&self) -> Result<(), Error> {
+        if self.in_host_call() {
+            return Err(Error::Busy { message: "a store cannot be released from inside one of its own calls".into() });
+        }
+        if self.busy.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
+            return Err(Error::Busy { message: "this store is running a call; release it when the call has ended".into() });
+        }
+        let _release = ReleaseBusy(&self.busy);
+        if self.released.swap(true, Ordering::SeqCst) {
+            return Ok(());
+        }
+        // The watchdog and pending cancels must never write into the flag
+        // memories about to be freed.
+        self.interrupt.forget();
+        let data = StoreData::empty(self.active.clone(), self.cancel.clone(), self.interrupt.clone());
+        // SAFETY: the busy flag gives us the only reference.
+        let store = unsafe { &mut *self.inner.get() };
+        let old = std::mem::replace(store, wasmtime::Store::new(self.engine.wasmtime(), data));
+        drop(old);
+        Ok(())
+    }
+
+    /// Whether [`Store::release`] was called.
+    pub fn is_released(&self) -> bool {
+        self.released.load(Ordering::SeqCst)
     }
 
     /// Whether a host function of this store is running (the store is then

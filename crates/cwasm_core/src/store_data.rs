@@ -33,6 +33,24 @@ pub struct StoreData {
     pub(crate) wasi_memories: Vec<(wasmtime::Module, wasmtime::ModuleExport)>,
 }
 
+impl StoreData {
+    /// The data of a store with nothing in it and default limits (what a
+    /// released store keeps).
+    pub(crate) fn empty(active: Arc<AtomicPtr<()>>, cancel: Arc<AtomicBool>, interrupt: Arc<Interrupt>) -> StoreData {
+        StoreData {
+            limiter: Limiter { options: crate::limits::StoreOptions::default(), peak_memory: 0 },
+            active,
+            funcs: FuncHandles::default(),
+            extern_refs: ExternRefs::default(),
+            cancel,
+            deadline: None,
+            interrupt,
+            wasi: None,
+            wasi_memories: Vec::new(),
+        }
+    }
+}
+
 impl ExternRefHost for StoreData {
     fn extern_refs(&mut self) -> &mut ExternRefs {
         &mut self.extern_refs

@@ -86,6 +86,9 @@ export const OTHER_CODES = [
   'manifest_error',
   'capability_denied',
   'exit',
+  'queue_full',
+  'abi_error',
+  'closed',
 ] as const
 
 /** Every `code` an error of this library can have. */
@@ -453,6 +456,66 @@ export class StoreBusyError extends WasmError {
   }
 }
 
+/**
+ * An executor's queue is full: `maxQueue` calls already wait for a thread.
+ * Code `queue_full`. Nothing was started; try again once calls finish.
+ *
+ * @example
+ * ```ts
+ * const ex = createExecutor({ runtime: rt, threads: 1, maxQueue: 0 })
+ * void ex.run(mod, 'spin', [])
+ * await ex.run(mod, 'spin', []).catch((e) => e instanceof QueueFullError) // true
+ * ```
+ */
+export class QueueFullError extends WasmError {
+  /** The `maxQueue` that was reached. */
+  readonly maxQueue: number
+  /** The runtime makes these when an operation fails; make one yourself only to rethrow or in tests. */
+  constructor(message: string, maxQueue: number, options?: WasmErrorOptions) {
+    super('queue_full', message, options)
+    this.name = 'QueueFullError'
+    this.maxQueue = maxQueue
+  }
+}
+
+/**
+ * A bytes call broke the `allocate` convention (see the README, "Bytes in
+ * and out"): the guest exports no `memory` or `allocate`, an export has the
+ * wrong type, or a pointer or length it returned falls outside its memory.
+ * Code `abi_error`.
+ *
+ * @example
+ * ```ts
+ * await rt.callBytes(mod, 'upper', new Uint8Array([104, 105])).catch((e) => e instanceof AbiError)
+ * ```
+ */
+export class AbiError extends WasmError {
+  /** The runtime makes these when an operation fails; make one yourself only to rethrow or in tests. */
+  constructor(message: string, options?: WasmErrorOptions) {
+    super('abi_error', message, options)
+    this.name = 'AbiError'
+  }
+}
+
+/**
+ * The executor (or runtime) was closed: it takes no new calls, and
+ * `close({ force: true })` ends the calls still waiting with this error.
+ * Code `closed`.
+ *
+ * @example
+ * ```ts
+ * await rt.close()
+ * await rt.call(mod, 'f').catch((e) => e instanceof ClosedError) // true
+ * ```
+ */
+export class ClosedError extends WasmError {
+  /** The runtime makes these when an operation fails; make one yourself only to rethrow or in tests. */
+  constructor(message: string, options?: WasmErrorOptions) {
+    super('closed', message, options)
+    this.name = 'ClosedError'
+  }
+}
+
 /** A bug in this library (a caught panic or broken invariant). Code `internal`. */
 export class InternalError extends WasmError {
   /** The runtime makes these when an operation fails; make one yourself only to rethrow or in tests. */
@@ -547,6 +610,8 @@ export function fromNative(err: unknown, ctx: NativeErrorContext = {}): unknown 
       return new InvalidArgumentError(data.message)
     case 'busy':
       return new StoreBusyError(data.message)
+    case 'abi':
+      return new AbiError(data.message)
     default:
       return new InternalError(data.message)
   }
@@ -576,4 +641,66 @@ export function native<T>(f: () => T, ctx?: NativeErrorContext): T {
   } catch (e) {
     throw fromNative(e, ctx)
   }
+}
+
+/** An error as plain data, to cross from a worker thread (see {@link reviveError}). @internal */
+export interface ErrorData {
+  name: string
+  code: string | null
+  message: string
+  fields: Record<string, unknown>
+  cause?: ErrorData | null
+}
+
+/** Turns an error thrown on a worker thread into data for {@link reviveError}. @internal */
+export function errorData(e: unknown): ErrorData {
+  if (e instanceof Error) {
+    const fields: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(e)) if (k !== 'cause' && k !== 'code') fields[k] = v
+    const cause = (e as { cause?: unknown }).cause
+    return {
+      name: e.name,
+      code: e instanceof WasmError ? e.code : null,
+      message: e.message,
+      fields,
+      cause: cause === undefined ? null : errorData(cause),
+    }
+  }
+  return { name: 'Error', code: null, message: String(e), fields: {}, cause: null }
+}
+
+const REVIVE: Record<string, (m: string, f: Record<string, unknown>) => WasmError> = {
+  CompileError: (m, f) => new CompileError(m, { offset: (f.offset as number | null) ?? null, line: (f.line as number | null) ?? null, column: (f.column as number | null) ?? null, file: (f.file as string | null) ?? null }),
+  LinkError: (m, f) => new LinkError(m, (f.issues as LinkIssue[]) ?? []),
+  TrapError: (m, f) => new TrapError((f.trapCode as TrapCode) ?? 'unreachable', m, (f.frames as WasmFrame[]) ?? []),
+  HostFunctionError: (m, f) => new HostFunctionError(m, (f.frames as WasmFrame[]) ?? []),
+  FuelExhaustedError: (m, f) => new FuelExhaustedError(m, (f.frames as WasmFrame[]) ?? []),
+  TimeoutError: (m, f) => new TimeoutError(m, (f.limitMs as number) ?? 0),
+  CancelledError: (m) => new CancelledError(m),
+  ExitError: (m, f) => new ExitError(m, (f.exitCode as number) ?? 0),
+  MemoryLimitError: (m) => new MemoryLimitError(m),
+  InvalidArgumentError: (m, f) => new InvalidArgumentError(m, (f.path as string | null) ?? null),
+  StoreBusyError: (m) => new StoreBusyError(m),
+  AbiError: (m) => new AbiError(m),
+  ClosedError: (m) => new ClosedError(m),
+  CapabilityError: (m, f) => new CapabilityError(m, { manifestKey: (f.manifestKey as string | null) ?? null, policyKey: (f.policyKey as string | null) ?? null, imports: (f.imports as RefusedImport[]) ?? [] }),
+  InternalError: (m) => new InternalError(m),
+}
+
+/**
+ * Rebuilds an error from a worker thread as the same class (an error of
+ * user code that is not one of ours becomes a plain `Error` with its name
+ * and message). @internal
+ */
+export function reviveError(d: ErrorData): Error {
+  const cause = d.cause ? reviveError(d.cause) : undefined
+  const make = REVIVE[d.name]
+  if (make) {
+    const e = make(d.message, d.fields)
+    if (cause !== undefined) Object.defineProperty(e, 'cause', { value: cause, writable: true, configurable: true })
+    return e
+  }
+  const e = new Error(d.message, cause !== undefined ? { cause } : undefined)
+  e.name = d.name
+  return e
 }

@@ -45,6 +45,20 @@ export { loadModuleFile, type LoadOptions } from './loader/load.js'
 export { Linker, type LinkerOptions } from './loader/linker.js'
 export { Watched, type WatchOptions, type WatchedVersion, type ReloadFailure } from './loader/watch.js'
 export type { CallOptions, CallResult } from './executor/call.js'
+export {
+  Executor,
+  createExecutor,
+  type ExecutorOptions,
+  type ExecOptions,
+  type ExecutorStats,
+  type StreamResult,
+  type CloseOptions,
+} from './executor/executor.js'
+export type { MapOptions, MapResult, MapProgress } from './executor/map.js'
+export type { Codec } from './executor/codec.js'
+export { ByteStream, DEFAULT_HIGH_WATER_MARK } from './executor/stream.js'
+export type { HostContext } from './executor/worker.js'
+export { poolStats, type PoolStats } from './executor/pool.js'
 export type { RunOptions, RunResult } from './executor/run.js'
 export { registryStats, trapCodes, wasmtimeVersion } from './runtime/info.js'
 export { locationAt, offsetAt, codeFrame, type TextLocation } from './text/location.js'

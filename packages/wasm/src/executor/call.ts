@@ -77,8 +77,14 @@ function nameOf(target: Module | Plugin, name: string | undefined): string {
 export function callOnceSync(rt: Runtime, module: Module, name: string, args: unknown[], options: CallOptions, stats = false): CallResult {
   if ((module as unknown) instanceof Plugin) throw new InvalidArgumentError('a plugin runs in its WASI world off the main thread: use rt.call', 'module')
   const { store, func } = prepare(rt, module, nameOf(module, name), args, options, stats)
-  const value = func.call(...args)
-  return { value, stats: store.lastCallStats }
+  try {
+    const value = func.call(...args)
+    return { value, stats: store.lastCallStats }
+  } finally {
+    // One store per call: free it now, not when the GC gets to it (each
+    // memory reserves gigabytes of address space until then).
+    store.release()
+  }
 }
 
 /** Runs one call on the native pool (or on this thread when parallelExecution is off). @internal */
@@ -100,11 +106,49 @@ export async function callOnce(rt: Runtime, target: Module | Plugin, name: strin
       return { value, stats: wasi.store.lastCallStats }
     } finally {
       wasi.finish()
+      wasi.store.release()
     }
   }
   const module = target as Module
   if (!rt.options.parallelExecution) return callOnceSync(rt, module, fn, args, options, stats)
   const { store, func } = prepare(rt, module, fn, args, options, stats)
-  const value = await func.callAsync(args, options.signal ? { signal: options.signal } : {})
-  return { value, stats: store.lastCallStats }
+  try {
+    const value = await func.callAsync(args, options.signal ? { signal: options.signal } : {})
+    return { value, stats: store.lastCallStats }
+  } finally {
+    store.release()
+  }
+}
+
+/** Runs one bytes call (the `allocate` convention) in a fresh store, on the pool or this thread. @internal */
+export async function callBytesOnce(rt: Runtime, target: Module | Plugin, name: string | undefined, input: Uint8Array, options: CallOptions): Promise<Uint8Array> {
+  const fn = nameOf(target, name)
+  if (!(input instanceof Uint8Array)) throw new InvalidArgumentError('a bytes call takes a Uint8Array', 'input')
+  if (options.signal?.aborted) throw new CancelledError('the call was cancelled before it started', { cause: options.signal.reason })
+  const wasi = await prepareWasiCall(rt, target, {
+    ...(options.imports ? { imports: options.imports } : {}),
+    ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
+    ...(options.fuel !== undefined ? { fuel: options.fuel } : {}),
+    ...(options.maxMemory !== undefined ? { maxMemory: options.maxMemory } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  })
+  const signal = options.signal ? { signal: options.signal } : {}
+  if (wasi) {
+    try {
+      return rt.options.parallelExecution ? await wasi.instance.callBytesAsync(fn, input, signal) : wasi.instance.callBytes(fn, input)
+    } finally {
+      wasi.finish()
+      wasi.store.release()
+    }
+  }
+  const module = target as Module
+  const store = rt.createStore(options.maxMemory !== undefined ? { maxMemory: options.maxMemory } : {}, options.timeout === undefined ? rt.options.maxExecutionTime : options.timeout)
+  try {
+    const fuel = options.fuel === undefined ? rt.options.fuel : options.fuel
+    if (fuel != null) store.setFuel(fuel)
+    const instance = store.instantiate(module, options.imports ?? {})
+    return rt.options.parallelExecution ? await instance.callBytesAsync(fn, input, signal) : instance.callBytes(fn, input)
+  } finally {
+    store.release()
+  }
 }

@@ -249,6 +249,8 @@ export async function runCommand(rt: Runtime, target: Module | Plugin, o: RunOpt
     throw e
   } finally {
     p.release()
+    // One store per run: free its memories now rather than at GC.
+    store?.release()
   }
 }
 

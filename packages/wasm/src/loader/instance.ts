@@ -2,7 +2,8 @@ import type { BindingExtern } from '../runtime/binding.js'
 import { Func, Global, Memory, Table, Tag, wrapExtern, type Extern } from '../runtime/externs.js'
 import type { HostFunction, Store } from '../runtime/store.js'
 import type { Module } from './module.js'
-import { InvalidArgumentError, native } from '../errors.js'
+import { CancelledError, InvalidArgumentError, native } from '../errors.js'
+import { binding } from '../runtime/binding.js'
 
 /** One import value: a JS function, or an item of the same store. */
 export type ImportValue = HostFunction | Extern
@@ -154,6 +155,62 @@ export class Instance {
     const e = this.exports[name]
     if (!(e instanceof Table)) throw new InvalidArgumentError(`the export '${name}' is not a table`)
     return e
+  }
+
+  /**
+   * Calls `name` with bytes in and bytes out, by the `allocate` convention
+   * (README, "Bytes in and out"): the input is copied into memory the guest
+   * allocates, `name(ptr, len)` returns `(outPtr << 32) | outLen` as an
+   * i64, and the output is copied out; `deallocate` frees both buffers when
+   * the guest exports it. Runs on this thread.
+   * @throws {@linkcode AbiError} when the guest breaks the convention,
+   * {@linkcode TrapError}, {@linkcode TimeoutError}, … as for {@link Func.call}.
+   * @example
+   * ```ts
+   * const out = instance.callBytes('upper', new TextEncoder().encode('hi')) // bytes of 'HI'
+   * ```
+   */
+  callBytes(name: string, input: Uint8Array): Uint8Array {
+    if (typeof name !== 'string') throw new InvalidArgumentError('the export name must be a string', 'name')
+    if (!(input instanceof Uint8Array)) throw new InvalidArgumentError('a bytes call takes a Uint8Array', 'input')
+    return native(() => this.store.binding.callBytes(this.#index, name, input))
+  }
+
+  /**
+   * {@link Instance.callBytes} on a native pool thread; `signal` cancels it
+   * (before it starts, while it runs; after it ended it does nothing).
+   * @throws as {@link Instance.callBytes}, and {@linkcode CancelledError} when `signal` aborts.
+   * @example
+   * ```ts
+   * const out = await instance.callBytesAsync('upper', bytes, { signal: AbortSignal.timeout(1000) })
+   * ```
+   */
+  async callBytesAsync(name: string, input: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
+    if (typeof name !== 'string') throw new InvalidArgumentError('the export name must be a string', 'name')
+    if (!(input instanceof Uint8Array)) throw new InvalidArgumentError('a bytes call takes a Uint8Array', 'input')
+    const signal = options.signal
+    if (signal?.aborted) throw new CancelledError('the call was cancelled before it started', { cause: signal.reason })
+    const token = signal ? binding.newCallToken() : undefined
+    const onAbort = () => {
+      binding.cancelCall(token!)
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      return await this.store.binding.callBytesAsync(this.#index, name, input, token)
+    } catch (e) {
+      const err = this.store.toError(e)
+      if (err instanceof CancelledError && signal?.aborted) throw new CancelledError(err.message, { cause: signal.reason })
+      throw err
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
+    }
+  }
+
+  /**
+   * {@link Instance.callBytes} under a call token another thread may cancel (worker placement). @internal
+   */
+  callBytesWithToken(name: string, input: Uint8Array, token: number): Uint8Array {
+    return native(() => this.store.binding.callBytes(this.#index, name, input, token))
   }
 
   /** Calls an exported function: shorthand for `instance.func(name).call(...args)`. */

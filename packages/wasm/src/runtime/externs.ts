@@ -293,11 +293,17 @@ export class Func {
     const buf = new Uint8Array(Math.max(params.length, results.length, 1) * SLOT)
     const view = new DataView(buf.buffer)
     for (let i = 0; i < params.length; i++) encode(view, i, params[i]!, args[i], this.store, `argument ${i}`)
-    const onAbort = () => this.store.cancel()
+    // A token per call: an abort before the call starts takes it off the
+    // pool's queue, one while it runs stops it at its next check, one after
+    // it ended does nothing (see cwasm_core's cancel.rs).
+    const token = signal ? binding.newCallToken() : undefined
+    const onAbort = () => {
+      binding.cancelCall(token!)
+    }
     signal?.addEventListener('abort', onAbort, { once: true })
     let out: Uint8Array
     try {
-      out = await this.binding.callAsync(buf)
+      out = await this.binding.callAsync(buf, token)
     } catch (e) {
       const err = this.store.toError(e)
       if (err instanceof CancelledError && signal?.aborted) throw new CancelledError(err.message, { cause: signal.reason })
@@ -309,6 +315,29 @@ export class Func {
     if (results.length === 0) return undefined
     if (results.length === 1) return decode(outView, 0, results[0]!, this.store)
     return results.map((t, i) => decode(outView, i, t, this.store))
+  }
+
+  /**
+   * {@link Func.call} under a call token (from the addon's `newCallToken`),
+   * which any thread can cancel: how a worker thread runs a call the main
+   * thread may abort. @internal
+   */
+  callWithToken(args: unknown[], token: number): unknown {
+    const { params, results } = this.type
+    if (args.length !== params.length) {
+      throw new InvalidArgumentError(`the function takes ${params.length} argument(s) but was given ${args.length}`)
+    }
+    const buf = new Uint8Array(Math.max(params.length, results.length, 1) * SLOT)
+    const view = new DataView(buf.buffer)
+    for (let i = 0; i < params.length; i++) encode(view, i, params[i]!, args[i], this.store, `argument ${i}`)
+    try {
+      this.binding.callWithToken(buf, token)
+    } catch (e) {
+      throw this.store.toError(e)
+    }
+    if (results.length === 0) return undefined
+    if (results.length === 1) return decode(view, 0, results[0]!, this.store)
+    return results.map((t, i) => decode(view, i, t, this.store))
   }
 
   /**

@@ -5,10 +5,11 @@ import { DEFAULT_MAX_CACHE_SIZE, defaultModuleCacheDir, ModuleCache } from './ca
 import { binding } from './binding.js'
 import { Module } from '../loader/module.js'
 import { loadBytes, readSource, type LoadOptions } from '../loader/load.js'
-import { InvalidArgumentError, native } from '../errors.js'
+import { ClosedError, InvalidArgumentError, native } from '../errors.js'
 import type { Imports, Instance } from '../loader/instance.js'
-import { callOnce, callOnceSync, type CallOptions, type CallResult } from '../executor/call.js'
-import { runCommand, type RunOptions, type RunResult } from '../executor/run.js'
+import { callOnceSync, type CallOptions, type CallResult } from '../executor/call.js'
+import type { RunOptions, RunResult } from '../executor/run.js'
+import { Executor, type CloseOptions, type ExecutorOptions } from '../executor/executor.js'
 import { validateRuntimeOptions } from '../options/validate.js'
 import { AuditLog } from '../sandbox/audit.js'
 import { Plugin, readPlugin, type LoadPluginOptions } from '../sandbox/plugin.js'
@@ -117,6 +118,9 @@ export class Runtime {
   readonly cache: ModuleCache | null
   #key: string | Uint8Array | undefined
   #trusted: Ed25519Key[] | undefined
+  #executor: Executor | null = null
+  #executors = new Set<Executor>()
+  #closed = false
 
   /** @internal */
   constructor(options: RuntimeOptions) {
@@ -235,7 +239,7 @@ export class Runtime {
    * ```
    */
   async call(module: Target, name?: string, args: unknown[] = [], options: CallOptions = {}): Promise<unknown> {
-    return (await callOnce(this, current(module), name, args, options)).value
+    return this.executor.run(module, name, args, options)
   }
 
   /**
@@ -244,7 +248,87 @@ export class Runtime {
    * @throws as {@link Runtime.call}
    */
   async callWithStats(module: Target, name?: string, args: unknown[] = [], options: CallOptions = {}): Promise<CallResult> {
-    return callOnce(this, current(module), name, args, options, true)
+    return this.executor.runWithStats(module, name, args, options)
+  }
+
+  /**
+   * Calls `name` with bytes in and bytes out by the `allocate` convention
+   * (README, "Bytes in and out"), through {@link Runtime.executor}.
+   * @throws {@linkcode AbiError} when the guest breaks the convention; otherwise as {@link Runtime.call}
+   * @example
+   * ```ts
+   * const out = await rt.callBytes(mod, 'upper', new TextEncoder().encode('hi'))
+   * ```
+   */
+  callBytes(module: Target, name: string, input: Uint8Array, options: CallOptions = {}): Promise<Uint8Array> {
+    return this.executor.callBytes(module, name, input, options)
+  }
+
+  /**
+   * {@link Runtime.callBytes} with a UTF-8 string in and out.
+   * @throws as {@link Runtime.callBytes}
+   * @example
+   * ```ts
+   * await rt.callString(mod, 'upper', 'hello') // 'HELLO'
+   * ```
+   */
+  callString(module: Target, name: string, input: string, options: CallOptions = {}): Promise<string> {
+    return this.executor.callString(module, name, input, options)
+  }
+
+  /**
+   * {@link Runtime.callBytes} with JSON in and out.
+   * @throws as {@link Runtime.callBytes}, and {@linkcode AbiError} when the output is not JSON
+   * @example
+   * ```ts
+   * await rt.callJson(mod, 'stats', { values: [1, 2, 3] })
+   * ```
+   */
+  callJson(module: Target, name: string, input: unknown, options: CallOptions = {}): Promise<unknown> {
+    return this.executor.callJson(module, name, input, options)
+  }
+
+  /**
+   * The runtime's own executor, made on first use, with a thread per core
+   * and an unbounded queue: {@link Runtime.call}, {@link Runtime.callWithStats}
+   * and {@link Runtime.run} go through it.
+   * @throws {@linkcode ClosedError} after {@link Runtime.close}.
+   */
+  get executor(): Executor {
+    if (!this.#executor) this.#executor = this.createExecutor()
+    return this.#executor
+  }
+
+  /**
+   * A new executor for this runtime's calls (closed with the runtime).
+   * @throws {@linkcode InvalidArgumentError} for a bad option, {@linkcode ClosedError} after {@link Runtime.close}.
+   * @example
+   * ```ts
+   * const ex = rt.createExecutor({ threads: 1, maxQueue: 100 })
+   * ```
+   */
+  createExecutor(options: Omit<ExecutorOptions, 'runtime'> = {}): Executor {
+    if (this.#closed) throw new ClosedError('the runtime is closed')
+    const ex = new Executor({ ...options, runtime: this })
+    this.#executors.add(ex)
+    return ex
+  }
+
+  /**
+   * Closes every executor of this runtime (see {@link Executor.close}: graceful by
+   * default, `force` cancels, `timeout` forces after a while); later calls reject
+   * with {@link ClosedError}.
+   * @throws never
+   * @example
+   * ```ts
+   * await rt.close({ timeout: 5_000 })
+   * ```
+   */
+  async close(options: CloseOptions = {}): Promise<void> {
+    this.#closed = true
+    if (!this.#executor) this.#executor = new Executor({ runtime: this })
+    this.#executors.add(this.#executor)
+    await Promise.all([...this.#executors].map((e) => e.close(options)))
   }
 
   /**
@@ -275,7 +359,7 @@ export class Runtime {
    * ```
    */
   async run(target: Target, options: RunOptions = {}): Promise<RunResult> {
-    return runCommand(this, current(target), options)
+    return this.executor.runCommand(target, options)
   }
 
   /**
@@ -354,9 +438,6 @@ export class Runtime {
 /** What calls and runs take: a module, a plugin, or a watched one of either (its current version). */
 export type Target = Module | Plugin | Watched<Module> | Watched<Plugin>
 
-function current(t: Target): Module | Plugin {
-  return t instanceof Watched ? (t.current as Module | Plugin) : t
-}
 
 /**
  * Creates a runtime.

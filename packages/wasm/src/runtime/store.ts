@@ -244,9 +244,32 @@ export class Store implements RefTable {
     native(() => this.binding.setDeadline(ms))
   }
 
-  /** Stops the call running in this store at the next epoch tick (about 1 ms) with {@link CancelledError}. */
+  /**
+   * Stops the call running in this store at its next check with
+   * {@link CancelledError}; with no call running it does nothing. To stop
+   * one call exactly (even one still waiting for a thread), pass it an
+   * `AbortSignal` instead.
+   */
   cancel(): void {
     this.binding.cancel()
+  }
+
+  /**
+   * Frees everything in this store now (instances, memories, tables)
+   * instead of when it is garbage-collected. Each memory reserves gigabytes
+   * of address space until it is freed, so a loop that makes many stores
+   * should release them. Every later use of the store, or of anything made
+   * in it, throws {@link InvalidArgumentError}. Calling it twice is fine.
+   * @throws {@linkcode StoreBusyError} while a call runs in the store.
+   * @example
+   * ```ts
+   * const store = new Store()
+   * store.instantiate(mod).call('f')
+   * store.release()
+   * ```
+   */
+  release(): void {
+    native(() => this.binding.release())
   }
 
   /**

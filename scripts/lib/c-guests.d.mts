@@ -1,0 +1,3 @@
+/** The path of examples/guests/NAME.c built to wasm (built now when not cached). */
+export function cGuest(name: string): string
+export const C_GUESTS_DIR: string

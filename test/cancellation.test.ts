@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest'
+import { CancelledError, createRuntime, poolStats, TimeoutError, type Module, type Runtime } from '@cybernetic/wasm'
+
+// `answer` has no loop, so no woven check: it can only be stopped before it
+// starts. `sum` loops (a check per iteration); `spin` never ends.
+const WAT = `(module
+  (import "env" "host" (func $host))
+  (func (export "answer") (result i32) i32.const 42)
+  (func (export "answer_after_host") (result i32) call $host i32.const 42)
+  (func (export "sum") (param $n i32) (result i32) (local $s i32)
+    (block $done (loop $next
+      (br_if $done (i32.eqz (local.get $n)))
+      (local.set $s (i32.add (local.get $s) (local.get $n)))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br $next)))
+    local.get $s)
+  (func (export "spin") (loop br 0)))`
+
+async function setup(): Promise<{ rt: Runtime; mod: Module }> {
+  const rt = await createRuntime()
+  return { rt, mod: rt.compile(WAT) }
+}
+
+/** Blocks the event loop (not the pool) for `ms`. */
+function busyWait(ms: number): void {
+  const until = Date.now() + ms
+  while (Date.now() < until) {
+    // spin
+  }
+}
+
+/** Fills every native pool thread with a loop that ends at a 500 ms deadline. */
+function fillPool(rt: Runtime, mod: Module): Promise<number>[] {
+  return Array.from({ length: poolStats().threads }, () => {
+    const store = rt.createStore({}, 500)
+    const spin = store.instantiate(mod, { env: { host: () => {} } }).func('spin')
+    return spin.callAsync([]).then(
+      () => Date.now(),
+      (e) => {
+        expect(e).toBeInstanceOf(TimeoutError)
+        return Date.now()
+      },
+    )
+  })
+}
+
+async function poolBusy(n: number): Promise<void> {
+  for (let i = 0; i < 500 && poolStats().busy < n; i++) await new Promise((r) => setTimeout(r, 2))
+}
+
+describe('cancellation', () => {
+  it('leaves the next call on a store untouched when an abort fires just after the call finished', async () => {
+    const { rt, mod } = await setup()
+    const store = rt.createStore()
+    const instance = store.instantiate(mod, { env: { host: () => {} } })
+    for (let round = 0; round < 20; round++) {
+      const ac = new AbortController()
+      const p = instance.func('answer').callAsync([], { signal: ac.signal })
+      // The pool thread finishes the call while the event loop is blocked;
+      // the abort then comes after the call ended, before its promise settles.
+      busyWait(5)
+      ac.abort()
+      // Finished before the abort: it keeps its result.
+      expect(await p).toBe(42)
+      // The next call loops through checks: a stale stop flag would cancel it.
+      expect(await instance.func('sum').callAsync([1000])).toBe(500500)
+    }
+  })
+
+  it('takes a call that waits for a pool thread off the queue when it is aborted', async () => {
+    const { rt, mod } = await setup()
+    const blockers = fillPool(rt, mod)
+    await poolBusy(poolStats().threads)
+    const ac = new AbortController()
+    const store = rt.createStore()
+    const p = store.instantiate(mod, { env: { host: () => {} } }).func('answer').callAsync([], { signal: ac.signal })
+    const settled = p.then(
+      (v) => ({ v, at: Date.now() }),
+      (e) => ({ e, at: Date.now() }),
+    )
+    expect(poolStats().queued).toBe(1)
+    ac.abort(new Error('changed my mind'))
+    expect(poolStats().queued).toBe(0)
+    const r = await settled
+    expect(r).toMatchObject({ e: expect.any(CancelledError) })
+    expect((r as { e: CancelledError }).e.cause).toEqual(new Error('changed my mind'))
+    // It did not wait for a thread: it settled before any blocker ended.
+    const ends = await Promise.all(blockers)
+    for (const end of ends) expect(r.at).toBeLessThanOrEqual(end)
+  })
+
+  it('rejects a call aborted while it runs even when the guest returns before reaching any check', async () => {
+    const { rt, mod } = await setup()
+    const ac = new AbortController()
+    const store = rt.createStore()
+    // The host function (on the main thread, while the guest waits on a pool
+    // thread) aborts; the guest then returns 42 without passing a check.
+    const instance = store.instantiate(mod, { env: { host: () => ac.abort() } })
+    await expect(instance.func('answer_after_host').callAsync([], { signal: ac.signal })).rejects.toBeInstanceOf(CancelledError)
+    // The flag is down again for the next call.
+    expect(await instance.func('sum').callAsync([10])).toBe(55)
+  })
+
+  it('stops a running loop at its next check when the signal aborts', async () => {
+    const { rt, mod } = await setup()
+    const ac = new AbortController()
+    const p = rt.call(mod, 'spin', [], { signal: ac.signal, imports: { env: { host: () => {} } }, timeout: null })
+    await poolBusy(1)
+    ac.abort()
+    await expect(p).rejects.toBeInstanceOf(CancelledError)
+  })
+
+  it('rejects at once, without starting, a call whose signal is already aborted', async () => {
+    const { rt, mod } = await setup()
+    const reason = new Error('too late')
+    await expect(rt.call(mod, 'answer', [], { signal: AbortSignal.abort(reason), imports: { env: { host: () => {} } } })).rejects.toMatchObject({
+      code: 'cancelled',
+      cause: reason,
+    })
+  })
+
+  it('takes a call off the executor queue when it is aborted there', async () => {
+    const { rt, mod } = await setup()
+    const ex = rt.createExecutor({ threads: 1 })
+    const imports = { env: { host: () => {} } }
+    const blocker = ex.run(mod, 'spin', [], { imports, timeout: 300 })
+    const ac = new AbortController()
+    const queued = ex.run(mod, 'answer', [], { imports, signal: ac.signal })
+    expect(ex.stats.queued).toBe(1)
+    ac.abort()
+    expect(ex.stats.queued).toBe(0)
+    let blockerDone = false
+    void blocker.catch(() => (blockerDone = true))
+    await expect(queued).rejects.toBeInstanceOf(CancelledError)
+    expect(blockerDone).toBe(false)
+    await expect(blocker).rejects.toBeInstanceOf(TimeoutError)
+    await ex.close()
+  })
+})
