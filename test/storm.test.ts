@@ -13,7 +13,7 @@ describe('cancel storm', () => {
     const r = await storm(rt, { calls: 10_000, seed: 11 })
     expect(r.failures).toEqual([])
     // Every mode happened, and both outcomes where either is allowed.
-    for (const m of ['before', 'queued', 'running', 'random', 'after', 'never']) {
+    for (const m of ['before', 'queued', 'running', 'random', 'after', 'never'] as const) {
       expect(r.counts[m].value + r.counts[m].cancelled).toBeGreaterThan(1000)
     }
     expect(r.counts.random.cancelled).toBeGreaterThan(0)
