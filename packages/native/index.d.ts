@@ -126,6 +126,12 @@ export declare class BindingModule {
   share(): number
   /** The module shared under `id` (see `share`), for `engine`. */
   static fromShared(engine: BindingEngine, id: number): BindingModule
+  /**
+   * Makes a store, instantiates this import-free module, calls export
+   * `name` on its slots and frees the store, all on a native pool
+   * thread; resolves to the result slots and the call's stats.
+   */
+  callOnceAsync(name: string, slots: Uint8Array, options: BindingOneShotOptions, token?: number | undefined | null): Promise<BindingOneShotResult>
 }
 
 /** A store: instances, memories, tables, globals and host functions live here. */
@@ -453,6 +459,38 @@ export interface BindingModuleStats {
   deserialized: number
   /** Modules held in the registry now. */
   cached: number
+}
+
+/** Limits and options of `BindingModule.callOnceAsync`. */
+export interface BindingOneShotOptions {
+  /**
+   * Largest size of one linear memory, in bytes.
+   * @default undefined (the module's own maximum)
+   */
+  maxMemoryBytes?: number
+  /**
+   * Wall-clock limit of instantiation and of the call, in ms.
+   * @default undefined (none)
+   */
+  deadlineMs?: number
+  /**
+   * Fuel budget of the call.
+   * @default undefined (unlimited)
+   */
+  fuel?: number
+  /**
+   * Measure the call (wall time, fuel, peak memory).
+   * @default false
+   */
+  stats?: boolean
+}
+
+/** What `callOnceAsync` gives back. */
+export interface BindingOneShotResult {
+  /** The result slots. */
+  slots: Uint8Array
+  /** What the call cost (zeros unless `stats`). */
+  stats: BindingCallStats
 }
 
 /** Where a standard output stream goes. */

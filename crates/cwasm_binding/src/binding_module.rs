@@ -273,3 +273,89 @@ impl BindingModule {
         guard(|| Ok(BindingModule { inner: Module::from_shared(&engine.inner, crate::convert::whole_id(id, "a shared module number")?)? }))
     }
 }
+
+/// Limits and options of `BindingModule.callOnceAsync`.
+#[napi(object)]
+#[derive(Default)]
+pub struct BindingOneShotOptions {
+    /// Largest size of one linear memory, in bytes.
+    /// @default undefined (the module's own maximum)
+    pub max_memory_bytes: Option<f64>,
+    /// Wall-clock limit of instantiation and of the call, in ms.
+    /// @default undefined (none)
+    pub deadline_ms: Option<f64>,
+    /// Fuel budget of the call.
+    /// @default undefined (unlimited)
+    pub fuel: Option<f64>,
+    /// Measure the call (wall time, fuel, peak memory).
+    /// @default false
+    pub stats: Option<bool>,
+}
+
+/// What `callOnceAsync` gives back.
+#[napi(object)]
+pub struct BindingOneShotResult {
+    /// The result slots.
+    pub slots: Uint8Array,
+    /// What the call cost (zeros unless `stats`).
+    pub stats: crate::binding_store::BindingCallStats,
+}
+
+fn one_shot(o: BindingOneShotOptions) -> Result<cwasm_core::OneShot, Error> {
+    use crate::convert::byte_count;
+    Ok(cwasm_core::OneShot {
+        store: cwasm_core::StoreOptions {
+            max_memory_bytes: o.max_memory_bytes.map(|v| byte_count(v, "maxMemory")).transpose()?.map(|v| v as u64),
+            ..cwasm_core::StoreOptions::default()
+        },
+        deadline: o
+            .deadline_ms
+            .map(|ms| {
+                if ms.is_finite() && ms >= 0.0 && ms <= 9_007_199_254_740_991.0 {
+                    Ok(std::time::Duration::from_secs_f64(ms / 1000.0))
+                } else {
+                    Err(Error::InvalidArgument { message: format!("timeout must be a number of ms from 0, got {ms}") })
+                }
+            })
+            .transpose()?,
+        fuel: o.fuel.map(|f| byte_count(f, "fuel").map(|v| v as u64)).transpose()?,
+        stats: o.stats.unwrap_or(false),
+    })
+}
+
+#[napi]
+impl BindingModule {
+    /// Makes a store, instantiates this import-free module, calls export
+    /// `name` on its slots and frees the store, all on a native pool
+    /// thread; resolves to the result slots and the call's stats.
+    #[napi(ts_return_type = "Promise<BindingOneShotResult>")]
+    pub fn call_once_async<'env>(
+        &self,
+        env: &'env Env,
+        name: String,
+        slots: &[u8],
+        options: BindingOneShotOptions,
+        token: Option<f64>,
+    ) -> napi::Result<Object<'env>> {
+        let o = guard(|| one_shot(options))?;
+        let (deferred, promise) = env.create_deferred()?;
+        let module = self.inner.clone();
+        let mut buf = slots.to_vec();
+        let token = crate::binding_executor::token_of(token);
+        let id = token.as_ref().ok().and_then(|t| t.as_ref().map(|t| t.id())).unwrap_or(0);
+        cwasm_core::spawn_call(id, move || match guard(|| module.call_once(&name, &mut buf, &o, token?.as_deref())) {
+            Ok((_, s)) => deferred.resolve(move |_| {
+                Ok(BindingOneShotResult {
+                    slots: Uint8Array::from(buf),
+                    stats: crate::binding_store::BindingCallStats {
+                        wall_ns: crate::convert::count(s.wall_ns),
+                        fuel_consumed: s.fuel_consumed.map(crate::convert::count),
+                        peak_memory: crate::convert::count(s.peak_memory),
+                    },
+                })
+            }),
+            Err(e) => deferred.reject(e),
+        });
+        Ok(promise)
+    }
+}

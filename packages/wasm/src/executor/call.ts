@@ -6,6 +6,7 @@ import type { CallStats, Store } from '../runtime/store.js'
 import type { Func } from '../runtime/externs.js'
 import { Plugin } from '../sandbox/plugin.js'
 import { prepareWasiCall } from './run.js'
+import { callOneShot, oneShotSignature } from './oneshot.js'
 
 /** Per-call options; each overrides the runtime's default. */
 export interface CallOptions {
@@ -111,6 +112,8 @@ export async function callOnce(rt: Runtime, target: Module | Plugin, name: strin
   }
   const module = target as Module
   if (!rt.options.parallelExecution) return callOnceSync(rt, module, fn, args, options, stats)
+  const sig = oneShotSignature(module, fn, args, options)
+  if (sig) return callOneShot(rt, module, fn, sig, args, options, stats)
   const { store, func } = prepare(rt, module, fn, args, options, stats)
   try {
     const value = await func.callAsync(args, options.signal ? { signal: options.signal } : {})
