@@ -19,6 +19,8 @@ export const GOALS = {
   'load.cwasm_vs_compile': 0.05,
   'parallel.2t_vs_1t': 0.55,
   'parallel.vs_piscina_v8': 1.0,
+  'executor.map.2t_vs_1t': 0.55,
+  'executor.map.vs_piscina_v8': 1.0,
   'metering.fuel': 1.5,
   'metering.epoch': 1.15,
   'memory.1000_instances.vs_v8': 0.5,

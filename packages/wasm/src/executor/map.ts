@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { setMaxListeners } from 'node:events'
 import { CancelledError, InvalidArgumentError } from '../errors.js'
 import type { Codec } from './codec.js'
 
@@ -113,6 +114,8 @@ async function* run<I>(
   call: (input: I, signal: AbortSignal) => Promise<unknown>,
 ): AsyncGenerator<MapResult<I>> {
   const ac = new AbortController()
+  // One listener per running item (up to `concurrency`), not a leak.
+  setMaxListeners(0, ac.signal)
   const outer = options.signal
   if (outer?.aborted) throw new CancelledError('the batch was cancelled before it started', { cause: outer.reason })
   const onAbort = () => ac.abort(outer!.reason)
