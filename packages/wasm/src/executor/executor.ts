@@ -46,6 +46,7 @@ import { mapCalls, type MapOptions, type MapResult } from './map.js'
 import { ByteStream } from './stream.js'
 import { WorkerPool } from './workers.js'
 import { decodeOutput, encodeInput, type Codec } from './codec.js'
+import { validateCloseOptions, validateExecOptions, validateExecutorOptions, validateMapOptions } from '../options/validate.js'
 
 /** Options of {@link createExecutor}. */
 export interface ExecutorOptions {
@@ -187,10 +188,6 @@ function current(t: Target): Module | Plugin {
   return t instanceof Watched ? (t.current as Module | Plugin) : t
 }
 
-function check(n: unknown, path: string, min: number, infinite = false): void {
-  if (infinite && n === Infinity) return
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${path} must be a whole number from ${min}`, path)
-}
 
 /**
  * Runs calls of one runtime off the main thread, at most `threads` at a
@@ -224,14 +221,9 @@ export class Executor {
 
   /** @internal Use {@link createExecutor} or {@link Runtime.createExecutor}. */
   constructor(options: ExecutorOptions) {
-    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('createExecutor takes an options object', 'options')
+    validateExecutorOptions(options)
     const { runtime, threads = binding.poolStats().threads, maxQueue = Infinity, idleTimeout = 1000 } = options
-    if (typeof runtime !== 'object' || runtime === null || typeof (runtime as Runtime).createStore !== 'function') {
-      throw new InvalidArgumentError('runtime must be a Runtime (from createRuntime)', 'runtime')
-    }
-    check(threads, 'threads', 1)
-    check(maxQueue, 'maxQueue', 0, true)
-    check(idleTimeout, 'idleTimeout', 0)
+    if (runtime === undefined) throw new InvalidArgumentError('runtime is required: the Runtime whose calls the executor runs', 'runtime')
     this.runtime = runtime
     this.threads = threads
     this.maxQueue = maxQueue
@@ -287,11 +279,11 @@ export class Executor {
   }
 
   #call(module: Target, fn: string | undefined, args: unknown[], options: ExecOptions, stats: boolean): Promise<CallResult> {
-    if (typeof options !== 'object' || options === null) return Promise.reject(new InvalidArgumentError('options must be an object', 'options'))
     if (!Array.isArray(args)) return Promise.reject(new InvalidArgumentError('call arguments must be an array', 'args'))
     let target: Module | Plugin
     let placement: 'pool' | 'worker'
     try {
+      validateExecOptions(options)
       target = current(module)
       placement = placementOf(target, options)
     } catch (e) {
@@ -328,6 +320,7 @@ export class Executor {
     let target: Module | Plugin
     let placement: 'pool' | 'worker'
     try {
+      validateExecOptions(options)
       target = current(module)
       placement = placementOf(target, options)
       if (!(input instanceof Uint8Array)) throw new InvalidArgumentError('a bytes call takes a Uint8Array', 'input')
@@ -382,9 +375,19 @@ export class Executor {
    * ```
    */
   map<I = unknown>(module: Target, fn: string, inputs: Iterable<I> | AsyncIterable<I>, options: MapOptions = {}): AsyncIterable<MapResult<I>> {
+    validateMapOptions(options)
     const codec: Codec = options.codec ?? 'values'
+    const { timeout, fuel, maxMemory, imports, host, placement } = options
+    const each: ExecOptions = {
+      ...(timeout !== undefined ? { timeout } : {}),
+      ...(fuel !== undefined ? { fuel } : {}),
+      ...(maxMemory !== undefined ? { maxMemory } : {}),
+      ...(imports !== undefined ? { imports } : {}),
+      ...(host !== undefined ? { host } : {}),
+      ...(placement !== undefined ? { placement } : {}),
+    }
     return mapCalls(inputs, options, this.threads, (input, signal) => {
-      const o: ExecOptions = { ...options, signal }
+      const o: ExecOptions = { ...each, signal }
       if (codec === 'values') return this.run(module, fn, Array.isArray(input) ? input : [input], o)
       return this.callBytes(module, fn, encodeInput(codec, input), o).then((out) => decodeOutput(codec, out))
     })
@@ -405,6 +408,7 @@ export class Executor {
    */
   stream(module: Target, fn: string, args: unknown[] = [], options: ExecOptions & { highWaterMark?: number } = {}): StreamResult<unknown> {
     const { highWaterMark, ...o } = options
+    validateExecOptions(o)
     const ac = new AbortController()
     const output = new ByteStream({ ...(highWaterMark !== undefined ? { highWaterMark } : {}), onCancel: () => ac.abort(new CancelledError('the reader left the stream early')) })
     const stdout = new ByteStream()
@@ -591,7 +595,7 @@ export class Executor {
       if (options.force) this.#force()
       return this.#closing
     }
-    if (options.timeout !== undefined) check(options.timeout, 'timeout', 0)
+    validateCloseOptions(options)
     this.#closed = true
     if (options.force) this.#force()
     this.#closing = (async () => {

@@ -8,6 +8,8 @@ import type { RuntimeOptions } from '../runtime/runtime.js'
 import type { SandboxPolicy } from '../sandbox/policy.js'
 import type { PreopenOption } from '../sandbox/wasi.js'
 import type { RunOptions } from '../executor/run.js'
+import type { CloseOptions, ExecOptions, ExecutorOptions } from '../executor/executor.js'
+import type { MapOptions } from '../executor/map.js'
 
 /** How one option is checked. */
 type Rule =
@@ -151,6 +153,37 @@ const runSchema = {
   signal: { kind: 'custom', expected: 'an AbortSignal', test: (v) => v instanceof AbortSignal },
 } satisfies Schema<RunOptions>
 
+const executorSchema = {
+  runtime: { kind: 'custom', expected: 'a Runtime (from createRuntime)', test: (v) => typeof v === 'object' && v !== null && typeof (v as { createStore?: unknown }).createStore === 'function' },
+  threads: count(1, 1024, 'calls at once, e.g. 2'),
+  maxQueue: { kind: 'custom', expected: 'a whole number from 0, or Infinity', test: (v) => v === Infinity || (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) },
+  idleTimeout: count(0, 2 ** 31, 'milliseconds an idle worker lives'),
+} satisfies Schema<ExecutorOptions>
+
+const execSchema = {
+  signal: runSchema.signal,
+  timeout: runSchema.timeout,
+  fuel: runSchema.fuel,
+  maxMemory: runSchema.maxMemory,
+  imports: runSchema.imports,
+  host: { kind: 'custom', expected: 'a file path or a file: URL', test: (v) => (typeof v === 'string' && v !== '') || (v instanceof URL && v.protocol === 'file:') },
+  placement: { kind: 'enum', values: ['pool', 'worker'] },
+} satisfies Schema<ExecOptions>
+
+const mapSchema = {
+  ...execSchema,
+  concurrency: count(1, 1_000_000, 'items at once, e.g. 4'),
+  ordered: bool,
+  stopOnError: bool,
+  onProgress: { kind: 'custom', expected: 'a function', test: (v) => typeof v === 'function' },
+  codec: { kind: 'enum', values: ['values', 'bytes', 'string', 'json'] },
+} satisfies Schema<MapOptions>
+
+const closeSchema = {
+  force: bool,
+  timeout: count(0, 2 ** 31, 'milliseconds before a graceful close is forced'),
+} satisfies Schema<CloseOptions>
+
 /**
  * Checks `value` against `rule`, throwing an {@linkcode InvalidArgumentError}
  * that names the dotted `path`. `undefined` always passes (options are optional).
@@ -292,6 +325,26 @@ export function validateRunOptions(o: unknown): asserts o is RunOptions {
   checkObject(o, runSchema, '')
 }
 
+/** @throws {@linkcode InvalidArgumentError} naming the offending executor option. @internal */
+export function validateExecutorOptions(o: unknown): asserts o is ExecutorOptions {
+  checkObject(o, executorSchema, '')
+}
+
+/** @throws {@linkcode InvalidArgumentError} naming the offending call option. @internal */
+export function validateExecOptions(o: unknown): asserts o is ExecOptions {
+  checkObject(o, execSchema, '')
+}
+
+/** @throws {@linkcode InvalidArgumentError} naming the offending map option. @internal */
+export function validateMapOptions(o: unknown): asserts o is MapOptions {
+  checkObject(o, mapSchema, '')
+}
+
+/** @throws {@linkcode InvalidArgumentError} naming the offending close option. @internal */
+export function validateCloseOptions(o: unknown): asserts o is CloseOptions {
+  checkObject(o, closeSchema, '')
+}
+
 /** The option names each schema knows, for tests that pin one test per option. */
 export const OPTION_NAMES = {
   engine: Object.keys(engineSchema),
@@ -301,4 +354,8 @@ export const OPTION_NAMES = {
   policy: Object.keys(policySchema),
   policyLimits: Object.keys(policyLimitsSchema),
   run: Object.keys(runSchema),
+  executor: Object.keys(executorSchema),
+  exec: Object.keys(execSchema),
+  map: Object.keys(mapSchema),
+  close: Object.keys(closeSchema),
 } as const
