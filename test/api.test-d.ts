@@ -16,3 +16,14 @@ test('trap codes are part of the closed error-code union', () => {
   expectTypeOf<TrapError['code']>().toEqualTypeOf<ErrorCode>()
   expectTypeOf<'unreachable'>().toMatchTypeOf<TrapCode>()
 })
+
+test('the executor types: run resolves to unknown, map yields results, streams are byte iterables', async () => {
+  const { createExecutor, ByteStream, QueueFullError } = await import('@cybernetic/wasm')
+  type Ex = ReturnType<typeof createExecutor>
+  expectTypeOf<Ex['run']>().returns.resolves.toBeUnknown()
+  expectTypeOf<Ex['callBytes']>().returns.resolves.toEqualTypeOf<Uint8Array>()
+  expectTypeOf<ReturnType<Ex['map']>>().toMatchTypeOf<AsyncIterable<{ index: number; ok: boolean }>>()
+  expectTypeOf<InstanceType<typeof ByteStream>>().toMatchTypeOf<AsyncIterable<Uint8Array>>()
+  expectTypeOf<InstanceType<typeof QueueFullError>['code']>().toEqualTypeOf<ErrorCode>()
+  expectTypeOf<'queue_full' | 'abi_error' | 'closed'>().toMatchTypeOf<ErrorCode>()
+})

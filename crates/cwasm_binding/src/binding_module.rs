@@ -311,7 +311,7 @@ fn one_shot(o: BindingOneShotOptions) -> Result<cwasm_core::OneShot, Error> {
         deadline: o
             .deadline_ms
             .map(|ms| {
-                if ms.is_finite() && ms >= 0.0 && ms <= 9_007_199_254_740_991.0 {
+                if (0.0..=9_007_199_254_740_991.0).contains(&ms) {
                     Ok(std::time::Duration::from_secs_f64(ms / 1000.0))
                 } else {
                     Err(Error::InvalidArgument { message: format!("timeout must be a number of ms from 0, got {ms}") })

@@ -32,6 +32,7 @@
  *
  * @module
  */
+import { setMaxListeners } from 'node:events'
 import type { Runtime, Target } from '../runtime/runtime.js'
 import { Watched } from '../loader/watch.js'
 import type { Module } from '../loader/module.js'
@@ -160,7 +161,8 @@ interface Task {
   resolve: (v: unknown) => void
   reject: (e: unknown) => void
   signal: AbortSignal | undefined
-  ac: AbortController
+  /** The call's own controller, when it has a signal of its own (else the executor's shared one). */
+  ac: AbortController | null
   onAbort: (() => void) | null
   queued: boolean
 }
@@ -218,9 +220,13 @@ export class Executor {
   #completed = 0
   #failed = 0
   #cancelled = 0
+  // Aborted by a forced close: the signal of every running call that has none of its own.
+  #forced = new AbortController()
 
   /** @internal Use {@link createExecutor} or {@link Runtime.createExecutor}. */
   constructor(options: ExecutorOptions) {
+    // One listener per running call on the shared signal: not a leak.
+    setMaxListeners(0, this.#forced.signal)
     validateExecutorOptions(options)
     const { runtime, threads = binding.poolStats().threads, maxQueue = Infinity, idleTimeout = 1000 } = options
     if (runtime === undefined) throw new InvalidArgumentError('runtime is required: the Runtime whose calls the executor runs', 'runtime')
@@ -501,7 +507,7 @@ export class Executor {
       return Promise.reject(new QueueFullError(`the executor's queue is full: ${this.maxQueue} call(s) wait already`, this.maxQueue))
     }
     return new Promise((resolve, reject) => {
-      const task: Task = { start, resolve, reject, signal, ac: new AbortController(), onAbort: null, queued: false }
+      const task: Task = { start, resolve, reject, signal, ac: signal ? new AbortController() : null, onAbort: null, queued: false }
       if (signal) {
         task.onAbort = () => {
           if (task.queued) {
@@ -511,7 +517,7 @@ export class Executor {
             this.#settle(task, false, new CancelledError('the call was cancelled before it started', { cause: signal.reason }))
             this.#checkIdle()
           } else {
-            task.ac.abort(signal.reason)
+            task.ac?.abort(signal.reason)
           }
         }
         signal.addEventListener('abort', task.onAbort, { once: true })
@@ -540,7 +546,7 @@ export class Executor {
     this.#running.add(task)
     let p: Promise<unknown>
     try {
-      p = task.start(task.ac.signal)
+      p = task.start(task.ac ? task.ac.signal : this.#forced.signal)
     } catch (e) {
       p = Promise.reject(e)
     }
@@ -630,7 +636,9 @@ export class Executor {
       t.queued = false
       this.#settle(t, false, new ClosedError('the executor was closed (forced) before the call started'))
     }
-    for (const t of this.#running) t.ac.abort(new ClosedError('the executor was closed (forced) while the call ran'))
+    const reason = new ClosedError('the executor was closed (forced) while the call ran')
+    this.#forced.abort(reason)
+    for (const t of this.#running) t.ac?.abort(reason)
     this.#checkIdle()
   }
 }
