@@ -55,7 +55,7 @@ describe('executor option validation', () => {
     expect(Object.keys(executorBad).sort()).toEqual(known(() => createExecutor({ runtime: rt, bogus: 1 } as never)))
     expect(Object.keys(mapBad).sort()).toEqual(known(() => rt.executor.map(mod, 'f', [1], { bogus: 1 } as never)))
     expect(Object.keys(closeBad).sort()).toEqual(known(() => rt.createExecutor().close({ bogus: 1 } as never)))
-    const e = await rt.executor.run(mod, 'f', [1], { bogus: 1 } as never).catch((x) => x)
+    const e = (await rt.executor.run(mod, 'f', [1], { bogus: 1 } as never).catch((x: unknown) => x)) as Error
     expect(Object.keys(execBad).sort()).toEqual(/known options here are: (.*)$/.exec(e.message)![1]!.split(', ').sort())
   })
 

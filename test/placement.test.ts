@@ -56,7 +56,7 @@ describe('placement', () => {
   it('brings a worker call error back as the same typed error, with the host error as cause', async () => {
     const rt = await createRuntime()
     const mod = rt.compile(wat(1))
-    const e = await rt.executor.run(mod, 'fails', [], { host: HOST }).catch((x) => x)
+    const e = (await rt.executor.run(mod, 'fails', [], { host: HOST }).catch((x: unknown) => x)) as HostFunctionError
     expect(e).toBeInstanceOf(HostFunctionError)
     expect(e.message).toMatch(/the host says no/)
     await expect(rt.executor.run(mod, 'spin', [], { host: HOST, timeout: 50 })).rejects.toBeInstanceOf(TimeoutError)
