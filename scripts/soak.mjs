@@ -51,7 +51,7 @@ for (let round = 1; round <= rounds; round++) {
   const modes = Object.entries(r.counts)
     .map(([m, c]) => `${m} ${c.value}v/${c.cancelled}c`)
     .join(', ')
-  console.log(`round ${round}: ${calls} calls in ${(ms / 1000).toFixed(2)} s (${modes}); ${r.nextChecks} next-call checks; ${r.failures.length} wrong outcomes; follow-up ${follow.length === 0 ? '200 right, deadline stops a guest' : follow.join('; ')}`)
+  console.log(`round ${round}: ${calls} calls in ${(ms / 1000).toFixed(2)} s (${modes}); ${r.nextChecks} next-call checks, ${r.executorCalls} of the calls through an executor; ${r.failures.length} wrong outcomes; follow-up ${follow.length === 0 ? '200 right, deadline stops a guest' : follow.join('; ')}`)
   console.log(`  pool ${JSON.stringify(before.pool)} -> ${JSON.stringify(after.pool)}, tokens ${before.liveTokens} -> ${after.liveTokens}, threads ${before.threads} -> ${after.threads}, handles ${before.handles} -> ${after.handles}, RSS ${mib(before.rssMiB)} -> ${mib(after.rssMiB)}`)
   for (const f of r.failures) console.log(`  FAIL: ${f}`)
   bad += r.failures.length

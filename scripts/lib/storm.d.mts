@@ -7,5 +7,5 @@ export function settlePool(): Promise<void>
 export function storm(
   rt: Runtime,
   options?: { calls?: number; lanes?: number; seed?: number },
-): Promise<{ counts: Record<'before' | 'queued' | 'running' | 'random' | 'after' | 'never', { value: number; cancelled: number }>; nextChecks: number; failures: string[] }>
+): Promise<{ counts: Record<'before' | 'queued' | 'running' | 'random' | 'after' | 'never', { value: number; cancelled: number }>; nextChecks: number; executorCalls: number; failures: string[] }>
 export function followUp(rt: Runtime, n?: number): Promise<string[]>

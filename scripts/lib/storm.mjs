@@ -49,17 +49,22 @@ export function threadCount() {
 
 /** What must be the same before and after a storm. */
 export function health() {
-  const resources = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap')
+  // stdout and stderr become handles when first written to: not ours.
+  const resources = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap' && r !== 'PipeWrap')
   return { pool: poolStats(), liveTokens: native.liveCallTokens(), threads: threadCount(), handles: resources.length, rssMiB: process.memoryUsage().rss / 2 ** 20 }
 }
 
-/** Waits until the pool is idle (its busy count may lag a call's end by an instant). */
+/**
+ * Waits until the pool is idle (its busy count may lag a call's end by an
+ * instant) and the storm's own abort timers have fired.
+ */
 export async function settlePool() {
   for (let i = 0; i < 1000; i++) {
     const s = poolStats()
-    if (s.busy === 0 && s.queued === 0) return
+    if (s.busy === 0 && s.queued === 0) break
     await new Promise((r) => setTimeout(r, 1))
   }
+  await new Promise((r) => setTimeout(r, 20))
 }
 
 /**
@@ -160,8 +165,59 @@ export async function storm(rt, { calls = 10_000, lanes = 48, seed = 1 } = {}) {
     }
     store.release()
   }
-  await Promise.all(Array.from({ length: lanes }, lane))
-  return { counts, nextChecks, failures }
+  // Lanes through an executor (its queue, the pool's fast path for
+  // import-free modules, worker-free): fresh stores, so no same-store check,
+  // but the same rule for every outcome.
+  const ex = rt.createExecutor({ threads: 2 })
+  let executorCalls = 0
+  async function executorLane() {
+    while (issued < calls) {
+      const i = issued++
+      const mode = MODES[Math.floor(rand() * MODES.length)]
+      const ac = new AbortController()
+      const n = 1 + Math.floor(rand() * 20_000)
+      let p
+      let want = 'value'
+      if (mode === 'before') {
+        ac.abort()
+        p = ex.run(mod, 'sum', [n], { signal: ac.signal })
+        want = 'cancelled'
+      } else if (mode === 'running') {
+        p = ex.run(mod, 'spin', [], { signal: ac.signal, timeout: null })
+        setTimeout(() => ac.abort(), Math.floor(rand() * 3))
+        want = 'cancelled'
+      } else if (mode === 'queued' || mode === 'random') {
+        p = ex.run(mod, 'sum', [n], { signal: ac.signal })
+        if (mode === 'queued') ac.abort()
+        else setImmediate(() => ac.abort())
+        want = 'either'
+      } else if (mode === 'after') {
+        p = ex.run(mod, 'sum', [n], { signal: ac.signal }).then((v) => {
+          ac.abort()
+          return v
+        })
+      } else p = ex.run(mod, 'sum', [n], { signal: ac.signal })
+      executorCalls++
+      let outcome
+      try {
+        const v = await p
+        outcome = 'value'
+        if (v !== sumOf(n)) fail(`executor call ${i} (${mode}) returned ${v}`)
+      } catch (e) {
+        if (e instanceof CancelledError) outcome = 'cancelled'
+        else {
+          fail(`executor call ${i} (${mode}) failed with ${e?.name}: ${e?.message}`)
+          continue
+        }
+      }
+      counts[mode][outcome]++
+      if (want !== 'either' && outcome !== want) fail(`executor call ${i} (${mode}) ended ${outcome}, expected ${want}`)
+    }
+  }
+  const executorLanes = Math.max(1, Math.floor(lanes / 6))
+  await Promise.all([...Array.from({ length: lanes - executorLanes }, lane), ...Array.from({ length: executorLanes }, executorLane)])
+  await ex.close()
+  return { counts, nextChecks, executorCalls, failures }
 }
 
 /** After a storm: `n` plain calls must be right, and a deadline must still stop a guest. */
