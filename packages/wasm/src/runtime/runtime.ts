@@ -229,10 +229,14 @@ export class Runtime {
    * returns its result (`undefined` for none, an array for several). A
    * {@link Plugin} (or a module importing WASI) runs in its WASI world, with
    * `_initialize` called first when exported; for a plugin, `name` defaults
-   * to its manifest's `module.entry`.
+   * to its manifest's `module.entry`. The call goes through
+   * {@link Runtime.executor} (see {@link Executor.run} for where it runs and
+   * what `signal` does), and its store is freed when it ends, so a `funcref`
+   * result cannot be called afterwards.
    * @throws {@linkcode TrapError}, {@linkcode TimeoutError}, {@linkcode MemoryLimitError},
    * {@linkcode HostFunctionError}, {@linkcode LinkError}, {@linkcode InvalidArgumentError},
-   * {@linkcode CapabilityError}, {@linkcode ExitError} (the guest called `proc_exit`)
+   * {@linkcode CapabilityError}, {@linkcode ExitError} (the guest called `proc_exit`),
+   * {@linkcode CancelledError} (its `signal` aborted), {@linkcode ClosedError} after {@link Runtime.close}
    * @example
    * ```ts
    * await rt.call(mod, 'process', [42]) // 84
@@ -291,8 +295,12 @@ export class Runtime {
   /**
    * The runtime's own executor, made on first use, with a thread per core
    * and an unbounded queue: {@link Runtime.call}, {@link Runtime.callWithStats}
-   * and {@link Runtime.run} go through it.
-   * @throws {@linkcode ClosedError} after {@link Runtime.close}.
+   * and {@link Runtime.run} go through it. After {@link Runtime.close} it is
+   * closed: its calls reject with {@link ClosedError}.
+   * @example
+   * ```ts
+   * for await (const r of rt.executor.map(mod, 'fib', [20, 25, 30])) console.log(r.index, r.value)
+   * ```
    */
   get executor(): Executor {
     if (!this.#executor) this.#executor = this.createExecutor()
@@ -334,7 +342,7 @@ export class Runtime {
   /**
    * {@link Runtime.call} on the calling thread, for tiny calls: no thread hop,
    * but the event loop waits for the guest. Plugins and WASI modules need
-   * {@link Runtime.call}.
+   * {@link Runtime.call}. Its store is freed when the call ends.
    * @throws as {@link Runtime.call}
    */
   callSync(module: Module | Watched<Module>, name: string, args: unknown[] = [], options: CallOptions = {}): unknown {
