@@ -3,6 +3,7 @@ import { Func, Global, Memory, Table, Tag, wrapExtern, type Extern } from '../ru
 import type { HostFunction, Store } from '../runtime/store.js'
 import type { Module } from './module.js'
 import { InvalidArgumentError, native } from '../errors.js'
+import { checkString } from '../options/arguments.js'
 
 /** One import value: a JS function, or an item of the same store. */
 export type ImportValue = HostFunction | Extern
@@ -119,6 +120,7 @@ export class Instance {
    * @throws {@linkcode InvalidArgumentError} when there is no such function.
    */
   func(name: string): Func {
+    checkString(name, 'instance.func(name)')
     const known = this.#funcs?.get(name)
     if (known) return known
     const e = this.#exports ? this.#exports[name] : this.#single(name)
@@ -137,6 +139,7 @@ export class Instance {
    * @throws {@linkcode InvalidArgumentError} when there is none.
    */
   memory(name?: string): Memory {
+    if (name !== undefined) checkString(name, 'instance.memory(name)')
     const e = name === undefined ? Object.values(this.exports).find((x) => x instanceof Memory) : this.exports[name]
     if (!(e instanceof Memory)) throw new InvalidArgumentError(name ? `the export '${name}' is not a memory` : 'the module exports no memory')
     return e
@@ -144,6 +147,7 @@ export class Instance {
 
   /** An exported global. */
   global(name: string): Global {
+    checkString(name, 'instance.global(name)')
     const e = this.exports[name]
     if (!(e instanceof Global)) throw new InvalidArgumentError(`the export '${name}' is not a global`)
     return e
@@ -151,6 +155,7 @@ export class Instance {
 
   /** An exported table. */
   table(name: string): Table {
+    checkString(name, 'instance.table(name)')
     const e = this.exports[name]
     if (!(e instanceof Table)) throw new InvalidArgumentError(`the export '${name}' is not a table`)
     return e

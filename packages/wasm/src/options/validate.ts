@@ -8,6 +8,7 @@ import type { RuntimeOptions } from '../runtime/runtime.js'
 import type { SandboxPolicy } from '../sandbox/policy.js'
 import type { PreopenOption } from '../sandbox/wasi.js'
 import type { RunOptions } from '../executor/run.js'
+import type { CallOptions } from '../executor/call.js'
 
 /** How one option is checked. */
 type Rule =
@@ -151,6 +152,14 @@ const runSchema = {
   signal: { kind: 'custom', expected: 'an AbortSignal', test: (v) => v instanceof AbortSignal },
 } satisfies Schema<RunOptions>
 
+const callSchema = {
+  imports: { kind: 'custom', expected: 'an object of import modules', test: (v) => typeof v === 'object' && v !== null },
+  timeout: { kind: 'nullable', rule: count(1, 2 ** 31, 'milliseconds') },
+  maxMemory: count(0, 2 ** 53, 'bytes, e.g. 100_000_000'),
+  fuel: { kind: 'nullable', rule: count(1, Number.MAX_SAFE_INTEGER, 'instructions') },
+  signal: { kind: 'custom', expected: 'an AbortSignal', test: (v) => v instanceof AbortSignal },
+} satisfies Schema<CallOptions>
+
 /**
  * Checks `value` against `rule`, throwing an {@linkcode InvalidArgumentError}
  * that names the dotted `path`. `undefined` always passes (options are optional).
@@ -292,6 +301,11 @@ export function validateRunOptions(o: unknown): asserts o is RunOptions {
   checkObject(o, runSchema, '')
 }
 
+/** @throws {@linkcode InvalidArgumentError} naming the offending call option. @internal */
+export function validateCallOptions(o: unknown): asserts o is CallOptions {
+  checkObject(o, callSchema, '')
+}
+
 /** The option names each schema knows, for tests that pin one test per option. */
 export const OPTION_NAMES = {
   engine: Object.keys(engineSchema),
@@ -301,4 +315,5 @@ export const OPTION_NAMES = {
   policy: Object.keys(policySchema),
   policyLimits: Object.keys(policyLimitsSchema),
   run: Object.keys(runSchema),
+  call: Object.keys(callSchema),
 } as const

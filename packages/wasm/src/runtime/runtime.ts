@@ -15,6 +15,7 @@ import { Plugin, readPlugin, type LoadPluginOptions } from '../sandbox/plugin.js
 import { Watched, type Loaded, type WatchOptions } from '../loader/watch.js'
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
+import { checkName, checkOptionsObject, checkSource } from '../options/arguments.js'
 
 /**
  * Options of {@link createRuntime}. Every limit is a default that a single
@@ -160,6 +161,7 @@ export class Runtime {
    * @throws {@linkcode CompileError}
    */
   compile(source: Uint8Array | string): Module {
+    checkSource(source, 'rt.compile(source)')
     if (this.cache && this.options.cacheCompiledModules) {
       const bytes = typeof source === 'string' ? Buffer.from(source, 'utf8') : source
       return this.cache.loadSync(this.engine, bytes, null).module
@@ -313,6 +315,8 @@ export class Runtime {
    * ```
    */
   async watchPlugin(source: string, options: LoadPluginOptions & WatchOptions = {}): Promise<Watched<Plugin>> {
+    checkName(source, 'rt.watchPlugin(source)')
+    checkOptionsObject(options, 'rt.watchPlugin(options)')
     const { debounceMs, ...load } = options
     const once = async (): Promise<Loaded<Plugin>> => {
       const p = await this.loadPlugin(source, load)
