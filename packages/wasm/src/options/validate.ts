@@ -67,7 +67,7 @@ const storeSchema = {
 } satisfies Schema<StoreLimits>
 
 const runtimeSchema = {
-  maxMemory: count(65_536, 2 ** 53, 'bytes per instance, e.g. 100_000_000'),
+  maxMemory: count(65_536, 2 ** 53, 'bytes, the largest size of each linear memory, e.g. 100_000_000'),
   maxExecutionTime: count(1, 2 ** 31, 'milliseconds per call, e.g. 5_000'),
   fuel: count(1, Number.MAX_SAFE_INTEGER, 'instructions per call'),
   cacheCompiledModules: bool,

@@ -23,7 +23,8 @@ import { checkName, checkOptionsObject, checkSource } from '../options/arguments
  */
 export interface RuntimeOptions {
   /**
-   * Largest linear memory of an instance, in bytes. Growing past it throws
+   * Largest size of each linear memory, in bytes (a module with two
+   * memories may have this much in each). Growing past it throws
    * {@link MemoryLimitError}.
    * @default 100_000_000
    */
