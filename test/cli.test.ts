@@ -75,6 +75,25 @@ describe('cwasm CLI', () => {
     expect(run('frobnicate')).toMatchObject({ code: 2 })
   })
 
+  it('refuses negative, fractional and too large numbers in flags before running anything', () => {
+    const wat = 'examples/compute.wat'
+    for (const [flag, value] of [
+      ['--timeout', '-1'],
+      ['--timeout', 'NaN'],
+      ['--timeout', '99999999999999999999'],
+      ['--fuel', '1.5'],
+      ['--fuel', '-5'],
+      ['--fuel', '99999999999999999999'],
+      ['--max-memory', '-1MB'],
+      ['--max-memory', '1e30'],
+    ]) {
+      const r = run('run', flag!, value!, wat, '--invoke', 'process', '1')
+      expect(r.code, `${flag} ${value}`).toBe(126)
+      expect(r.stderr, `${flag} ${value}`).toMatch(/^error\[usage\]: --(timeout|fuel|max-memory) /)
+      expect(r.stdout).toBe('')
+    }
+  })
+
   it('lists imports and exports with their types', () => {
     const f = tmpFile('io.wat', '(module (import "env" "log" (func (param i32))) (memory (export "mem") 1 2) (func (export "f") (param f64) (result f32) unreachable))')
     const r = run('inspect', f)

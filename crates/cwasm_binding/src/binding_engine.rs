@@ -1,5 +1,6 @@
 //! `BindingEngine`: the process-wide engine for one configuration.
 
+use crate::convert::whole;
 use crate::error::guard;
 use cwasm_core::{Engine, EngineConfig, Error, OptLevel, PoolingConfig};
 use napi_derive::napi;
@@ -84,15 +85,19 @@ pub(crate) fn to_config(o: &BindingEngineOptions) -> Result<EngineConfig, Error>
             return Err(Error::InvalidArgument { message: format!("unknown optLevel '{other}'") });
         }
     };
-    let pooling = o.pooling.as_ref().map(|p| {
-        let pd = PoolingConfig::default();
-        PoolingConfig {
-            total_core_instances: p.total_core_instances.unwrap_or(pd.total_core_instances),
-            total_memories: p.total_memories.unwrap_or(pd.total_memories),
-            total_tables: p.total_tables.unwrap_or(pd.total_tables),
-            max_memory_size: p.max_memory_size.map(|v| v as u64).unwrap_or(pd.max_memory_size),
-        }
-    });
+    let pooling = o
+        .pooling
+        .as_ref()
+        .map(|p| -> Result<PoolingConfig, Error> {
+            let pd = PoolingConfig::default();
+            Ok(PoolingConfig {
+                total_core_instances: p.total_core_instances.unwrap_or(pd.total_core_instances),
+                total_memories: p.total_memories.unwrap_or(pd.total_memories),
+                total_tables: p.total_tables.unwrap_or(pd.total_tables),
+                max_memory_size: p.max_memory_size.map(|v| whole(v, "pooling.maxMemorySize")).transpose()?.unwrap_or(pd.max_memory_size),
+            })
+        })
+        .transpose()?;
     Ok(EngineConfig {
         opt_level,
         simd: o.simd.unwrap_or(d.simd),
@@ -100,7 +105,10 @@ pub(crate) fn to_config(o: &BindingEngineOptions) -> Result<EngineConfig, Error>
         fuel: o.fuel.unwrap_or(d.fuel),
         epoch_interruption: o.epoch_interruption.unwrap_or(d.epoch_interruption),
         epoch_checks: o.epoch_checks.unwrap_or(d.epoch_checks),
-        max_wasm_stack: o.max_wasm_stack.map(|v| v as usize).unwrap_or(d.max_wasm_stack),
+        max_wasm_stack: match o.max_wasm_stack {
+            Some(v) => usize::try_from(v).map_err(|_| Error::InvalidArgument { message: format!("maxWasmStack is too large: {v}") })?,
+            None => d.max_wasm_stack,
+        },
         multi_memory: o.multi_memory.unwrap_or(d.multi_memory),
         memory64: o.memory64.unwrap_or(d.memory64),
         tail_call: o.tail_call.unwrap_or(d.tail_call),

@@ -2,6 +2,7 @@
 //! Values cross as 16-byte slots (see `cwasm_core::Value::to_slot`).
 
 use crate::binding_types::{extern_type, BindingExternType};
+use crate::convert::whole;
 use crate::error::guard;
 use cwasm_core::{Error, Extern, ExternDesc, Func, FuncKinds, Store};
 use std::sync::OnceLock;
@@ -180,7 +181,7 @@ impl BindingExtern {
     #[napi]
     pub fn memory_read(&self, offset: f64, length: f64) -> napi::Result<Uint8Array> {
         guard(|| match self.item {
-            Extern::Memory(m) => Ok(Uint8Array::from(self.store.memory_read(m, offset as u64, length as u64)?)),
+            Extern::Memory(m) => Ok(Uint8Array::from(self.store.memory_read(m, whole(offset, "offset")?, whole(length, "length")?)?)),
             _ => Err(wrong("memory")),
         })
     }
@@ -189,7 +190,7 @@ impl BindingExtern {
     #[napi]
     pub fn memory_write(&self, offset: f64, bytes: &[u8]) -> napi::Result<()> {
         guard(|| match self.item {
-            Extern::Memory(m) => self.store.memory_write(m, offset as u64, bytes),
+            Extern::Memory(m) => self.store.memory_write(m, whole(offset, "offset")?, bytes),
             _ => Err(wrong("memory")),
         })
     }
@@ -198,7 +199,7 @@ impl BindingExtern {
     #[napi]
     pub fn memory_grow(&self, delta: f64) -> napi::Result<f64> {
         guard(|| match self.item {
-            Extern::Memory(m) => Ok(self.store.memory_grow(m, delta as u64)? as f64),
+            Extern::Memory(m) => Ok(self.store.memory_grow(m, whole(delta, "delta")?)? as f64),
             _ => Err(wrong("memory")),
         })
     }
@@ -217,7 +218,7 @@ impl BindingExtern {
     pub fn table_get(&self, index: f64) -> napi::Result<Uint8Array> {
         guard(|| match self.item {
             Extern::Table(t) => {
-                let v = self.store.table_get(t, index as u64)?;
+                let v = self.store.table_get(t, whole(index, "index")?)?;
                 Ok(Uint8Array::from(self.store.value_to_slot(v)?.to_vec()))
             }
             _ => Err(wrong("table")),
@@ -230,7 +231,7 @@ impl BindingExtern {
         guard(|| match self.item {
             Extern::Table(t) => {
                 let v = self.store.slot_to_value(&self.table_element()?, slot)?;
-                self.store.table_set(t, index as u64, v)
+                self.store.table_set(t, whole(index, "index")?, v)
             }
             _ => Err(wrong("table")),
         })
@@ -242,7 +243,7 @@ impl BindingExtern {
         guard(|| match self.item {
             Extern::Table(t) => {
                 let v = self.store.slot_to_value(&self.table_element()?, init)?;
-                Ok(self.store.table_grow(t, delta as u64, v)? as f64)
+                Ok(self.store.table_grow(t, whole(delta, "delta")?, v)? as f64)
             }
             _ => Err(wrong("table")),
         })

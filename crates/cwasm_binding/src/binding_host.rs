@@ -50,8 +50,13 @@ fn pending() -> &'static Waiters {
 fn answer(r: Answer) -> Option<Result<Vec<u8>, HostError>> {
     match r {
         Either::A(bytes) => Some(Ok(bytes.to_vec())),
-        Either::B(id) if id >= 1.0 => Some(Err(HostError { message: "the host function threw".into(), payload: Some(id as u32) })),
-        Either::B(_) => None,
+        // Our own dispatcher answers 0 for "pending" (an async host function),
+        // or the id (a whole number from 1) under which it keeps what was thrown.
+        Either::B(0.0) => None,
+        Either::B(id) if id >= 1.0 && id <= f64::from(u32::MAX) && id.fract() == 0.0 => {
+            Some(Err(HostError { message: "the host function threw".into(), payload: Some(id as u32) }))
+        }
+        Either::B(id) => Some(Err(HostError { message: format!("the host dispatcher answered {id}, which is neither bytes nor an error id"), payload: None })),
     }
 }
 

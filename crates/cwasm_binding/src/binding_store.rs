@@ -3,8 +3,9 @@
 use crate::binding_engine::BindingEngine;
 use crate::binding_extern::BindingExtern;
 use crate::binding_module::BindingModule;
+use crate::convert::{millis, whole};
 use crate::error::guard;
-use cwasm_core::{Extern, Instance, Store, StoreOptions};
+use cwasm_core::{Error, Extern, Instance, Store, StoreOptions};
 use std::cell::RefCell;
 use crate::binding_host::js_host_fn;
 use napi::bindgen_prelude::ClassInstance;
@@ -62,17 +63,22 @@ pub struct BindingCallStats {
 impl BindingStore {
     /// Creates an empty store.
     #[napi(constructor)]
-    pub fn new(engine: &BindingEngine, options: Option<BindingStoreOptions>) -> BindingStore {
+    pub fn new(engine: &BindingEngine, options: Option<BindingStoreOptions>) -> napi::Result<BindingStore> {
         let o = options.unwrap_or_default();
         let d = StoreOptions::default();
-        let opts = StoreOptions {
-            max_memory_bytes: o.max_memory_bytes.map(|v| v as u64),
-            max_table_elements: o.max_table_elements.map(|v| v as u64),
-            max_instances: o.max_instances.map(|v| v as usize).unwrap_or(d.max_instances),
-            trap_on_grow_failure: o.trap_on_grow_failure.unwrap_or(d.trap_on_grow_failure),
-            ..d
-        };
-        BindingStore { inner: Arc::new(Store::new(&engine.inner, opts)), instances: RefCell::default(), fast_ids: RefCell::default() }
+        let opts = guard(|| {
+            Ok(StoreOptions {
+                max_memory_bytes: o.max_memory_bytes.map(|v| whole(v, "maxMemory")).transpose()?,
+                max_table_elements: o.max_table_elements.map(|v| whole(v, "maxTableElements")).transpose()?,
+                max_instances: match o.max_instances {
+                    Some(n) => usize::try_from(n).map_err(|_| Error::InvalidArgument { message: format!("maxInstances is too large: {n}") })?,
+                    None => d.max_instances,
+                },
+                trap_on_grow_failure: o.trap_on_grow_failure.unwrap_or(d.trap_on_grow_failure),
+                ..d
+            })
+        })?;
+        Ok(BindingStore { inner: Arc::new(Store::new(&engine.inner, opts)), instances: RefCell::default(), fast_ids: RefCell::default() })
     }
 
     /// Instantiates a module; `modules[i]`/`names[i]` name the import
@@ -111,7 +117,8 @@ impl BindingStore {
     #[napi]
     pub fn new_memory(&self, minimum: f64, maximum: Option<f64>, memory64: Option<bool>) -> napi::Result<BindingExtern> {
         guard(|| {
-            let m = self.inner.new_memory(minimum as u64, maximum.map(|v| v as u64), memory64.unwrap_or(false))?;
+            let maximum = maximum.map(|v| whole(v, "maximum")).transpose()?;
+            let m = self.inner.new_memory(whole(minimum, "minimum")?, maximum, memory64.unwrap_or(false))?;
             Ok(BindingExtern::new(&self.inner, Extern::Memory(m), None))
         })
     }
@@ -121,7 +128,8 @@ impl BindingStore {
     pub fn new_table(&self, element: String, minimum: f64, maximum: Option<f64>, init: &[u8]) -> napi::Result<BindingExtern> {
         guard(|| {
             let init = self.inner.slot_to_value(&element, init)?;
-            let t = self.inner.new_table(&element, minimum as u64, maximum.map(|v| v as u64), init)?;
+            let maximum = maximum.map(|v| whole(v, "maximum")).transpose()?;
+            let t = self.inner.new_table(&element, whole(minimum, "minimum")?, maximum, init)?;
             Ok(BindingExtern::new(&self.inner, Extern::Table(t), None))
         })
     }
@@ -148,13 +156,13 @@ impl BindingStore {
     /// Sets the wall-clock limit of each call on this store, in ms; `null` removes it.
     #[napi]
     pub fn set_deadline(&self, ms: Option<f64>) -> napi::Result<()> {
-        guard(|| self.inner.set_deadline(ms.map(|v| std::time::Duration::from_secs_f64(v / 1000.0))))
+        guard(|| self.inner.set_deadline(ms.map(|v| millis(v, "timeout")).transpose()?))
     }
 
     /// Sets the fuel budget of each call; `null` means unlimited.
     #[napi]
     pub fn set_fuel(&self, fuel: Option<f64>) -> napi::Result<()> {
-        guard(|| self.inner.set_fuel_budget(fuel.map(|f| f as u64)))
+        guard(|| self.inner.set_fuel_budget(fuel.map(|f| whole(f, "fuel")).transpose()?))
     }
 
     /// Stops the running call at the next epoch tick with `cancelled`.

@@ -163,7 +163,10 @@ fn config(o: BindingWasiOptions) -> Result<WasiConfig, Error> {
         clocks: o.clocks.unwrap_or(false),
         random: o.random.unwrap_or(false),
         host_call_bytes: o.host_call_bytes.map(|v| byte_count(v, "hostCallBytes")).transpose()?,
-        audit_capacity: o.audit_capacity.map(|c| c as usize).unwrap_or(0),
+        audit_capacity: match o.audit_capacity {
+            Some(c) => usize::try_from(c).map_err(|_| Error::InvalidArgument { message: format!("auditCapacity is too large: {c}") })?,
+            None => 0,
+        },
     })
 }
 

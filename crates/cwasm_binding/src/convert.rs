@@ -12,6 +12,25 @@ pub(crate) fn byte_count(v: f64, what: &str) -> Result<usize, Error> {
     usize::try_from(v as u64).map_err(|_| Error::InvalidArgument { message: format!("{what} is too large: {v}") })
 }
 
+/// A whole number from JS (an offset, index, count or page delta): finite,
+/// not negative, no fraction, at most 2^53 - 1. Anything else is refused.
+pub(crate) fn whole(v: f64, what: &str) -> Result<u64, Error> {
+    if !(v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= 9_007_199_254_740_991.0) {
+        return Err(Error::InvalidArgument { message: format!("{what} must be a whole number from 0 to 2^53 - 1, got {v}") });
+    }
+    // Exact: v is a non-negative integer below 2^53.
+    Ok(v as u64)
+}
+
+/// A duration given in milliseconds from JS: finite and not negative.
+pub(crate) fn millis(v: f64, what: &str) -> Result<std::time::Duration, Error> {
+    if !(v.is_finite() && v >= 0.0) {
+        return Err(Error::InvalidArgument { message: format!("{what} must be a finite number of milliseconds, 0 or more, got {v}") });
+    }
+    std::time::Duration::try_from_secs_f64(v / 1000.0)
+        .map_err(|_| Error::InvalidArgument { message: format!("{what} is too large: {v} ms") })
+}
+
 /// A 32-byte key from JS.
 pub(crate) fn key32(bytes: &[u8], what: &str) -> Result<[u8; 32], Error> {
     <[u8; 32]>::try_from(bytes).map_err(|_| Error::InvalidArgument { message: format!("{what} must be 32 bytes, got {}", bytes.len()) })

@@ -106,18 +106,61 @@ pub fn to_napi(e: Error) -> napi::Error {
 }
 
 /// Runs a binding body, turning core errors into data and panics into `bug` errors.
+///
+/// A panic inside a guarded body is a bug we report as `InternalError`, with
+/// the message and source location the panic hook recorded; it never prints
+/// to the host's stderr, which belongs to the application.
 pub fn guard<T>(f: impl FnOnce() -> Result<T, Error>) -> napi::Result<T> {
-    match catch_unwind(AssertUnwindSafe(f)) {
+    install_panic_hook();
+    GUARD_DEPTH.with(|d| d.set(d.get() + 1));
+    let r = catch_unwind(AssertUnwindSafe(f));
+    GUARD_DEPTH.with(|d| d.set(d.get() - 1));
+    match r {
         Ok(r) => r.map_err(to_napi),
         Err(payload) => {
-            let msg = if let Some(s) = payload.downcast_ref::<&str>() {
+            let recorded = LAST_PANIC.with(|p| p.borrow_mut().take());
+            let msg = recorded.unwrap_or_else(|| {
+                if let Some(s) = payload.downcast_ref::<&str>() {
+                    (*s).to_string()
+                } else if let Some(s) = payload.downcast_ref::<String>() {
+                    s.clone()
+                } else {
+                    "unknown panic".to_string()
+                }
+            });
+            Err(to_napi(Error::Bug { message: format!("a panic was caught at the binding boundary: {msg}") }))
+        }
+    }
+}
+
+thread_local! {
+    /// How many `guard` bodies this thread is inside: a panic there is caught.
+    static GUARD_DEPTH: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    /// The message and location of the last panic caught on this thread.
+    static LAST_PANIC: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Installs (once per process) a panic hook that records panics inside
+/// `guard` instead of printing them; panics anywhere else still reach the
+/// previous hook (Rust's default prints them), since nothing catches those.
+fn install_panic_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if GUARD_DEPTH.with(|d| d.get()) == 0 {
+                previous(info);
+                return;
+            }
+            let msg = if let Some(s) = info.payload().downcast_ref::<&str>() {
                 (*s).to_string()
-            } else if let Some(s) = payload.downcast_ref::<String>() {
+            } else if let Some(s) = info.payload().downcast_ref::<String>() {
                 s.clone()
             } else {
                 "unknown panic".to_string()
             };
-            Err(to_napi(Error::Bug { message: format!("a panic was caught at the binding boundary: {msg}") }))
-        }
-    }
+            let at = info.location().map(|l| format!(" (at {}:{})", l.file(), l.line())).unwrap_or_default();
+            LAST_PANIC.with(|p| *p.borrow_mut() = Some(format!("{msg}{at}")));
+        }));
+    });
 }

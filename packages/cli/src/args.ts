@@ -67,7 +67,13 @@ export function parseSize(text: string, flag: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim())
   const unit = m ? SIZE_UNITS[m[2]!.toLowerCase()] : undefined
   if (!m || unit === undefined) throw new UsageError(`--${flag} must be a size like 100MB, 64KiB or 1000000, got '${text}'`)
-  return Math.round(Number(m[1]) * unit)
+  return safe(Math.round(Number(m[1]) * unit), flag, text)
+}
+
+/** A parsed number past 2^53 - 1 would be silently rounded: refuse it. */
+function safe(n: number, flag: string, text: string): number {
+  if (!Number.isSafeInteger(n)) throw new UsageError(`--${flag} is too large: '${text}' (at most ${Number.MAX_SAFE_INTEGER})`)
+  return n
 }
 
 /** Parses `5s`, `250ms`, `5000` (ms) into milliseconds. */
@@ -76,11 +82,11 @@ export function parseDuration(text: string, flag: string): number {
   if (!m) throw new UsageError(`--${flag} must be a duration like 5s, 250ms or 5000, got '${text}'`)
   const n = Number(m[1])
   const unit = (m[2] ?? 'ms').toLowerCase()
-  return Math.round(unit === 's' ? n * 1000 : unit === 'm' ? n * 60_000 : n)
+  return safe(Math.round(unit === 's' ? n * 1000 : unit === 'm' ? n * 60_000 : n), flag, text)
 }
 
 /** Parses a non-negative integer flag. */
 export function parseCount(text: string, flag: string): number {
   if (!/^\d+$/.test(text)) throw new UsageError(`--${flag} must be a whole number, got '${text}'`)
-  return Number(text)
+  return safe(Number(text), flag, text)
 }

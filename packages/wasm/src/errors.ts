@@ -558,13 +558,38 @@ function isTrapCode(code: string): code is TrapCode {
   return (TRAP_CODES as readonly string[]).includes(code)
 }
 
+/** napi statuses that mean "this JS value cannot become the Rust type asked for". */
+const NAPI_ARGUMENT_STATUSES = new Set([
+  'InvalidArg',
+  'ObjectExpected',
+  'StringExpected',
+  'NameExpected',
+  'FunctionExpected',
+  'NumberExpected',
+  'BooleanExpected',
+  'ArrayExpected',
+  'BigintExpected',
+  'DateExpected',
+  'ArrayBufferExpected',
+  'DetachableArraybufferExpected',
+])
+
 /**
  * Converts anything the addon threw into one of this module's errors.
  * Errors that are not the addon's structured data are returned unchanged.
  * @internal
  */
 export function fromNative(err: unknown, ctx: NativeErrorContext = {}): unknown {
-  if (!(err instanceof Error) || !err.message.startsWith(NATIVE_PREFIX)) return err
+  if (!(err instanceof Error) || err instanceof WasmError) return err
+  if (!err.message.startsWith(NATIVE_PREFIX)) {
+    // napi's own argument conversion failed: TS should have refused the
+    // value first, but no plain napi Error may reach a caller.
+    const status = (err as { code?: unknown }).code
+    if (typeof status === 'string' && NAPI_ARGUMENT_STATUSES.has(status)) {
+      return new InvalidArgumentError(`an argument has the wrong type for the addon: ${err.message}`, null, { cause: err })
+    }
+    return err
+  }
   let data: NativeErrorData
   try {
     data = JSON.parse(err.message) as NativeErrorData

@@ -5,7 +5,8 @@ import { CancelledError, InvalidArgumentError } from '../errors.js'
 import type { CallStats, Store } from '../runtime/store.js'
 import type { Func } from '../runtime/externs.js'
 import { Plugin } from '../sandbox/plugin.js'
-import { prepareWasiCall } from './run.js'
+import { checkTarget, prepareWasiCall } from './run.js'
+import { validateCallOptions } from '../options/validate.js'
 import { callOneShot, oneShotSignature } from './oneshot.js'
 
 /** Per-call options; each overrides the runtime's default. */
@@ -51,6 +52,7 @@ export interface CallResult {
  * @internal
  */
 export function prepare(rt: Runtime, module: Module, name: string, args: unknown[], options: CallOptions, stats = false): { store: Store; func: Func } {
+  validateCallOptions(options)
   if (!Array.isArray(args)) throw new InvalidArgumentError('call arguments must be an array', 'args')
   if (options.signal?.aborted) throw new CancelledError('the call was cancelled before it started', { cause: options.signal.reason })
   const timeout = options.timeout === undefined ? rt.options.maxExecutionTime : options.timeout
@@ -77,6 +79,7 @@ function nameOf(target: Module | Plugin, name: string | undefined): string {
 /** Runs one call on this thread. @internal */
 export function callOnceSync(rt: Runtime, module: Module, name: string, args: unknown[], options: CallOptions, stats = false): CallResult {
   if ((module as unknown) instanceof Plugin) throw new InvalidArgumentError('a plugin runs in its WASI world off the main thread: use rt.call', 'module')
+  checkTarget(module, 'rt.callSync(module)')
   const { store, func } = prepare(rt, module, nameOf(module, name), args, options, stats)
   try {
     const value = func.call(...args)
@@ -90,7 +93,9 @@ export function callOnceSync(rt: Runtime, module: Module, name: string, args: un
 
 /** Runs one call on the native pool (or on this thread when parallelExecution is off). @internal */
 export async function callOnce(rt: Runtime, target: Module | Plugin, name: string | undefined, args: unknown[], options: CallOptions, stats = false): Promise<CallResult> {
+  checkTarget(target, 'rt.call(module)')
   const fn = nameOf(target, name)
+  validateCallOptions(options)
   if (!Array.isArray(args)) throw new InvalidArgumentError('call arguments must be an array', 'args')
   if (options.signal?.aborted) throw new CancelledError('the call was cancelled before it started', { cause: options.signal.reason })
   const wasi = await prepareWasiCall(rt, target, {

@@ -41,7 +41,7 @@ import { binding } from '../runtime/binding.js'
 import { CancelledError, ClosedError, InvalidArgumentError, QueueFullError } from '../errors.js'
 import { Plugin } from '../sandbox/plugin.js'
 import { WASI_MODULE } from '../sandbox/capabilities.js'
-import { callBytesOnce, callOnce, type CallResult } from './call.js'
+import { callBytesOnce, callOnce, type CallOptions, type CallResult } from './call.js'
 import { runCommand, type RunOptions, type RunResult } from './run.js'
 import { mapCalls, type MapOptions, type MapResult } from './map.js'
 import { ByteStream } from './stream.js'
@@ -186,6 +186,12 @@ export function placementOf(target: Module | Plugin, o: ExecOptions): 'pool' | '
   return 'pool'
 }
 
+/** The options of a pool call: what says where it runs is not its business. */
+function callOptions(o: ExecOptions): CallOptions {
+  const { host: _host, placement: _placement, ...call } = o
+  return call
+}
+
 function current(t: Target): Module | Plugin {
   return t instanceof Watched ? (t.current as Module | Plugin) : t
 }
@@ -298,7 +304,8 @@ export class Executor {
     if (placement === 'worker') {
       return this.submit(options.signal, (signal) => this.#pool().run(target as Module, fn, args, { ...options, signal }, stats)) as Promise<CallResult>
     }
-    return this.submit(options.signal, (signal) => callOnce(this.runtime, target, fn, args, { ...options, signal }, stats)) as Promise<CallResult>
+    const call = callOptions(options)
+    return this.submit(options.signal, (signal) => callOnce(this.runtime, target, fn, args, { ...call, signal }, stats)) as Promise<CallResult>
   }
 
   /**
@@ -336,7 +343,8 @@ export class Executor {
     if (placement === 'worker') {
       return this.submit(options.signal, (signal) => this.#pool().runBytes(target as Module, fn, input, { ...options, signal })) as Promise<Uint8Array>
     }
-    return this.submit(options.signal, (signal) => callBytesOnce(this.runtime, target, fn, input, { ...options, signal })) as Promise<Uint8Array>
+    const call = callOptions(options)
+    return this.submit(options.signal, (signal) => callBytesOnce(this.runtime, target, fn, input, { ...call, signal })) as Promise<Uint8Array>
   }
 
   /**

@@ -8,7 +8,7 @@
 import { basename } from 'node:path'
 import type { Runtime } from '../runtime/runtime.js'
 import { Store, type CallStats } from '../runtime/store.js'
-import type { Module } from '../loader/module.js'
+import { Module } from '../loader/module.js'
 import type { Imports, Instance } from '../loader/instance.js'
 import { CancelledError, ExitError, InvalidArgumentError, WasmError } from '../errors.js'
 import { Plugin } from '../sandbox/plugin.js'
@@ -215,6 +215,7 @@ async function invoke(rt: Runtime, instance: Instance, name: string, args: unkno
  * @throws {@linkcode CapabilityError}, {@linkcode TrapError}, {@linkcode TimeoutError}, …
  */
 export async function runCommand(rt: Runtime, target: Module | Plugin, o: RunOptions = {}): Promise<RunResult> {
+  checkTarget(target, 'rt.run(target)')
   validateRunOptions(o)
   if (o.signal?.aborted) throw new CancelledError('the run was cancelled before it started', { cause: o.signal.reason })
   const p = plan(rt, target, o)
@@ -259,6 +260,18 @@ export async function runCommand(rt: Runtime, target: Module | Plugin, o: RunOpt
  * its WASI world (`_initialize` already run). `finish` drains the audit and
  * releases the instance. @internal
  */
+/**
+ * Checks what a call or run was given to run: a {@link Module} or a {@link Plugin}
+ * (a `Watched` one was resolved to its current version before).
+ * @throws {@linkcode InvalidArgumentError} naming `path`.
+ * @internal
+ */
+export function checkTarget(target: unknown, path: string): asserts target is Module | Plugin {
+  if (!(target instanceof Module) && !(target instanceof Plugin)) {
+    throw new InvalidArgumentError(`${path} must be a Module, a Plugin or a Watched one (see rt.loadModule / rt.loadPlugin / rt.watch)`, path)
+  }
+}
+
 export async function prepareWasiCall(
   rt: Runtime,
   target: Module | Plugin,

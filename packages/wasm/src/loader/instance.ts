@@ -4,6 +4,7 @@ import type { HostFunction, Store } from '../runtime/store.js'
 import type { Module } from './module.js'
 import { CancelledError, InvalidArgumentError, native } from '../errors.js'
 import { binding } from '../runtime/binding.js'
+import { checkString } from '../options/arguments.js'
 
 /** One import value: a JS function, or an item of the same store. */
 export type ImportValue = HostFunction | Extern
@@ -120,6 +121,7 @@ export class Instance {
    * @throws {@linkcode InvalidArgumentError} when there is no such function.
    */
   func(name: string): Func {
+    checkString(name, 'instance.func(name)')
     const known = this.#funcs?.get(name)
     if (known) return known
     const e = this.#exports ? this.#exports[name] : this.#single(name)
@@ -138,6 +140,7 @@ export class Instance {
    * @throws {@linkcode InvalidArgumentError} when there is none.
    */
   memory(name?: string): Memory {
+    if (name !== undefined) checkString(name, 'instance.memory(name)')
     const e = name === undefined ? Object.values(this.exports).find((x) => x instanceof Memory) : this.exports[name]
     if (!(e instanceof Memory)) throw new InvalidArgumentError(name ? `the export '${name}' is not a memory` : 'the module exports no memory')
     return e
@@ -145,6 +148,7 @@ export class Instance {
 
   /** An exported global. */
   global(name: string): Global {
+    checkString(name, 'instance.global(name)')
     const e = this.exports[name]
     if (!(e instanceof Global)) throw new InvalidArgumentError(`the export '${name}' is not a global`)
     return e
@@ -152,6 +156,7 @@ export class Instance {
 
   /** An exported table. */
   table(name: string): Table {
+    checkString(name, 'instance.table(name)')
     const e = this.exports[name]
     if (!(e instanceof Table)) throw new InvalidArgumentError(`the export '${name}' is not a table`)
     return e

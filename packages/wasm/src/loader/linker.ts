@@ -1,5 +1,6 @@
 import { Engine } from '../runtime/engine.js'
-import type { Store } from '../runtime/store.js'
+import { Store } from '../runtime/store.js'
+import { checkInstance, checkString, checkOptionsObject } from '../options/arguments.js'
 import type { Module } from './module.js'
 import { Instance, type ImportValue, type Imports } from './instance.js'
 import { InvalidArgumentError } from '../errors.js'
@@ -45,6 +46,11 @@ export class Linker {
    * @param options - see {@link LinkerOptions}
    */
   constructor(engine: Engine = Engine.shared(), options: LinkerOptions = {}) {
+    checkInstance(engine, Engine, 'new Linker(engine)')
+    checkOptionsObject(options, 'new Linker(options)')
+    if (options.allowShadowing !== undefined && typeof options.allowShadowing !== 'boolean') {
+      throw new InvalidArgumentError('new Linker(options).allowShadowing must be true or false', 'new Linker(options).allowShadowing')
+    }
     this.engine = engine
     this.#shadowing = options.allowShadowing ?? false
   }
@@ -74,6 +80,7 @@ export class Linker {
    * @throws {@linkcode InvalidArgumentError} when `name` names an instance already (unless `allowShadowing`).
    */
   instance(name: string, instance: Instance): this {
+    checkString(name, 'linker.instance(name)')
     if (!(instance instanceof Instance)) throw new InvalidArgumentError('linker.instance takes an Instance', 'instance')
     if (this.#instances.has(name) && !this.#shadowing) {
       throw new InvalidArgumentError(`the import module ${name} is already an instance; pass allowShadowing to replace it`, name)
@@ -87,6 +94,7 @@ export class Linker {
    * @throws {@linkcode LinkError}, {@linkcode TrapError} as {@link Linker.instantiate}.
    */
   module(store: Store, name: string, module: Module): Instance {
+    checkString(name, 'linker.module(name)')
     const instance = this.instantiate(store, module)
     this.instance(name, instance)
     return instance
@@ -109,6 +117,7 @@ export class Linker {
    * {@linkcode TrapError} when its start function traps; {@linkcode InvalidArgumentError} for an item of another store.
    */
   instantiate(store: Store, module: Module): Instance {
+    checkInstance(store, Store, 'linker.instantiate(store)')
     return store.instantiate(module, this.imports())
   }
 }

@@ -2,6 +2,7 @@ import { Engine } from '../runtime/engine.js'
 import { binding, type BindingModule } from '../runtime/binding.js'
 import { externType, type ExternType } from '../runtime/externs.js'
 import { CompileError, fromNative, native, withCodeFrame } from '../errors.js'
+import { checkOptionsObject, checkSource } from '../options/arguments.js'
 
 /** One import of a module. */
 export interface ImportType {
@@ -75,6 +76,8 @@ export class Module {
    * (or line and column for WAT).
    */
   static compile(engine: Engine, source: Uint8Array | string, options: CompileOptions = {}): Module {
+    checkSource(source, 'Module.compile(source)')
+    checkOptionsObject(options, 'Module.compile(options)')
     const bytes = typeof source === 'string' ? Buffer.from(source, 'utf8') : source
     let b: BindingModule
     try {
@@ -114,6 +117,7 @@ export class Module {
    * @throws {@linkcode CompileError} when they are not.
    */
   static validate(engine: Engine, source: Uint8Array | string, format: 'auto' | 'binary' | 'text' = 'auto'): void {
+    checkSource(source, 'Module.validate(source)')
     const bytes = typeof source === 'string' ? Buffer.from(source, 'utf8') : source
     native(() => binding.BindingModule.validate(engine.binding, bytes, format))
   }

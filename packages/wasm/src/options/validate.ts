@@ -10,6 +10,7 @@ import type { PreopenOption } from '../sandbox/wasi.js'
 import type { RunOptions } from '../executor/run.js'
 import type { CloseOptions, ExecOptions, ExecutorOptions } from '../executor/executor.js'
 import type { MapOptions } from '../executor/map.js'
+import type { CallOptions } from '../executor/call.js'
 
 /** How one option is checked. */
 type Rule =
@@ -68,7 +69,7 @@ const storeSchema = {
 } satisfies Schema<StoreLimits>
 
 const runtimeSchema = {
-  maxMemory: count(65_536, 2 ** 53, 'bytes per instance, e.g. 100_000_000'),
+  maxMemory: count(65_536, 2 ** 53, 'bytes, the largest size of each linear memory, e.g. 100_000_000'),
   maxExecutionTime: count(1, 2 ** 31, 'milliseconds per call, e.g. 5_000'),
   fuel: count(1, Number.MAX_SAFE_INTEGER, 'instructions per call'),
   cacheCompiledModules: bool,
@@ -183,6 +184,13 @@ const closeSchema = {
   force: bool,
   timeout: count(0, 2 ** 31, 'milliseconds before a graceful close is forced'),
 } satisfies Schema<CloseOptions>
+const callSchema = {
+  imports: { kind: 'custom', expected: 'an object of import modules', test: (v) => typeof v === 'object' && v !== null },
+  timeout: { kind: 'nullable', rule: count(1, 2 ** 31, 'milliseconds') },
+  maxMemory: count(0, 2 ** 53, 'bytes, e.g. 100_000_000'),
+  fuel: { kind: 'nullable', rule: count(1, Number.MAX_SAFE_INTEGER, 'instructions') },
+  signal: { kind: 'custom', expected: 'an AbortSignal', test: (v) => v instanceof AbortSignal },
+} satisfies Schema<CallOptions>
 
 /**
  * Checks `value` against `rule`, throwing an {@linkcode InvalidArgumentError}
@@ -345,6 +353,11 @@ export function validateCloseOptions(o: unknown): asserts o is CloseOptions {
   checkObject(o, closeSchema, '')
 }
 
+/** @throws {@linkcode InvalidArgumentError} naming the offending call option. @internal */
+export function validateCallOptions(o: unknown): asserts o is CallOptions {
+  checkObject(o, callSchema, '')
+}
+
 /** The option names each schema knows, for tests that pin one test per option. */
 export const OPTION_NAMES = {
   engine: Object.keys(engineSchema),
@@ -358,4 +371,5 @@ export const OPTION_NAMES = {
   exec: Object.keys(execSchema),
   map: Object.keys(mapSchema),
   close: Object.keys(closeSchema),
+  call: Object.keys(callSchema),
 } as const

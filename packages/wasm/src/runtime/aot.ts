@@ -8,9 +8,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { binding } from './binding.js'
-import type { Engine } from './engine.js'
+import { Engine } from './engine.js'
 import { Module } from '../loader/module.js'
 import { InvalidArgumentError, native } from '../errors.js'
+import { checkBytes, checkInstance, checkOptionsObject, checkSource } from '../options/arguments.js'
 
 /**
  * The directory for the artifact key and cache: `$XDG_CACHE_HOME/cybernetic-wasm` or `~/.cache/cybernetic-wasm`.
@@ -155,6 +156,8 @@ export interface PrecompileOptions {
  * @throws {@linkcode CompileError} when the module is invalid; {@linkcode InvalidArgumentError} for a bad key.
  */
 export function precompile(engine: Engine, source: Uint8Array | string, key?: string | Uint8Array, options: PrecompileOptions = {}): Uint8Array {
+  checkSource(source, 'precompile(source)')
+  checkOptionsObject(options, 'precompile(options)')
   const bytes = typeof source === 'string' ? Buffer.from(source, 'utf8') : source
   const seed = options.signKey === undefined ? undefined : signingKeyBytes(options.signKey)
   return native(() => binding.BindingModule.precompile(engine.binding, bytes, artifactKey(key), seed))
@@ -194,6 +197,9 @@ export function loadArtifact(
   file: string | null = null,
   options: LoadArtifactOptions = {},
 ): Module {
+  checkInstance(engine, Engine, 'loadArtifact(engine)')
+  checkBytes(artifact, 'loadArtifact(artifact)')
+  checkOptionsObject(options, 'loadArtifact(options)')
   const [local, trusted] = verifierArgs(key, options.trustedKeys)
   const b = native(() => binding.BindingModule.loadArtifact(engine.binding, artifact, local, trusted))
   return new Module(engine, b, file)
@@ -209,6 +215,7 @@ export function loadArtifact(
  * ```
  */
 export function isArtifact(bytes: Uint8Array): boolean {
+  checkBytes(bytes, 'isArtifact(bytes)')
   return bytes.length >= 8 && Buffer.from(bytes.subarray(0, 8)).toString('latin1') === 'CWASMAOT'
 }
 

@@ -63,9 +63,10 @@ export interface EngineOptions {
   epochInterruption?: boolean
   /**
    * How calls are interrupted. `false` (the default): a check of an
-   * interrupt flag is woven into every function entry and loop header of
-   * each module (which gains a hidden one-page memory), except short loops
-   * that count from a constant to a constant; its slow path traps,
+   * interrupt flag is woven into each module (which gains a hidden one-page
+   * memory) at loop headers, before indirect calls and bulk operations, and
+   * at the entry of functions that loop, recurse or call enough code to run
+   * long; short loops that count from a constant to a constant get none. Its slow path traps,
    * so loops keep their values in registers. `true`: Wasmtime's own epoch
    * checks, whose slow path is a call that makes Cranelift spill a loop's
    * floating-point and vector values (measured up to 1.8× slower kernels);

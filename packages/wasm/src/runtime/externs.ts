@@ -2,6 +2,7 @@ import { binding, type BindingExtern, type BindingExternType } from './binding.j
 import { CancelledError, InvalidArgumentError, native } from '../errors.js'
 import { decode, encode, SLOT, type RefTable, type ValueType } from './values.js'
 import type { Store } from './store.js'
+import { checkBytes, checkOptionsObject, checkWhole } from '../options/arguments.js'
 
 /** A function signature. */
 export interface FuncType {
@@ -284,6 +285,11 @@ export class Func {
    * {@linkcode TrapError}, {@linkcode TimeoutError}, {@linkcode FuelExhaustedError}, …
    */
   async callAsync(args: unknown[] = [], options: { signal?: AbortSignal } = {}): Promise<unknown> {
+    if (!Array.isArray(args)) throw new InvalidArgumentError('func.callAsync(args) must be an array of arguments', 'func.callAsync(args)')
+    checkOptionsObject(options, 'func.callAsync(options)')
+    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+      throw new InvalidArgumentError('func.callAsync(options).signal must be an AbortSignal', 'func.callAsync(options).signal')
+    }
     const { params, results } = this.type
     const signal = options.signal
     if (signal?.aborted) throw new CancelledError('the call was cancelled before it started', { cause: signal.reason })
@@ -344,8 +350,11 @@ export class Func {
    * Calls with arguments and results as 16-byte little-endian slots: exact
    * bit patterns, NaN payloads included. Results overwrite `slots`, which must
    * hold `max(params, results)` slots. Returns the number of results.
+   * @throws {@linkcode InvalidArgumentError} when `slots` is not a live Uint8Array or is too short;
+   * what {@link Func.call} throws.
    */
   callSlots(slots: Uint8Array): number {
+    checkBytes(slots, 'func.callSlots(slots)')
     const fast = this.#fast
     const bytes = Math.max(fast?.params.length ?? 0, fast?.results.length ?? 0, 1) * SLOT
     if (fast && slots.length >= bytes) {
@@ -389,19 +398,31 @@ export class Memory {
   get byteLength(): number {
     return native(() => this.binding.memorySize())
   }
-  /** Copies `length` bytes starting at `offset`. */
+  /**
+   * Copies `length` bytes starting at `offset`.
+   * @throws {@linkcode InvalidArgumentError} when `offset` or `length` is not a whole number, or the range passes the end.
+   */
   read(offset: number, length: number): Uint8Array {
+    checkWhole(offset, 'memory.read(offset)')
+    checkWhole(length, 'memory.read(length)')
     return native(() => this.binding.memoryRead(offset, length))
   }
-  /** Copies `bytes` in at `offset`. */
+  /**
+   * Copies `bytes` in at `offset`.
+   * @throws {@linkcode InvalidArgumentError} when `offset` is not a whole number, `bytes` is not a live Uint8Array, or the range passes the end.
+   */
   write(offset: number, bytes: Uint8Array): void {
+    checkWhole(offset, 'memory.write(offset)')
+    checkBytes(bytes, 'memory.write(bytes)')
     native(() => this.binding.memoryWrite(offset, bytes))
   }
   /**
    * Grows by `deltaPages` 64 KiB pages; returns the old size in pages.
    * @throws {@linkcode MemoryLimitError} past the store's limit or the memory's maximum.
+   * @throws {@linkcode InvalidArgumentError} when `deltaPages` is not a whole number.
    */
   grow(deltaPages: number): number {
+    checkWhole(deltaPages, 'memory.grow(deltaPages)')
     return native(() => this.binding.memoryGrow(deltaPages))
   }
 }
@@ -432,19 +453,31 @@ export class Table {
   get length(): number {
     return native(() => this.binding.tableSize())
   }
-  /** One element: a {@link Func}, an externref value, or `null`. */
+  /**
+   * One element: a {@link Func}, an externref value, or `null`.
+   * @throws {@linkcode InvalidArgumentError} when `index` is not a whole number below {@link Table.length}.
+   */
   get(index: number): unknown {
+    checkWhole(index, 'table.get(index)')
     const slot = native(() => this.binding.tableGet(index))
     return decode(new DataView(slot.buffer, slot.byteOffset, slot.byteLength), 0, this.element, this.store)
   }
-  /** Sets one element. */
+  /**
+   * Sets one element.
+   * @throws {@linkcode InvalidArgumentError} when `index` is not a whole number below {@link Table.length}, or `value` has another type.
+   */
   set(index: number, value: unknown): void {
+    checkWhole(index, 'table.set(index)')
     const slot = new Uint8Array(SLOT)
     encode(new DataView(slot.buffer), 0, this.element, value, this.store, 'the table element')
     native(() => this.binding.tableSet(index, slot))
   }
-  /** Grows by `delta` elements set to `init`; returns the old length. */
+  /**
+   * Grows by `delta` elements set to `init`; returns the old length.
+   * @throws {@linkcode InvalidArgumentError} when `delta` is not a whole number or `init` has another type.
+   */
   grow(delta: number, init: unknown = null): number {
+    checkWhole(delta, 'table.grow(delta)')
     const slot = new Uint8Array(SLOT)
     encode(new DataView(slot.buffer), 0, this.element, init, this.store, 'the initial element')
     return native(() => this.binding.tableGrow(delta, slot))

@@ -16,6 +16,7 @@ import { Plugin, readPlugin, type LoadPluginOptions } from '../sandbox/plugin.js
 import { Watched, type Loaded, type WatchOptions } from '../loader/watch.js'
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
+import { checkName, checkOptionsObject, checkSource } from '../options/arguments.js'
 
 /**
  * Options of {@link createRuntime}. Every limit is a default that a single
@@ -23,7 +24,8 @@ import { readFile } from 'node:fs/promises'
  */
 export interface RuntimeOptions {
   /**
-   * Largest linear memory of an instance, in bytes. Growing past it throws
+   * Largest size of each linear memory, in bytes (a module with two
+   * memories may have this much in each). Growing past it throws
    * {@link MemoryLimitError}.
    * @default 100_000_000
    */
@@ -164,6 +166,7 @@ export class Runtime {
    * @throws {@linkcode CompileError}
    */
   compile(source: Uint8Array | string): Module {
+    checkSource(source, 'rt.compile(source)')
     if (this.cache && this.options.cacheCompiledModules) {
       const bytes = typeof source === 'string' ? Buffer.from(source, 'utf8') : source
       return this.cache.loadSync(this.engine, bytes, null).module
@@ -405,6 +408,8 @@ export class Runtime {
    * ```
    */
   async watchPlugin(source: string, options: LoadPluginOptions & WatchOptions = {}): Promise<Watched<Plugin>> {
+    checkName(source, 'rt.watchPlugin(source)')
+    checkOptionsObject(options, 'rt.watchPlugin(options)')
     const { debounceMs, ...load } = options
     const once = async (): Promise<Loaded<Plugin>> => {
       const p = await this.loadPlugin(source, load)

@@ -2,10 +2,11 @@ import { binding, type BindingAudit, type BindingExtern, type BindingStore, type
 import { registerHostFunction, type HostWrapper } from './host.js'
 import { Engine } from './engine.js'
 import { Func, Global, Memory, Table, type FuncType } from './externs.js'
-import { decode, encode, SLOT, type RefTable, type ValueType } from './values.js'
+import { decode, encode, SLOT, VALUE_TYPES, type RefTable, type ValueType } from './values.js'
 import { fromNative, InvalidArgumentError, native } from '../errors.js'
 import { validateStoreLimits } from '../options/validate.js'
-import type { Module } from '../loader/module.js'
+import { checkBoolean, checkBytes, checkFuel, checkInstance, checkMillis, checkOptionsObject, checkWhole } from '../options/arguments.js'
+import { Module } from '../loader/module.js'
 import { Instance, type Imports } from '../loader/instance.js'
 
 // How many new externref values a store takes between two sweeps.
@@ -85,6 +86,7 @@ export class Store implements RefTable {
    * @throws {@linkcode InvalidArgumentError} when a limit is invalid.
    */
   constructor(engine: Engine = Engine.shared(), limits?: StoreLimits) {
+    checkInstance(engine, Engine, 'new Store(engine)')
     this.engine = engine
     if (limits === undefined) {
       // No options object to read across napi.
@@ -109,6 +111,8 @@ export class Store implements RefTable {
    * {@linkcode TrapError} when the start function traps.
    */
   instantiate(module: Module, imports: Imports = {}): Instance {
+    checkInstance(module, Module, 'store.instantiate(module)', 'a compiled Module (see rt.loadModule)')
+    checkOptionsObject(imports, 'store.instantiate(imports)')
     return Instance.create(this, module, imports)
   }
 
@@ -121,7 +125,8 @@ export class Store implements RefTable {
    * ```
    */
   func(type: FuncType, fn: HostFunction): Func {
-    if (typeof fn !== 'function') throw new InvalidArgumentError('a host function must be a function')
+    checkValueTypes(type, 'store.func(type)')
+    if (typeof fn !== 'function') throw new InvalidArgumentError('a host function must be a function', 'store.func(fn)')
     const { params, results } = type
     const encodeResults = (ret: unknown): Uint8Array => {
       const values = results.length === 0 ? [] : results.length === 1 ? [ret] : (ret as unknown[])
@@ -204,13 +209,27 @@ export class Store implements RefTable {
     return registerHostFunction(wrapper)
   }
 
-  /** Makes a memory. Sizes are in 64 KiB pages. */
+  /**
+   * Makes a memory. Sizes are in 64 KiB pages.
+   * @throws {@linkcode InvalidArgumentError} when a size is not a whole number, or `maximum` is below `minimum`.
+   */
   memory(type: { minimum: number; maximum?: number; memory64?: boolean }): Memory {
+    checkType(type, 'store.memory(type)')
+    if (type.memory64 !== undefined && typeof type.memory64 !== 'boolean') {
+      throw new InvalidArgumentError(`store.memory(type).memory64 must be true or false, got ${String(type.memory64)}`, 'store.memory(type).memory64')
+    }
     return new Memory(this, native(() => this.binding.newMemory(type.minimum, type.maximum, type.memory64)))
   }
 
-  /** Makes a table of `funcref` or `externref`, every element set to `init`. */
+  /**
+   * Makes a table of `funcref` or `externref`, every element set to `init`.
+   * @throws {@linkcode InvalidArgumentError} when a size is not a whole number, the element type is another, or `init` does not fit it.
+   */
   table(type: { element: 'funcref' | 'externref'; minimum: number; maximum?: number }, init: unknown = null): Table {
+    checkType(type, 'store.table(type)')
+    if (type.element !== 'funcref' && type.element !== 'externref') {
+      throw new InvalidArgumentError(`store.table(type).element must be 'funcref' or 'externref', got ${String(type.element)}`, 'store.table(type).element')
+    }
     const slot = new Uint8Array(SLOT)
     encode(new DataView(slot.buffer), 0, type.element, init, this, 'the initial element')
     return new Table(this, native(() => this.binding.newTable(type.element, type.minimum, type.maximum, slot)))
@@ -218,6 +237,7 @@ export class Store implements RefTable {
 
   /** Makes a global. */
   global(type: { value: ValueType; mutable?: boolean }, value: unknown): Global {
+    checkGlobalType(type, 'store.global(type)')
     const slot = new Uint8Array(SLOT)
     encode(new DataView(slot.buffer), 0, type.value, value, this, 'the global value')
     return new Global(this, native(() => this.binding.newGlobal(type.value, type.mutable ?? false, slot)))
@@ -225,22 +245,26 @@ export class Store implements RefTable {
 
   /** Makes a global from a raw 16-byte slot (exact bits). */
   globalFromSlot(type: { value: ValueType; mutable?: boolean }, slot: Uint8Array): Global {
+    checkGlobalType(type, 'store.globalFromSlot(type)')
+    checkBytes(slot, 'store.globalFromSlot(slot)')
     return new Global(this, native(() => this.binding.newGlobal(type.value, type.mutable ?? false, slot)))
   }
 
   /**
    * Sets the fuel budget of each call on this store (`null`: unlimited).
-   * @throws {@linkcode InvalidArgumentError} when the engine does not meter fuel.
+   * @throws {@linkcode InvalidArgumentError} when the engine does not meter fuel, or `fuel` is not `null` or a whole number.
    */
   setFuel(fuel: number | null): void {
+    checkFuel(fuel, 'store.setFuel(fuel)')
     native(() => this.binding.setFuel(fuel))
   }
 
   /**
    * Sets the wall-clock limit of each call on this store, in ms (`null`: none).
-   * @throws {@linkcode InvalidArgumentError} when the engine has epoch interruption off.
+   * @throws {@linkcode InvalidArgumentError} when the engine has epoch interruption off, or `ms` is not `null` or a number from 0 to 2^31.
    */
   setTimeout(ms: number | null): void {
+    checkMillis(ms, 'store.setTimeout(ms)')
     native(() => this.binding.setDeadline(ms))
   }
 
@@ -278,6 +302,7 @@ export class Store implements RefTable {
    * @default false
    */
   set collectStats(on: boolean) {
+    checkBoolean(on, 'store.collectStats')
     this.binding.setCollectStats(on)
   }
 
@@ -382,4 +407,43 @@ export class Store implements RefTable {
       if (this.#externIds?.get(value) === id) this.#externIds.delete(value)
     }
   }
+}
+
+/** Checks the size fields of a memory or table type. */
+function checkType(type: unknown, path: string): asserts type is { minimum: number; maximum?: number } {
+  if (typeof type !== 'object' || type === null || Array.isArray(type)) {
+    throw new InvalidArgumentError(`${path} must be an object with minimum (and maximum), got ${type === null ? 'null' : typeof type}`, path)
+  }
+  const t = type as { minimum?: unknown; maximum?: unknown }
+  checkWhole(t.minimum, `${path}.minimum`)
+  if (t.maximum !== undefined) {
+    checkWhole(t.maximum, `${path}.maximum`)
+    if (t.maximum < t.minimum) {
+      throw new InvalidArgumentError(`${path}.maximum (${t.maximum}) is below its minimum (${t.minimum})`, `${path}.maximum`)
+    }
+  }
+}
+
+function checkValueType(v: unknown, path: string): void {
+  if (!VALUE_TYPES.includes(v as ValueType)) {
+    throw new InvalidArgumentError(`${path} must be one of ${VALUE_TYPES.join(', ')}, got ${typeof v === 'string' ? JSON.stringify(v) : typeof v}`, path)
+  }
+}
+
+/** Checks a function type: `params` and `results` lists of value types. */
+function checkValueTypes(type: unknown, path: string): asserts type is FuncType {
+  if (typeof type !== 'object' || type === null) throw new InvalidArgumentError(`${path} must be { params, results }, got ${type === null ? 'null' : typeof type}`, path)
+  for (const key of ['params', 'results'] as const) {
+    const list = (type as Record<string, unknown>)[key]
+    if (!Array.isArray(list)) throw new InvalidArgumentError(`${path}.${key} must be a list of value types`, `${path}.${key}`)
+    list.forEach((v, i) => checkValueType(v, `${path}.${key}[${i}]`))
+  }
+}
+
+/** Checks a global type: `value` a value type, `mutable` a boolean when given. */
+function checkGlobalType(type: unknown, path: string): asserts type is { value: ValueType; mutable?: boolean } {
+  if (typeof type !== 'object' || type === null) throw new InvalidArgumentError(`${path} must be { value, mutable }, got ${type === null ? 'null' : typeof type}`, path)
+  const t = type as { value?: unknown; mutable?: unknown }
+  checkValueType(t.value, `${path}.value`)
+  if (t.mutable !== undefined) checkBoolean(t.mutable, `${path}.mutable`)
 }

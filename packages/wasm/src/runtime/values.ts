@@ -6,6 +6,9 @@ import { InvalidArgumentError } from '../errors.js'
 /** A WebAssembly value type as this library names it. */
 export type ValueType = 'i32' | 'i64' | 'f32' | 'f64' | 'v128' | 'funcref' | 'externref'
 
+/** Every {@link ValueType}, for checks at the edge. @internal */
+export const VALUE_TYPES: readonly ValueType[] = ['i32', 'i64', 'f32', 'f64', 'v128', 'funcref', 'externref']
+
 /**
  * A JS value passed to or returned from WebAssembly: `number` for i32/f32/f64,
  * `bigint` for i64, a 16-byte `Uint8Array` for v128 (a `bigint` is accepted

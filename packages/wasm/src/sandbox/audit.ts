@@ -6,6 +6,7 @@
  * @module
  */
 import { EventEmitter } from 'node:events'
+import { checkOptionsObject, checkWhole } from '../options/arguments.js'
 
 /** One refusal of the sandbox. */
 export interface AuditRecord {
@@ -61,6 +62,8 @@ export class AuditLog extends EventEmitter<{ record: [AuditRecord] }> {
   /** @param options - see {@link AuditLogOptions} */
   constructor(options: AuditLogOptions = {}) {
     super()
+    checkOptionsObject(options, 'new AuditLog(options)')
+    if (options.capacity !== undefined) checkWhole(options.capacity, 'new AuditLog(options).capacity', 1)
     this.capacity = Math.max(1, Math.floor(options.capacity ?? 10_000))
   }
 

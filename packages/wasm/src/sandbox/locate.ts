@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { InvalidArgumentError } from '../errors.js'
 
 /** A range of a source text: 0-based UTF-16 offsets, `end` exclusive. */
 export interface Span {
@@ -68,6 +69,8 @@ const BARE_KEY = /^[A-Za-z0-9_-]+$/
  * ```
  */
 export function keyPath(parent: string, segment: string | number): string {
+  if (typeof parent !== 'string') throw new InvalidArgumentError('keyPath(parent) must be a string', 'keyPath(parent)')
+  if (typeof segment !== 'string' && typeof segment !== 'number') throw new InvalidArgumentError('keyPath(segment) must be a string or a number', 'keyPath(segment)')
   if (typeof segment === 'number') return `${parent}[${segment}]`
   const name = BARE_KEY.test(segment) ? segment : JSON.stringify(segment)
   return parent ? `${parent}.${name}` : name

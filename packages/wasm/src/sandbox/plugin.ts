@@ -10,6 +10,7 @@ import type { Module } from '../loader/module.js'
 import { InvalidArgumentError, MemoryLimitError } from '../errors.js'
 import { readManifest, type Manifest } from './manifest.js'
 import { intersect, type EffectiveSandbox, type SandboxPolicy } from './policy.js'
+import { checkName, checkOptionsObject } from '../options/arguments.js'
 
 /** Options of {@link Runtime.loadPlugin}. */
 export interface LoadPluginOptions {
@@ -139,6 +140,8 @@ export function moduleFileOf(manifest: Manifest): string {
 
 /** Reads a plugin's manifest and meets it with the policy. @internal */
 export async function readPlugin(source: string, options: LoadPluginOptions): Promise<{ manifest: Manifest; sandbox: EffectiveSandbox; file: string }> {
+  checkName(source, 'rt.loadPlugin(source)')
+  checkOptionsObject(options, 'rt.loadPlugin(options)')
   const path = locatePlugin(source)
   const policy = options.policy ?? {}
   const manifest = await readManifest(path, policy.root !== undefined ? { root: policy.root } : {})

@@ -177,6 +177,9 @@ const STDIO_RANK = (g: StdioGrant): number => (g === 'inherit' ? 2 : g ? 1 : 0)
  * ```
  */
 export function intersect(manifest: Manifest, policy: SandboxPolicy): EffectiveSandbox {
+  if (typeof manifest !== 'object' || manifest === null || typeof (manifest as { capabilities?: unknown }).capabilities !== 'object') {
+    throw new InvalidArgumentError('intersect(manifest) must be a Manifest (see parseManifest / readManifest)', 'intersect(manifest)')
+  }
   validatePolicy(policy)
   const caps = manifest.capabilities
   const position = (key: string): string => {
@@ -311,6 +314,7 @@ export function intersect(manifest: Manifest, policy: SandboxPolicy): EffectiveS
  * ```
  */
 export async function readPolicy(path: string): Promise<SandboxPolicy> {
+  if (typeof path !== 'string' || path === '') throw new InvalidArgumentError('readPolicy(path) must be a non-empty string', 'readPolicy(path)')
   let source: string
   try {
     source = (await readFile(path, 'utf8')).replace(/^\uFEFF/, '')

@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { InvalidArgumentError } from '../errors.js'
 
 /** A 1-based line and column in a text; see the module doc for how they count. */
 export interface TextLocation {
@@ -38,6 +39,8 @@ export interface TextLocation {
  * ```
  */
 export function locationAt(source: string, offset: number): TextLocation {
+  checkText(source, 'locationAt(source)')
+  checkNumber(offset, 'locationAt(offset)')
   const end = clamp(Math.trunc(offset), 0, source.length)
   let line = 1
   let lineStart = 0
@@ -64,6 +67,9 @@ export function locationAt(source: string, offset: number): TextLocation {
  * ```
  */
 export function offsetAt(source: string, line: number, column: number): number {
+  checkText(source, 'offsetAt(source)')
+  checkNumber(line, 'offsetAt(line)')
+  checkNumber(column, 'offsetAt(column)')
   let start = 0
   for (let l = 1; l < line; l++) {
     const nl = source.indexOf('\n', start)
@@ -100,6 +106,9 @@ const FRAME_WIDTH = 100
  * ```
  */
 export function codeFrame(source: string, line: number, column: number): string {
+  checkText(source, 'codeFrame(source)')
+  checkNumber(line, 'codeFrame(line)')
+  checkNumber(column, 'codeFrame(column)')
   const lines = source.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l))
   const target = clamp(Math.trunc(line), 1, lines.length)
   const text = lines[target - 1] ?? ''
@@ -133,4 +142,15 @@ function endOfLine(source: string, start: number): number {
 
 function clamp(n: number, lo: number, hi: number): number {
   return Number.isNaN(n) ? lo : Math.min(Math.max(n, lo), hi)
+}
+
+// Positions out of range are clamped (these helpers point at text for error
+// messages, so a nearby place beats an error); a value that is not a number
+// or text at all is the caller's mistake.
+function checkText(v: unknown, path: string): asserts v is string {
+  if (typeof v !== 'string') throw new InvalidArgumentError(`${path} must be a string`, path)
+}
+
+function checkNumber(v: unknown, path: string): asserts v is number {
+  if (typeof v !== 'number' || Number.isNaN(v)) throw new InvalidArgumentError(`${path} must be a number`, path)
 }
