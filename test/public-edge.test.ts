@@ -157,6 +157,8 @@ const SOURCES: Record<string, string> = {
   linker: 'loader/linker.ts',
   cache: 'runtime/cache.ts',
   audit: 'sandbox/audit.ts',
+  executor: 'executor/executor.ts',
+  stream: 'executor/stream.ts',
 }
 
 /**
@@ -200,6 +202,8 @@ describe('the public edge', () => {
       linker: new Linker(Engine.shared()),
       cache: cached.cache!,
       audit: new AuditLog(),
+      executor: rt.createExecutor({ threads: 1 }),
+      stream: new api.ByteStream(),
     }
     const problems: string[] = []
     let calls = 0

@@ -42,7 +42,7 @@ import { CancelledError, ClosedError, InvalidArgumentError, QueueFullError } fro
 import { Plugin } from '../sandbox/plugin.js'
 import { WASI_MODULE } from '../sandbox/capabilities.js'
 import { callBytesOnce, callOnce, type CallOptions, type CallResult } from './call.js'
-import { runCommand, type RunOptions, type RunResult } from './run.js'
+import { checkTarget, runCommand, type RunOptions, type RunResult } from './run.js'
 import { mapCalls, type MapOptions, type MapResult } from './map.js'
 import { ByteStream } from './stream.js'
 import { WorkerPool } from './workers.js'
@@ -297,6 +297,7 @@ export class Executor {
     try {
       validateExecOptions(options)
       target = current(module)
+      checkTarget(target, 'module')
       placement = placementOf(target, options)
     } catch (e) {
       return Promise.reject(e)
@@ -318,6 +319,12 @@ export class Executor {
    */
   runCommand(target: Target, options: RunOptions = {}): Promise<RunResult> {
     const t = current(target)
+    try {
+      checkTarget(t, 'target')
+      if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new InvalidArgumentError('run options must be an object', 'options')
+    } catch (e) {
+      return Promise.reject(e)
+    }
     return this.submit(options.signal, (signal) => runCommand(this.runtime, t, { ...options, signal })) as Promise<RunResult>
   }
 
@@ -335,6 +342,7 @@ export class Executor {
     try {
       validateExecOptions(options)
       target = current(module)
+      checkTarget(target, 'module')
       placement = placementOf(target, options)
       if (!(input instanceof Uint8Array)) throw new InvalidArgumentError('a bytes call takes a Uint8Array', 'input')
     } catch (e) {
@@ -390,6 +398,8 @@ export class Executor {
    */
   map<I = unknown>(module: Target, fn: string, inputs: Iterable<I> | AsyncIterable<I>, options: MapOptions = {}): AsyncIterable<MapResult<I>> {
     validateMapOptions(options)
+    checkTarget(current(module), 'module')
+    if (typeof fn !== 'string' || fn === '') throw new InvalidArgumentError('name the export to call', 'fn')
     const codec: Codec = options.codec ?? 'values'
     const { timeout, fuel, maxMemory, imports, host, placement } = options
     const each: ExecOptions = {
@@ -421,8 +431,12 @@ export class Executor {
    * ```
    */
   stream(module: Target, fn: string, args: unknown[] = [], options: ExecOptions & { highWaterMark?: number } = {}): StreamResult<unknown> {
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new InvalidArgumentError('options must be an object', 'options')
     const { highWaterMark, ...o } = options
     validateExecOptions(o)
+    checkTarget(current(module), 'module')
+    if (typeof fn !== 'string' || fn === '') throw new InvalidArgumentError('name the export to call', 'fn')
+    if (!Array.isArray(args)) throw new InvalidArgumentError('call arguments must be an array', 'args')
     const ac = new AbortController()
     const output = new ByteStream({ ...(highWaterMark !== undefined ? { highWaterMark } : {}), onCancel: () => ac.abort(new CancelledError('the reader left the stream early')) })
     const stdout = new ByteStream()
@@ -460,6 +474,9 @@ export class Executor {
       () => output.end(),
       (e) => output.fail(e),
     )
+    // The error also ends the stream (its loop throws it): a caller reading
+    // only the stream must not get an unhandled rejection besides.
+    result.catch(() => {})
     return { output, stdout, stderr, result }
   }
 
@@ -476,6 +493,8 @@ export class Executor {
    * ```
    */
   streamRun(target: Target, options: RunOptions & { highWaterMark?: number } = {}): StreamResult<RunResult> {
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new InvalidArgumentError('options must be an object', 'options')
+    checkTarget(current(target), 'target')
     const { highWaterMark, ...o } = options
     const ac = new AbortController()
     const hwm = highWaterMark !== undefined ? { highWaterMark } : {}
@@ -496,6 +515,7 @@ export class Executor {
         stderr.fail(e)
       },
     )
+    result.catch(() => {})
     return { output, stdout, stderr, result }
   }
 

@@ -48,6 +48,8 @@ export class ByteStream implements AsyncIterable<Uint8Array> {
    * @throws {@linkcode InvalidArgumentError} for a `highWaterMark` that is not a positive whole number.
    */
   constructor(options: { highWaterMark?: number; onCancel?: () => void } = {}) {
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new InvalidArgumentError('ByteStream options must be an object', 'options')
+    if (options.onCancel !== undefined && typeof options.onCancel !== 'function') throw new InvalidArgumentError('onCancel must be a function', 'onCancel')
     const hwm = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK
     if (!Number.isSafeInteger(hwm) || hwm < 1) throw new InvalidArgumentError('highWaterMark must be a whole number of bytes from 1', 'highWaterMark')
     this.highWaterMark = hwm
@@ -61,6 +63,7 @@ export class ByteStream implements AsyncIterable<Uint8Array> {
    * Writes after the stream ended or was cancelled are dropped.
    */
   readonly write = (chunk: Uint8Array): Promise<void> | undefined => {
+    if (!(chunk instanceof Uint8Array)) throw new InvalidArgumentError('a ByteStream takes Uint8Array chunks', 'chunk')
     if (this.#ended || this.#cancelled) return undefined
     const copy = Uint8Array.from(chunk)
     this.#chunks.push(copy)
