@@ -275,6 +275,11 @@ export class Func {
    * event loop stays free. JS host functions it imports run on this thread
    * when the guest calls them, and may return Promises.
    *
+   * `signal`: aborted before the call starts, it is taken off the pool's
+   * queue and rejects at once; while it runs, the guest stops at its next
+   * check (and the call rejects even if the guest returned first); after it
+   * finished, nothing happens, to it or to the next call on this store.
+   *
    * @example
    * ```ts
    * const ac = new AbortController()
