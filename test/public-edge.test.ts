@@ -401,3 +401,38 @@ describe('the addon behind the edge', () => {
     expect(r.stdout).toMatch(/at crates\/cwasm_binding\/src\/runtime_info\.rs:\d+/)
   })
 })
+
+describe('the examples of issue 12', () => {
+  it('each give InvalidArgumentError and print nothing to stderr', () => {
+    // In a child process, so that anything printed (a panic backtrace, a
+    // warning) is seen.
+    const script = `
+      import { createRuntime, Store } from '@cybernetic/wasm'
+      const rt = await createRuntime({ cacheDir: false })
+      const mod = rt.compile('(module (func (export "f") (param i32) (result i32) local.get 0) (memory (export "memory") 1) (table (export "t") 2 funcref))')
+      const out = []
+      const record = async (label, f) => {
+        try { await f(); out.push(label + ': no error') } catch (e) { out.push(label + ': ' + e.name + ' ' + e.code) }
+      }
+      for (const timeout of [-1, NaN, Infinity]) await record('call timeout ' + timeout, () => rt.call(mod, 'f', [1], { timeout }))
+      const inst = new Store().instantiate(mod)
+      const mem = inst.memory('memory')
+      const table = inst.exports.t
+      await record('memory.write(-1)', () => mem.write(-1, new Uint8Array([1])))
+      await record('memory.read(-5, 2)', () => mem.read(-5, 2))
+      await record('memory.grow(-1)', () => mem.grow(-1))
+      await record('table.get(-1)', () => table.get(-1))
+      await record('table.set(-1)', () => table.set(-1, null))
+      await record('memory.read("0", 2)', () => mem.read('0', 2))
+      await record('store.collectStats = "yes"', () => { new Store().collectStats = 'yes' })
+      await record('rt.compile(42)', () => rt.compile(42))
+      process.stdout.write(out.join('\\n'))
+    `
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', cwd: new URL('..', import.meta.url).pathname })
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    const lines = r.stdout.split('\n')
+    expect(lines).toHaveLength(11)
+    for (const line of lines) expect(line).toMatch(/: InvalidArgumentError invalid_argument$/)
+  })
+})
