@@ -142,7 +142,10 @@ export class Instance {
   memory(name?: string): Memory {
     if (name !== undefined) checkString(name, 'instance.memory(name)')
     const e = name === undefined ? Object.values(this.exports).find((x) => x instanceof Memory) : this.exports[name]
-    if (!(e instanceof Memory)) throw new InvalidArgumentError(name ? `the export '${name}' is not a memory` : 'the module exports no memory')
+    if (!(e instanceof Memory)) {
+      const why = name === undefined ? 'the module exports no memory' : e ? `the export '${name}' is not a memory` : `the module has no export named '${name}'`
+      throw new InvalidArgumentError(why, 'instance.memory(name)')
+    }
     return e
   }
 
