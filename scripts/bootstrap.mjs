@@ -65,7 +65,11 @@ if (stamp(installStamp) !== lockHash) {
   writeFileSync(installStamp, lockHash)
 }
 
-// 2. The native addon.
+// 2. The files generated from the option definitions (committed; `npm test`
+// checks they are up to date), before the addon and TS are built from them.
+run(process.execPath, [join(root, 'scripts', 'gen-options.mjs')])
+
+// 3. The native addon.
 const cargoCheck = spawnSync('cargo', ['--version'], { encoding: 'utf8' })
 const nativeDir = join(root, 'packages', 'native')
 const addon = join(nativeDir, 'cwasm.linux-x64-gnu.node')
@@ -115,5 +119,5 @@ if (force || !existsSync(addon) || stamp(buildStamp) !== rustHash) {
   log(`native addon built in ${((Date.now() - t0) / 1000).toFixed(0)} s`)
 }
 
-// 3. TypeScript (incremental: near-instant when nothing changed).
+// 4. TypeScript (incremental: near-instant when nothing changed).
 run(join(root, 'node_modules', '.bin', 'tsc'), ['-b'])

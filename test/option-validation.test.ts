@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { Engine, InvalidArgumentError, Store, createRuntime } from '@cybernetic/wasm'
+import { GROUPS } from '../packages/wasm/src/options/definitions.mjs'
+import { ENGINE_DEFAULTS, POOLING_DEFAULTS as ENGINE_DEFAULTS_POOLING } from '../packages/wasm/dist/options/engine.generated.js'
 
 function pathOf(f: () => unknown): string | null {
   try {
@@ -39,14 +41,28 @@ const engineBad: Record<string, unknown> = {
   parallelCompilation: 'no',
 }
 
+const poolingBad: Record<string, unknown> = { totalInstances: 0, totalMemories: 1.5, totalTables: -1, maxMemorySize: 10 }
+
 describe('option validation', () => {
+  // The option definitions are the one list of options: a new one without a
+  // bad-value case here fails this test.
+  it('has a bad-value case for every engine and pooling option the definitions name', () => {
+    expect(Object.keys(engineBad).sort()).toEqual(Object.keys(GROUPS.engine!.options).sort())
+    expect(Object.keys(poolingBad).sort()).toEqual(Object.keys(GROUPS.pooling!.options).sort())
+  })
+
+  it('makes the same engine from every default spelled out as from no options, so TS and core agree', () => {
+    expect(Engine.shared(ENGINE_DEFAULTS).configKey).toBe(Engine.shared().configKey)
+    expect(Engine.shared({ pooling: true }).configKey).toBe(Engine.shared({ pooling: { ...ENGINE_DEFAULTS_POOLING } }).configKey)
+  })
+
   for (const [name, value] of Object.entries(engineBad)) {
     it(`rejects engine option ${name} = ${JSON.stringify(value)} naming its path`, () => {
       expect(pathOf(() => Engine.shared({ [name]: value } as never))).toBe(name)
     })
   }
 
-  for (const [name, value] of Object.entries({ totalInstances: 0, totalMemories: 1.5, totalTables: -1, maxMemorySize: 10 })) {
+  for (const [name, value] of Object.entries(poolingBad)) {
     it(`rejects pooling option ${name} = ${value} naming its dotted path`, () => {
       expect(pathOf(() => Engine.shared({ pooling: { [name]: value } } as never))).toBe(`pooling.${name}`)
     })

@@ -299,61 +299,77 @@ export interface BindingCustomSection {
   size: number
 }
 
-/** Engine options, already validated by `packages/wasm/src/options/validate.ts`. */
+/**
+ * How an `Engine` compiles and runs code. Engines with equal options are
+ * one engine, shared by the whole process (worker threads included), and so
+ * are the modules they compile.
+ *
+ * When to use which limit: **fuel** counts instructions (deterministic, the
+ * same on every machine, costs speed on every loop); **epochs** check a clock
+ * (cheap, not deterministic) and power deadlines and cancellation.
+ */
 export interface BindingEngineOptions {
   /**
-   * Cranelift optimisation: `none`, `speed` or `speed_and_size`.
-   * @default "speed"
+   * Cranelift optimisation level: `none` compiles fastest and runs slowest.
+   * @default 'speed'
    */
   optLevel?: string
   /**
-   * Fixed-width SIMD.
+   * Fixed-width SIMD (`v128`).
    * @default true
    */
   simd?: boolean
   /**
-   * Relaxed SIMD (results may differ between CPUs).
+   * Relaxed SIMD; results may differ between CPUs. Needs `simd`.
    * @default true
    */
   relaxedSimd?: boolean
   /**
-   * Fuel metering: deterministic instruction budgets, at some speed cost.
+   * Fuel metering (instruction budgets per call). Costs some speed on every loop back-edge and call.
    * @default false
    */
   fuel?: boolean
   /**
-   * Interruption: deadlines and cancellation, cheaper than fuel.
+   * Interruption: deadlines and cancellation of running calls. How calls are interrupted is `epochChecks`.
    * @default true
    */
   epochInterruption?: boolean
   /**
-   * Interrupt through Wasmtime's epoch checks instead of woven flag checks
-   * (slower loops; see EngineOptions.epochChecks).
+   * How calls are interrupted. `false` (the default): a check of an
+   * interrupt flag is woven into each module (which gains a hidden one-page
+   * memory) at loop headers, before indirect calls and bulk operations, and
+   * at the entry of functions that loop, recurse or call enough code to run
+   * long; short loops that count from a constant to a constant get none. Its slow path traps,
+   * so loops keep their values in registers. `true`: Wasmtime's own epoch
+   * checks, whose slow path is a call that makes Cranelift spill a loop's
+   * floating-point and vector values (measured up to 1.8× slower kernels);
+   * use it when a module must stay byte-identical. Flag checks need
+   * `multiMemory`; without it epoch checks are used.
    * @default false
    */
   epochChecks?: boolean
   /**
-   * Bytes of stack a guest may use before `stack_overflow`.
-   * @default 524288
+   * Bytes of stack a guest may use before it traps with `stack_overflow`.
+   * @default 524288 (512 KiB)
    */
   maxWasmStack?: number
   /**
-   * Multiple memories.
+   * Multiple memories per module.
    * @default true
    */
   multiMemory?: boolean
   /**
-   * 64-bit memories.
+   * 64-bit memories and tables.
    * @default true
    */
   memory64?: boolean
   /**
-   * Tail calls.
+   * Tail calls (`return_call` and friends).
    * @default true
    */
   tailCall?: boolean
   /**
-   * Threads and shared memories.
+   * Threads and shared memories. Off by default: a store cannot cap a shared memory the way it caps its own.
    * @default false
    */
   threads?: boolean
@@ -363,17 +379,19 @@ export interface BindingEngineOptions {
    */
   extendedConst?: boolean
   /**
-   * Function references and GC.
+   * Typed function references and GC types.
    * @default true
    */
   gc?: boolean
   /**
-   * Pooling allocator sizes; absent means allocate on demand.
-   * @default undefined
+   * The pooling allocator: `true` for default sizes, an object to size it,
+   * `false` to allocate each instance on demand. Pooling makes instantiation
+   * several times faster but caps live instances.
+   * @default false
    */
   pooling?: BindingPoolingOptions
   /**
-   * Compile one module's functions on several threads.
+   * Compile the functions of one module on several threads.
    * @default true
    */
   parallelCompilation?: boolean
@@ -503,15 +521,15 @@ export interface BindingOutput {
   hostId?: number
 }
 
-/** Sizes for the pooling instance allocator. */
+/** Sizes for the pooling instance allocator (see `EngineOptions.pooling`). */
 export interface BindingPoolingOptions {
   /**
    * Live instances the pool can hold at once.
    * @default 512
    */
-  totalCoreInstances?: number
+  totalInstances?: number
   /**
-   * Live linear memories the pool can hold at once.
+   * Live linear memories the pool can hold at once (each instance of a module with woven interrupt checks also takes one, for its flag, on top of these).
    * @default 512
    */
   totalMemories?: number
@@ -521,8 +539,8 @@ export interface BindingPoolingOptions {
    */
   totalTables?: number
   /**
-   * Largest size of a pooled memory, in bytes.
-   * @default 268435456
+   * The largest a pooled memory may grow, in bytes.
+   * @default 268435456 (256 MiB)
    */
   maxMemorySize?: number
 }

@@ -14,6 +14,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod binding_bytes;
 mod binding_cache;
 mod binding_engine;
+mod binding_engine_options;
 mod binding_executor;
 mod binding_extern;
 mod binding_fast_call;
@@ -29,7 +30,8 @@ mod runtime_info;
 
 pub use binding_cache::{BindingCacheLoad, BindingCacheStats, BindingDiskCache, BindingRejection};
 pub use binding_executor::BindingPoolStats;
-pub use binding_engine::{BindingEngine, BindingEngineOptions, BindingPoolingOptions};
+pub use binding_engine::BindingEngine;
+pub use binding_engine_options::{BindingEngineOptions, BindingPoolingOptions};
 pub use binding_extern::BindingExtern;
 pub use binding_module::{BindingArtifactInfo, BindingCustomSection, BindingMetaEntry, BindingModule, BindingModuleInfo, BindingModuleStats};
 pub use binding_store::{BindingCallStats, BindingStore, BindingStoreOptions};

@@ -34,6 +34,7 @@ mod call;
 pub mod calibration;
 mod cancel;
 mod config;
+mod config_options;
 mod engine;
 mod entry_checks;
 mod error;

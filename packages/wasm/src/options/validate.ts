@@ -2,7 +2,7 @@
 // public option types at compile time. Every problem names the dotted option
 // path and says what would be accepted.
 import { InvalidArgumentError } from '../errors.js'
-import type { EngineOptions, PoolingOptions } from '../runtime/engine.js'
+import { ENGINE_SCHEMA, POOLING_SCHEMA, type EngineOptions } from './engine.generated.js'
 import type { StoreLimits } from '../runtime/store.js'
 import type { RuntimeOptions } from '../runtime/runtime.js'
 import type { SandboxPolicy } from '../sandbox/policy.js'
@@ -12,8 +12,8 @@ import type { CloseOptions, ExecOptions, ExecutorOptions } from '../executor/exe
 import type { MapOptions } from '../executor/map.js'
 import type { CallOptions } from '../executor/call.js'
 
-/** How one option is checked. */
-type Rule =
+/** How one option is checked. @internal */
+export type Rule =
   | { kind: 'boolean' }
   | { kind: 'number'; min?: number; max?: number; integer?: boolean; hint?: string }
   | { kind: 'enum'; values: readonly string[] }
@@ -36,30 +36,9 @@ type Schema<T> = { [K in keyof Required<T>]: Rule }
 const bool: Rule = { kind: 'boolean' }
 const count = (min: number, max: number, hint?: string): Rule => ({ kind: 'number', min, max, integer: true, ...(hint ? { hint } : {}) })
 
-const poolingSchema = {
-  totalInstances: count(1, 100_000),
-  totalMemories: count(1, 100_000),
-  totalTables: count(1, 100_000),
-  maxMemorySize: count(65_536, 2 ** 48, 'bytes, a multiple of 64 KiB is best'),
-} satisfies Schema<PoolingOptions>
-
-const engineSchema = {
-  optLevel: { kind: 'enum', values: ['none', 'speed', 'speed_and_size'] },
-  simd: bool,
-  relaxedSimd: bool,
-  fuel: bool,
-  epochInterruption: bool,
-  epochChecks: bool,
-  maxWasmStack: count(16 * 1024, 64 * 1024 * 1024, 'bytes between 16 KiB and 64 MiB'),
-  multiMemory: bool,
-  memory64: bool,
-  tailCall: bool,
-  threads: bool,
-  extendedConst: bool,
-  gc: bool,
-  pooling: { kind: 'booleanOrObject', schema: poolingSchema },
-  parallelCompilation: bool,
-} satisfies Schema<EngineOptions>
+// The engine's schema is generated from options/definitions.mjs.
+const engineSchema = ENGINE_SCHEMA
+const poolingSchema = POOLING_SCHEMA
 
 const storeSchema = {
   maxMemory: count(0, 2 ** 53, 'bytes, e.g. 100_000_000'),
