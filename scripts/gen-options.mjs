@@ -249,7 +249,8 @@ function genCore() {
   }
   for (const g of ORDER) {
     const G = GROUPS[g]
-    out.push(rustDoc(G.doc.replace(/\{@link ([^}]+)\}/g, '`$1`'), ''), '#[derive(Clone, Debug, PartialEq, Eq, Hash)]', `pub struct ${G.core} {`)
+    const example = G.coreExample ? `\n\n# Examples\n\n\`\`\`\n${G.coreExample}\n\`\`\`` : ''
+    out.push(rustDoc(G.doc.replace(/\{@link ([^}]+)\}/g, '`$1`') + example, ''), '#[derive(Clone, Debug, PartialEq, Eq, Hash)]', `pub struct ${G.core} {`)
     for (const [name, o] of entries(g)) {
       out.push(rustDoc(`\`${name}\`: ${o.doc}\nDefault ${defaultText(o)}.`, '    '), `    pub ${o.core}: ${coreType(o)},`)
     }

@@ -106,6 +106,13 @@ impl PoolingConfig {
 /// When to use which limit: **fuel** counts instructions (deterministic, the
 /// same on every machine, costs speed on every loop); **epochs** check a clock
 /// (cheap, not deterministic) and power deadlines and cancellation.
+///
+/// # Examples
+///
+/// ```
+/// let config = cwasm_core::EngineConfig { fuel: true, ..Default::default() };
+/// assert!(config.cache_key().contains("fuel: true"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct EngineConfig {
     /// `optLevel`: Cranelift optimisation level: `none` compiles fastest and runs slowest.

@@ -20,7 +20,7 @@
 // `group` (another group's options, or `true` for its defaults; the core
 // field is an `Option` of it). `core` is the core field's name.
 
-/** @type {Record<string, { ts: string, binding: string, core: string, doc: string, options: Record<string, any> }>} */
+/** @type {Record<string, import('./definitions.d.mts').OptionGroup>} */
 export const GROUPS = {
   pooling: {
     ts: 'PoolingOptions',
@@ -76,6 +76,8 @@ export const GROUPS = {
     ts: 'EngineOptions',
     binding: 'BindingEngineOptions',
     core: 'EngineConfig',
+    coreExample: `let config = cwasm_core::EngineConfig { fuel: true, ..Default::default() };
+assert!(config.cache_key().contains("fuel: true"));`,
     doc: `How an {@link Engine} compiles and runs code. Engines with equal options are
 one engine, shared by the whole process (worker threads included), and so
 are the modules they compile.

@@ -1,0 +1,30 @@
+// Types of definitions.mjs, for the tests that read it.
+
+/** One option: its kind, default, range and doc, and where it lives in the core. */
+export interface OptionDefinition {
+  kind: 'boolean' | 'integer' | 'enum' | 'group'
+  core: string
+  default: unknown
+  defaultText?: string
+  doc: string
+  min?: number
+  max?: number
+  hint?: string
+  values?: readonly string[]
+  napi?: 'u32' | 'f64'
+  coreType?: string
+  group?: string
+}
+
+/** A group of options: a TS interface, a napi struct, a core struct. */
+export interface OptionGroup {
+  ts: string
+  binding: string
+  core: string
+  doc: string
+  coreExample?: string
+  options: Record<string, OptionDefinition>
+}
+
+/** Every group, by name. */
+export declare const GROUPS: Record<string, OptionGroup>
