@@ -21,11 +21,11 @@ async function setup(): Promise<{ rt: Runtime; mod: Module }> {
   return { rt, mod: rt.compile(WAT) }
 }
 
-/** Blocks the event loop (not the pool) for `ms`. */
-function busyWait(ms: number): void {
-  const until = Date.now() + ms
-  while (Date.now() < until) {
-    // spin
+/** Blocks the event loop until the native pool has no call queued or running (at most 5 s). */
+function finishedOnPool(): void {
+  const until = Date.now() + 5_000
+  for (let s = poolStats(); s.busy > 0 || s.queued > 0; s = poolStats()) {
+    if (Date.now() > until) throw new Error(`the pool did not finish the call in 5 s: ${JSON.stringify(s)}`)
   }
 }
 
@@ -56,9 +56,12 @@ describe('cancellation', () => {
     for (let round = 0; round < 20; round++) {
       const ac = new AbortController()
       const p = instance.func('answer').callAsync([], { signal: ac.signal })
-      // The pool thread finishes the call while the event loop is blocked;
-      // the abort then comes after the call ended, before its promise settles.
-      busyWait(5)
+      // The pool thread finishes the call while the event loop is blocked
+      // (so its promise cannot settle yet); the abort then comes after the
+      // call ended, before its promise settles. Wait for the pool to be idle
+      // rather than for a fixed time, so a loaded machine cannot make the
+      // abort land while the call still runs.
+      finishedOnPool()
       ac.abort()
       // Finished before the abort: it keeps its result.
       expect(await p).toBe(42)
