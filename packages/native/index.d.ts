@@ -573,15 +573,15 @@ export interface BindingRejection {
   message: string
 }
 
-/** Limits for one store. */
+/** Limits for one `Store` and everything instantiated in it. */
 export interface BindingStoreOptions {
   /**
-   * Largest size of one linear memory, in bytes.
-   * @default undefined (the module's own maximum)
+   * Largest size of any one linear memory, in bytes.
+   * @default undefined (the module's own maximum, or 4 GiB / 2^64 for memory64)
    */
-  maxMemoryBytes?: number
+  maxMemory?: number
   /**
-   * Largest number of elements of one table.
+   * Largest number of elements of any one table.
    * @default undefined
    */
   maxTableElements?: number
@@ -591,7 +591,7 @@ export interface BindingStoreOptions {
    */
   maxInstances?: number
   /**
-   * `true`: growing past a limit raises `MemoryLimitError`; `false`: `memory.grow` returns -1.
+   * `true`: growing past a limit throws {@link MemoryLimitError}; `false`: plain wasm semantics (`memory.grow` returns -1).
    * @default true
    */
   trapOnGrowFailure?: boolean

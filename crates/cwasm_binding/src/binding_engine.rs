@@ -1,6 +1,6 @@
 //! `BindingEngine`: the process-wide engine for one configuration.
 
-use crate::binding_engine_options::{to_config, BindingEngineOptions};
+use crate::binding_options::{to_config, BindingEngineOptions};
 use crate::error::guard;
 use cwasm_core::Engine;
 use napi_derive::napi;

@@ -5,30 +5,13 @@ use crate::binding_extern::BindingExtern;
 use crate::binding_module::BindingModule;
 use crate::convert::{millis, whole};
 use crate::error::guard;
-use cwasm_core::{Error, Extern, Instance, Store, StoreOptions};
+use crate::binding_options::{to_store_config, BindingStoreOptions};
+use cwasm_core::{Extern, Instance, Store};
 use std::cell::RefCell;
 use crate::binding_host::js_host_fn;
 use napi::bindgen_prelude::ClassInstance;
 use napi_derive::napi;
 use std::sync::Arc;
-
-/// Limits for one store.
-#[napi(object)]
-#[derive(Clone, Default)]
-pub struct BindingStoreOptions {
-    /// Largest size of one linear memory, in bytes.
-    /// @default undefined (the module's own maximum)
-    pub max_memory_bytes: Option<f64>,
-    /// Largest number of elements of one table.
-    /// @default undefined
-    pub max_table_elements: Option<f64>,
-    /// How many instances the store may hold.
-    /// @default 10000
-    pub max_instances: Option<u32>,
-    /// `true`: growing past a limit raises `MemoryLimitError`; `false`: `memory.grow` returns -1.
-    /// @default true
-    pub trap_on_grow_failure: Option<bool>,
-}
 
 /// A store: instances, memories, tables, globals and host functions live here.
 #[napi]
@@ -64,20 +47,7 @@ impl BindingStore {
     /// Creates an empty store.
     #[napi(constructor)]
     pub fn new(engine: &BindingEngine, options: Option<BindingStoreOptions>) -> napi::Result<BindingStore> {
-        let o = options.unwrap_or_default();
-        let d = StoreOptions::default();
-        let opts = guard(|| {
-            Ok(StoreOptions {
-                max_memory_bytes: o.max_memory_bytes.map(|v| whole(v, "maxMemory")).transpose()?,
-                max_table_elements: o.max_table_elements.map(|v| whole(v, "maxTableElements")).transpose()?,
-                max_instances: match o.max_instances {
-                    Some(n) => usize::try_from(n).map_err(|_| Error::InvalidArgument { message: format!("maxInstances is too large: {n}") })?,
-                    None => d.max_instances,
-                },
-                trap_on_grow_failure: o.trap_on_grow_failure.unwrap_or(d.trap_on_grow_failure),
-                ..d
-            })
-        })?;
+        let opts = guard(|| to_store_config(&options.unwrap_or_default()))?;
         Ok(BindingStore { inner: Arc::new(Store::new(&engine.inner, opts)), instances: RefCell::default(), fast_ids: RefCell::default() })
     }
 

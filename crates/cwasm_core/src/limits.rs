@@ -2,44 +2,9 @@
 
 use wasmtime::ResourceLimiter;
 
-/// Limits for one [`Store`](crate::Store) and everything instantiated in it.
-///
-/// # Examples
-///
-/// ```
-/// let opts = cwasm_core::StoreOptions { max_memory_bytes: Some(1 << 20), ..Default::default() };
-/// assert!(opts.trap_on_grow_failure);
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StoreOptions {
-    /// Largest size of any one linear memory, in bytes. Default `None` (the
-    /// module's own maximum, or 4 GiB / 2^64 for memory64).
-    pub max_memory_bytes: Option<u64>,
-    /// Largest number of elements in any one table. Default `None`.
-    pub max_table_elements: Option<u64>,
-    /// How many instances the store may hold. Default 10 000.
-    pub max_instances: usize,
-    /// How many memories the store may hold. Default 10 000.
-    pub max_memories: usize,
-    /// How many tables the store may hold. Default 10 000.
-    pub max_tables: usize,
-    /// When a grow would pass a limit: `true` raises a `memory_limit` error,
-    /// `false` gives plain wasm semantics (`memory.grow` returns -1). Default `true`.
-    pub trap_on_grow_failure: bool,
-}
-
-impl Default for StoreOptions {
-    fn default() -> Self {
-        StoreOptions {
-            max_memory_bytes: None,
-            max_table_elements: None,
-            max_instances: 10_000,
-            max_memories: 10_000,
-            max_tables: 10_000,
-            trap_on_grow_failure: true,
-        }
-    }
-}
+// The limits themselves (fields, defaults, ranges) are generated from the
+// option definitions: config_options.rs.
+pub use crate::config_options::StoreOptions;
 
 /// The error a limiter raises; recognised when a call fails.
 #[derive(Debug)]

@@ -14,6 +14,8 @@ export interface OptionDefinition {
   napi?: 'u32' | 'f64'
   coreType?: string
   group?: string
+  optional?: boolean
+  coreOnly?: boolean
 }
 
 /** A group of options: a TS interface, a napi struct, a core struct. */
@@ -23,6 +25,9 @@ export interface OptionGroup {
   core: string
   doc: string
   coreExample?: string
+  schema: string
+  defaults: string
+  settings?: 'list' | 'text'
   options: Record<string, OptionDefinition>
 }
 

@@ -3,27 +3,36 @@
 // `node scripts/gen-options.mjs` (the bootstrap runs it; `npm test` fails
 // when a generated file is stale):
 //
-//   packages/wasm/src/options/engine.generated.ts      TS interfaces with their docs, the
-//                                                       validation schema, the defaults
-//   crates/cwasm_binding/src/binding_engine_options.rs the napi option structs and their
-//                                                       checked conversion to the core config
-//   crates/cwasm_core/src/config_options.rs            the core `EngineConfig` / `PoolingConfig`,
-//                                                       their defaults, ranges and settings list
+//   packages/wasm/src/options/options.generated.ts  TS interfaces with their docs, the
+//                                                    validation schemas, the defaults
+//   crates/cwasm_binding/src/binding_options.rs     the napi option structs and their
+//                                                    checked conversion to the core's
+//   crates/cwasm_core/src/config_options.rs         the core `EngineConfig`, `PoolingConfig`
+//                                                    and `StoreOptions`: defaults, ranges,
+//                                                    the engine's settings list
 //
-// Adding an option is a change to this file (and to `to_wasmtime` in
-// crates/cwasm_core/src/config.rs, which gives it its effect) plus its case in
+// Adding an option is a change to this file (and to the code that gives it
+// its effect: `to_wasmtime` in crates/cwasm_core/src/config.rs for an engine
+// option, the limiter in limits.rs for a store limit) plus its case in
 // test/option-validation.test.ts, which fails for an option without one.
 //
 // Kinds: `boolean`; `enum` (`values`, the core type `coreType` with one
 // variant per value in PascalCase); `integer` (`min`, `max`, `hint`; `napi`:
 // `u32` or `f64` for values past 2^32; `coreType`: `u32`, `u64` or `usize`);
 // `group` (another group's options, or `true` for its defaults; the core
-// field is an `Option` of it). `core` is the core field's name.
+// field is an `Option` of it). `core` is the core field's name. `optional`:
+// no default (the core field is an `Option`). `coreOnly`: a core setting JS
+// does not set. Per group: `schema` and `defaults` name the generated TS
+// constants; `settings` is `list` (the engine's, written into artifacts) or
+// `text` (a group's settings as one text inside that list).
 
 /** @type {Record<string, import('./definitions.d.mts').OptionGroup>} */
 export const GROUPS = {
   pooling: {
     ts: 'PoolingOptions',
+    schema: 'POOLING_SCHEMA',
+    defaults: 'POOLING_DEFAULTS',
+    settings: 'text',
     binding: 'BindingPoolingOptions',
     core: 'PoolingConfig',
     doc: 'Sizes for the pooling instance allocator (see {@link EngineOptions.pooling}).',
@@ -74,6 +83,9 @@ export const GROUPS = {
   },
   engine: {
     ts: 'EngineOptions',
+    schema: 'ENGINE_SCHEMA',
+    defaults: 'ENGINE_DEFAULTS',
+    settings: 'list',
     binding: 'BindingEngineOptions',
     core: 'EngineConfig',
     coreExample: `let config = cwasm_core::EngineConfig { fuel: true, ..Default::default() };
@@ -151,6 +163,61 @@ use it when a module must stay byte-identical. Flag checks need
 several times faster but caps live instances.`,
       },
       parallelCompilation: { kind: 'boolean', core: 'parallel_compilation', default: true, doc: 'Compile the functions of one module on several threads.' },
+    },
+  },
+  store: {
+    ts: 'StoreLimits',
+    schema: 'STORE_SCHEMA',
+    defaults: 'STORE_DEFAULTS',
+    binding: 'BindingStoreOptions',
+    core: 'StoreOptions',
+    coreExample: `let opts = cwasm_core::StoreOptions { max_memory_bytes: Some(1 << 20), ..Default::default() };
+assert!(opts.trap_on_grow_failure);`,
+    doc: 'Limits for one {@link Store} and everything instantiated in it.',
+    options: {
+      maxMemory: {
+        kind: 'integer',
+        optional: true,
+        min: 0,
+        max: 2 ** 53,
+        hint: 'bytes, e.g. 100_000_000',
+        napi: 'f64',
+        coreType: 'u64',
+        core: 'max_memory_bytes',
+        default: undefined,
+        defaultText: "undefined (the module's own maximum, or 4 GiB / 2^64 for memory64)",
+        doc: 'Largest size of any one linear memory, in bytes.',
+      },
+      maxTableElements: {
+        kind: 'integer',
+        optional: true,
+        min: 0,
+        max: 2 ** 32,
+        napi: 'f64',
+        coreType: 'u64',
+        core: 'max_table_elements',
+        default: undefined,
+        defaultText: 'undefined',
+        doc: 'Largest number of elements of any one table.',
+      },
+      maxInstances: {
+        kind: 'integer',
+        min: 1,
+        max: 1_000_000,
+        napi: 'u32',
+        coreType: 'usize',
+        core: 'max_instances',
+        default: 10_000,
+        doc: 'How many instances the store may hold.',
+      },
+      maxMemories: { kind: 'integer', coreOnly: true, coreType: 'usize', core: 'max_memories', default: 10_000, doc: 'How many memories the store may hold.' },
+      maxTables: { kind: 'integer', coreOnly: true, coreType: 'usize', core: 'max_tables', default: 10_000, doc: 'How many tables the store may hold.' },
+      trapOnGrowFailure: {
+        kind: 'boolean',
+        core: 'trap_on_grow_failure',
+        default: true,
+        doc: '`true`: growing past a limit throws {@link MemoryLimitError}; `false`: plain wasm semantics (`memory.grow` returns -1).',
+      },
     },
   },
 }

@@ -2,8 +2,7 @@
 // public option types at compile time. Every problem names the dotted option
 // path and says what would be accepted.
 import { InvalidArgumentError } from '../errors.js'
-import { ENGINE_SCHEMA, POOLING_SCHEMA, type EngineOptions } from './engine.generated.js'
-import type { StoreLimits } from '../runtime/store.js'
+import { ENGINE_SCHEMA, POOLING_SCHEMA, STORE_SCHEMA, type EngineOptions, type StoreLimits } from './options.generated.js'
 import type { RuntimeOptions } from '../runtime/runtime.js'
 import type { SandboxPolicy } from '../sandbox/policy.js'
 import type { PreopenOption } from '../sandbox/wasi.js'
@@ -36,16 +35,11 @@ type Schema<T> = { [K in keyof Required<T>]: Rule }
 const bool: Rule = { kind: 'boolean' }
 const count = (min: number, max: number, hint?: string): Rule => ({ kind: 'number', min, max, integer: true, ...(hint ? { hint } : {}) })
 
-// The engine's schema is generated from options/definitions.mjs.
+// The engine's and the store's schemas are generated from options/definitions.mjs.
 const engineSchema = ENGINE_SCHEMA
 const poolingSchema = POOLING_SCHEMA
 
-const storeSchema = {
-  maxMemory: count(0, 2 ** 53, 'bytes, e.g. 100_000_000'),
-  maxTableElements: count(0, 2 ** 32),
-  maxInstances: count(1, 1_000_000),
-  trapOnGrowFailure: bool,
-} satisfies Schema<StoreLimits>
+const storeSchema = STORE_SCHEMA
 
 const runtimeSchema = {
   maxMemory: count(65_536, 2 ** 53, 'bytes, the largest size of each linear memory, e.g. 100_000_000'),

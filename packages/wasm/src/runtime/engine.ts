@@ -1,11 +1,11 @@
 import { binding, type BindingEngine } from './binding.js'
 import { native } from '../errors.js'
 import { validateEngineOptions } from '../options/validate.js'
-import { engineOptionsToBinding, type EngineOptions } from '../options/engine.generated.js'
+import { engineOptionsToBinding, type EngineOptions } from '../options/options.generated.js'
 
 // The engine options are defined once, in options/definitions.mjs; their
-// types, schema and defaults are generated into options/engine.generated.ts.
-export type { EngineOptions, PoolingOptions } from '../options/engine.generated.js'
+// types, schema and defaults are generated into options/options.generated.ts.
+export type { EngineOptions, PoolingOptions } from '../options/options.generated.js'
 
 /**
  * A compiler and runtime configuration, shared process-wide.

@@ -8,34 +8,13 @@ import { validateStoreLimits } from '../options/validate.js'
 import { checkBoolean, checkBytes, checkFuel, checkInstance, checkMillis, checkOptionsObject, checkWhole } from '../options/arguments.js'
 import { Module } from '../loader/module.js'
 import { Instance, type Imports } from '../loader/instance.js'
+import type { StoreLimits } from '../options/options.generated.js'
 
 // How many new externref values a store takes between two sweeps.
 const EXTERN_SWEEP = 4096
 
-/** Limits for one {@link Store} and everything in it. */
-export interface StoreLimits {
-  /**
-   * Largest size of any one linear memory, in bytes.
-   * @default undefined (the module's own maximum)
-   */
-  maxMemory?: number
-  /**
-   * Largest number of elements of any one table.
-   * @default undefined
-   */
-  maxTableElements?: number
-  /**
-   * How many instances the store may hold.
-   * @default 10000
-   */
-  maxInstances?: number
-  /**
-   * `true`: growing past a limit throws {@link MemoryLimitError};
-   * `false`: plain wasm semantics (`memory.grow` returns -1).
-   * @default true
-   */
-  trapOnGrowFailure?: boolean
-}
+// The store limits are defined once, in options/definitions.mjs.
+export type { StoreLimits } from '../options/options.generated.js'
 
 /** What one call cost. */
 export interface CallStats {
@@ -94,12 +73,8 @@ export class Store implements RefTable {
       return
     }
     validateStoreLimits(limits)
-    this.binding = new binding.BindingStore(engine.binding, {
-      maxMemoryBytes: limits.maxMemory,
-      maxTableElements: limits.maxTableElements,
-      maxInstances: limits.maxInstances,
-      trapOnGrowFailure: limits.trapOnGrowFailure,
-    })
+    // Validated: only known keys, which the addon's struct names the same.
+    this.binding = new binding.BindingStore(engine.binding, limits)
   }
 
   /**

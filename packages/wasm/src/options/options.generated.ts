@@ -37,8 +37,8 @@ export const POOLING_SCHEMA = {
   maxMemorySize: { kind: 'number', min: 65536, max: 281474976710656, integer: true, hint: "bytes, a multiple of 64 KiB is best" },
 } satisfies { [K in keyof Required<PoolingOptions>]: Rule }
 
-/** The default of each {@link PoolingOptions} key. @internal */
-export const POOLING_DEFAULTS: Readonly<Required<PoolingOptions>> = Object.freeze({
+/** The default of each {@link PoolingOptions} key (absent: none). @internal */
+export const POOLING_DEFAULTS: Readonly<PoolingOptions> = Object.freeze({
   totalInstances: 512,
   totalMemories: 512,
   totalTables: 512,
@@ -162,8 +162,8 @@ export const ENGINE_SCHEMA = {
   parallelCompilation: { kind: 'boolean' },
 } satisfies { [K in keyof Required<EngineOptions>]: Rule }
 
-/** The default of each {@link EngineOptions} key. @internal */
-export const ENGINE_DEFAULTS: Readonly<Required<EngineOptions>> = Object.freeze({
+/** The default of each {@link EngineOptions} key (absent: none). @internal */
+export const ENGINE_DEFAULTS: Readonly<EngineOptions> = Object.freeze({
   optLevel: "speed",
   simd: true,
   relaxedSimd: true,
@@ -179,6 +179,46 @@ export const ENGINE_DEFAULTS: Readonly<Required<EngineOptions>> = Object.freeze(
   gc: true,
   pooling: false,
   parallelCompilation: true,
+})
+
+/**
+ * Limits for one {@link Store} and everything instantiated in it.
+ */
+export interface StoreLimits {
+  /**
+   * Largest size of any one linear memory, in bytes.
+   * @default undefined (the module's own maximum, or 4 GiB / 2^64 for memory64)
+   */
+  maxMemory?: number
+  /**
+   * Largest number of elements of any one table.
+   * @default undefined
+   */
+  maxTableElements?: number
+  /**
+   * How many instances the store may hold.
+   * @default 10000
+   */
+  maxInstances?: number
+  /**
+   * `true`: growing past a limit throws {@link MemoryLimitError}; `false`: plain wasm semantics (`memory.grow` returns -1).
+   * @default true
+   */
+  trapOnGrowFailure?: boolean
+}
+
+/** How each {@link StoreLimits} key is validated. @internal */
+export const STORE_SCHEMA = {
+  maxMemory: { kind: 'number', min: 0, max: 9007199254740992, integer: true, hint: "bytes, e.g. 100_000_000" },
+  maxTableElements: { kind: 'number', min: 0, max: 4294967296, integer: true },
+  maxInstances: { kind: 'number', min: 1, max: 1000000, integer: true },
+  trapOnGrowFailure: { kind: 'boolean' },
+} satisfies { [K in keyof Required<StoreLimits>]: Rule }
+
+/** The default of each {@link StoreLimits} key (absent: none). @internal */
+export const STORE_DEFAULTS: Readonly<StoreLimits> = Object.freeze({
+  maxInstances: 10000,
+  trapOnGrowFailure: true,
 })
 
 /** Validated engine options as the addon takes them: a group given as `true` is its defaults, `false` is left out. @internal */
