@@ -24,7 +24,9 @@ const pascal = (s) => s.split('_').map((w) => w[0].toUpperCase() + w.slice(1)).j
 /** A group's options, core-only ones included (`all`) or not. */
 const entries = (g, all = false) => Object.entries(GROUPS[g].options).filter(([, o]) => all || !o.coreOnly)
 /** The order groups are written in: a group before those that use it. */
-const ORDER = ['pooling', 'engine', 'store']
+const ORDER = ['pooling', 'engine', 'store', 'runtime']
+/** The groups that reach the addon and the core. */
+const NATIVE = ORDER.filter((g) => !GROUPS[g].tsOnly)
 
 function defaultText(o) {
   if (o.defaultText) return o.defaultText
@@ -41,6 +43,10 @@ function tsType(o) {
       return o.values.map((v) => `'${v}'`).join(' | ')
     case 'group':
       return `boolean | ${GROUPS[o.group].ts}`
+    case 'object':
+      return GROUPS[o.group].ts
+    case 'custom':
+      return o.tsType
   }
   throw new Error(`unknown kind ${o.kind}`)
 }
@@ -55,6 +61,10 @@ function tsRule(o) {
       return `{ kind: 'enum', values: [${o.values.map((v) => `'${v}'`).join(', ')}] }`
     case 'group':
       return `{ kind: 'booleanOrObject', schema: ${GROUPS[o.group].schema} }`
+    case 'object':
+      return `{ kind: 'object', schema: ${GROUPS[o.group].schema} }`
+    case 'custom':
+      return o.rule
   }
   throw new Error(`unknown kind ${o.kind}`)
 }
@@ -70,6 +80,7 @@ function genTs() {
     `// Change an option there; \`node scripts/gen-options.mjs\` rewrites this file.`,
     `import type { Rule } from './validate.js'`,
     `import type { BindingEngineOptions } from '../runtime/binding.js'`,
+    ...new Set(ORDER.flatMap((g) => GROUPS[g].tsImports ?? [])),
     '',
   ]
   for (const g of ORDER) {
@@ -81,9 +92,9 @@ function genTs() {
     out.push(`/** How each {@link ${G.ts}} key is validated. @internal */`, `export const ${schema} = {`)
     for (const [name, o] of entries(g)) out.push(`  ${name}: ${tsRule(o)},`)
     out.push(`} satisfies { [K in keyof Required<${G.ts}>]: Rule }`, '')
-    out.push(`/** The default of each {@link ${G.ts}} key (absent: none). @internal */`, `export const ${G.defaults}: Readonly<${G.ts}> = Object.freeze({`)
-    for (const [name, o] of entries(g)) if (o.default !== undefined) out.push(`  ${name}: ${JSON.stringify(o.default)},`)
-    out.push('})', '')
+    out.push(`/** The default of each {@link ${G.ts}} key that has one. @internal */`, `export const ${G.defaults} = Object.freeze({`)
+    for (const [name, o] of entries(g)) if (o.default !== undefined) out.push(`  ${name}: ${JSON.stringify(o.default)}${o.kind === 'enum' ? ` as ${tsType(o)}` : ''},`)
+    out.push(`}) satisfies Readonly<${G.ts}>`, '')
   }
   out.push(
     `/** Validated engine options as the addon takes them: a group given as \`true\` is its defaults, \`false\` is left out. @internal */`,
@@ -169,11 +180,11 @@ function genBinding() {
     `//! (never a saturated value) where a value cannot be taken.`,
     '',
     `use crate::convert::whole;`,
-    `use cwasm_core::{${['Error', ...enums, ...ORDER.map((g) => GROUPS[g].core)].sort().join(', ')}};`,
+    `use cwasm_core::{${['Error', ...enums, ...NATIVE.map((g) => GROUPS[g].core)].sort().join(', ')}};`,
     `use napi_derive::napi;`,
     '',
   ]
-  for (const g of ORDER) {
+  for (const g of NATIVE) {
     const G = GROUPS[g]
     out.push(rustDoc(G.doc.replace(/\{@link ([^}]+)\}/g, '`$1`'), ''), '#[napi(object)]', '#[derive(Clone, Default)]', `pub struct ${G.binding} {`)
     for (const [name, o] of entries(g)) {
@@ -181,7 +192,7 @@ function genBinding() {
     }
     out.push('}', '')
   }
-  for (const g of ORDER) {
+  for (const g of NATIVE) {
     const G = GROUPS[g]
     const fn = convertName(g)
     out.push(
@@ -248,7 +259,7 @@ function genCore() {
     for (const v of o.values) out.push(`            "${v}" => Some(${o.coreType}::${pascal(v)}),`)
     out.push('            _ => None,', '        }', '    }', '}', '')
   }
-  for (const g of ORDER) {
+  for (const g of NATIVE) {
     const G = GROUPS[g]
     const example = G.coreExample ? `\n\n# Examples\n\n\`\`\`\n${G.coreExample}\n\`\`\`` : ''
     out.push(rustDoc(G.doc.replace(/\{@link ([^}]+)\}/g, '`$1`') + example, ''), '#[derive(Clone, Debug, PartialEq, Eq, Hash)]', `pub struct ${G.core} {`)

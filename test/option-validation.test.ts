@@ -43,12 +43,25 @@ const engineBad: Record<string, unknown> = {
 
 const poolingBad: Record<string, unknown> = { totalInstances: 0, totalMemories: 1.5, totalTables: -1, maxMemorySize: 10 }
 const storeBad: Record<string, unknown> = { maxMemory: -1, maxTableElements: 'many', maxInstances: 0, trapOnGrowFailure: 'no' }
+const runtimeBad: Record<string, unknown> = {
+  maxMemory: 100,
+  maxExecutionTime: 0,
+  fuel: 0,
+  cacheCompiledModules: 'yes',
+  parallelExecution: 1,
+  engine: 'fast',
+  artifactKey: '',
+  trustedKeys: 'my-key',
+  cacheDir: 5,
+  maxCacheSize: -1,
+}
 const jsOptions = (group: string) => Object.entries(GROUPS[group]!.options).filter(([, o]) => !(o as { coreOnly?: boolean }).coreOnly).map(([name]) => name).sort()
 
 describe('option validation', () => {
   // The option definitions are the one list of options: a new one without a
   // bad-value case here fails this test.
-  it('has a bad-value case for every engine, pooling and store option the definitions name', () => {
+  it('has a bad-value case for every engine, pooling, store and runtime option the definitions name', () => {
+    expect(Object.keys(runtimeBad).sort()).toEqual(jsOptions('runtime'))
     expect(Object.keys(engineBad).sort()).toEqual(jsOptions('engine'))
     expect(Object.keys(poolingBad).sort()).toEqual(jsOptions('pooling'))
     expect(Object.keys(storeBad).sort()).toEqual(jsOptions('store'))
@@ -77,15 +90,6 @@ describe('option validation', () => {
     })
   }
 
-  const runtimeBad: Record<string, unknown> = {
-    maxMemory: 100,
-    maxExecutionTime: 0,
-    fuel: 0,
-    cacheCompiledModules: 'yes',
-    parallelExecution: 1,
-    engine: 'fast',
-    artifactKey: '',
-  }
   for (const [name, value] of Object.entries(runtimeBad)) {
     it(`rejects runtime option ${name} = ${JSON.stringify(value)}`, async () => {
       expect(await runtimePathOf({ [name]: value })).toBe(name)

@@ -24,7 +24,9 @@
 // no default (the core field is an `Option`). `coreOnly`: a core setting JS
 // does not set. Per group: `schema` and `defaults` name the generated TS
 // constants; `settings` is `list` (the engine's, written into artifacts) or
-// `text` (a group's settings as one text inside that list).
+// `text` (a group's settings as one text inside that list). A `tsOnly` group
+// (the runtime's options) is TS only; its kinds add `object` (another group
+// as an object) and `custom` (`tsType` and `rule` written as TS).
 
 /** @type {Record<string, import('./definitions.d.mts').OptionGroup>} */
 export const GROUPS = {
@@ -217,6 +219,93 @@ assert!(opts.trap_on_grow_failure);`,
         core: 'trap_on_grow_failure',
         default: true,
         doc: '`true`: growing past a limit throws {@link MemoryLimitError}; `false`: plain wasm semantics (`memory.grow` returns -1).',
+      },
+    },
+  },
+  runtime: {
+    ts: 'RuntimeOptions',
+    schema: 'RUNTIME_SCHEMA',
+    defaults: 'RUNTIME_DEFAULTS',
+    tsOnly: true,
+    tsImports: ["import type { Ed25519Key } from '../runtime/aot.js'"],
+    doc: `Options of {@link createRuntime}. Every limit is a default that a single
+call can override.`,
+    options: {
+      maxMemory: {
+        kind: 'integer',
+        min: 65_536,
+        max: 2 ** 53,
+        hint: 'bytes, the largest size of each linear memory, e.g. 100_000_000',
+        default: 100_000_000,
+        defaultText: '100_000_000',
+        doc: `Largest size of each linear memory, in bytes (a module with two
+memories may have this much in each). Growing past it throws
+{@link MemoryLimitError}.`,
+      },
+      maxExecutionTime: {
+        kind: 'integer',
+        min: 1,
+        max: 2 ** 31,
+        hint: 'milliseconds per call, e.g. 5_000',
+        default: 5_000,
+        defaultText: '5_000',
+        doc: `Wall-clock limit of one call, in milliseconds. Overrunning it throws
+{@link TimeoutError}.`,
+      },
+      fuel: {
+        kind: 'integer',
+        optional: true,
+        min: 1,
+        max: Number.MAX_SAFE_INTEGER,
+        hint: 'instructions per call',
+        default: undefined,
+        defaultText: 'undefined (no metering)',
+        doc: `Default instruction budget per call; running out throws
+{@link FuelExhaustedError}. Setting it turns on fuel metering, which
+slows guests somewhat (see the \`metering.fuel\` benchmark).`,
+      },
+      cacheCompiledModules: { kind: 'boolean', default: true, doc: 'Reuse compiled code: the same bytes are compiled once per process (and kept in the disk cache).' },
+      parallelExecution: { kind: 'boolean', default: true, doc: 'Run calls off the main thread when possible.' },
+      engine: { kind: 'object', group: 'engine', default: undefined, defaultText: '{}', doc: 'Engine options (compiler, proposals, fuel, pooling).' },
+      artifactKey: {
+        kind: 'custom',
+        tsType: 'string | Uint8Array',
+        rule: "{ kind: 'bytesOrString' }",
+        default: undefined,
+        defaultText: 'the CWASM_ARTIFACT_KEY environment variable, else a random per-user key',
+        doc: 'Local key that signs and verifies `.cwasm` artifacts made on this machine (and the disk cache\'s entries).',
+      },
+      trustedKeys: {
+        kind: 'custom',
+        tsType: 'Ed25519Key[]',
+        rule: `{
+    kind: 'custom',
+    expected: 'a list of Ed25519 public keys (PEM strings, KeyObjects or 32-byte Uint8Arrays)',
+    test: (v) => Array.isArray(v) && v.every((k) => typeof k === 'string' || k instanceof Uint8Array || (typeof k === 'object' && k !== null && 'asymmetricKeyType' in k)),
+  }`,
+        default: undefined,
+        defaultText: 'undefined (artifacts verify with the local key)',
+        doc: `Ed25519 public keys (PEM, \`KeyObject\` or raw 32 bytes) that \`.cwasm\` artifacts must be signed
+by (\`cwasm compile --sign-key\`). When given, artifacts signed with the local key are refused;
+the disk cache, which only this machine writes, still uses the local key.`,
+      },
+      cacheDir: {
+        kind: 'custom',
+        tsType: 'string | false',
+        rule: "{ kind: 'custom', expected: 'a directory path or false', test: (v) => v === false || (typeof v === 'string' && v !== '') }",
+        default: undefined,
+        defaultText: "the CWASM_CACHE_DIR environment variable, else `modules` in the user's cache directory",
+        doc: `The directory of the on-disk module cache (with \`cacheCompiledModules\`), created mode 0700;
+\`false\` for no disk cache.`,
+      },
+      maxCacheSize: {
+        kind: 'integer',
+        min: 0,
+        max: Number.MAX_SAFE_INTEGER,
+        hint: 'bytes, e.g. 1_073_741_824',
+        default: 1_073_741_824,
+        defaultText: '1_073_741_824 (1 GiB)',
+        doc: 'Size bound of the disk cache in bytes; past it the least recently used entries go.',
       },
     },
   },

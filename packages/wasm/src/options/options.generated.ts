@@ -2,6 +2,7 @@
 // Change an option there; `node scripts/gen-options.mjs` rewrites this file.
 import type { Rule } from './validate.js'
 import type { BindingEngineOptions } from '../runtime/binding.js'
+import type { Ed25519Key } from '../runtime/aot.js'
 
 /**
  * Sizes for the pooling instance allocator (see {@link EngineOptions.pooling}).
@@ -37,13 +38,13 @@ export const POOLING_SCHEMA = {
   maxMemorySize: { kind: 'number', min: 65536, max: 281474976710656, integer: true, hint: "bytes, a multiple of 64 KiB is best" },
 } satisfies { [K in keyof Required<PoolingOptions>]: Rule }
 
-/** The default of each {@link PoolingOptions} key (absent: none). @internal */
-export const POOLING_DEFAULTS: Readonly<PoolingOptions> = Object.freeze({
+/** The default of each {@link PoolingOptions} key that has one. @internal */
+export const POOLING_DEFAULTS = Object.freeze({
   totalInstances: 512,
   totalMemories: 512,
   totalTables: 512,
   maxMemorySize: 268435456,
-})
+}) satisfies Readonly<PoolingOptions>
 
 /**
  * How an {@link Engine} compiles and runs code. Engines with equal options are
@@ -162,9 +163,9 @@ export const ENGINE_SCHEMA = {
   parallelCompilation: { kind: 'boolean' },
 } satisfies { [K in keyof Required<EngineOptions>]: Rule }
 
-/** The default of each {@link EngineOptions} key (absent: none). @internal */
-export const ENGINE_DEFAULTS: Readonly<EngineOptions> = Object.freeze({
-  optLevel: "speed",
+/** The default of each {@link EngineOptions} key that has one. @internal */
+export const ENGINE_DEFAULTS = Object.freeze({
+  optLevel: "speed" as 'none' | 'speed' | 'speed_and_size',
   simd: true,
   relaxedSimd: true,
   fuel: false,
@@ -179,7 +180,7 @@ export const ENGINE_DEFAULTS: Readonly<EngineOptions> = Object.freeze({
   gc: true,
   pooling: false,
   parallelCompilation: true,
-})
+}) satisfies Readonly<EngineOptions>
 
 /**
  * Limits for one {@link Store} and everything instantiated in it.
@@ -215,11 +216,103 @@ export const STORE_SCHEMA = {
   trapOnGrowFailure: { kind: 'boolean' },
 } satisfies { [K in keyof Required<StoreLimits>]: Rule }
 
-/** The default of each {@link StoreLimits} key (absent: none). @internal */
-export const STORE_DEFAULTS: Readonly<StoreLimits> = Object.freeze({
+/** The default of each {@link StoreLimits} key that has one. @internal */
+export const STORE_DEFAULTS = Object.freeze({
   maxInstances: 10000,
   trapOnGrowFailure: true,
-})
+}) satisfies Readonly<StoreLimits>
+
+/**
+ * Options of {@link createRuntime}. Every limit is a default that a single
+ * call can override.
+ */
+export interface RuntimeOptions {
+  /**
+   * Largest size of each linear memory, in bytes (a module with two
+   * memories may have this much in each). Growing past it throws
+   * {@link MemoryLimitError}.
+   * @default 100_000_000
+   */
+  maxMemory?: number
+  /**
+   * Wall-clock limit of one call, in milliseconds. Overrunning it throws
+   * {@link TimeoutError}.
+   * @default 5_000
+   */
+  maxExecutionTime?: number
+  /**
+   * Default instruction budget per call; running out throws
+   * {@link FuelExhaustedError}. Setting it turns on fuel metering, which
+   * slows guests somewhat (see the `metering.fuel` benchmark).
+   * @default undefined (no metering)
+   */
+  fuel?: number
+  /**
+   * Reuse compiled code: the same bytes are compiled once per process (and kept in the disk cache).
+   * @default true
+   */
+  cacheCompiledModules?: boolean
+  /**
+   * Run calls off the main thread when possible.
+   * @default true
+   */
+  parallelExecution?: boolean
+  /**
+   * Engine options (compiler, proposals, fuel, pooling).
+   * @default {}
+   */
+  engine?: EngineOptions
+  /**
+   * Local key that signs and verifies `.cwasm` artifacts made on this machine (and the disk cache's entries).
+   * @default the CWASM_ARTIFACT_KEY environment variable, else a random per-user key
+   */
+  artifactKey?: string | Uint8Array
+  /**
+   * Ed25519 public keys (PEM, `KeyObject` or raw 32 bytes) that `.cwasm` artifacts must be signed
+   * by (`cwasm compile --sign-key`). When given, artifacts signed with the local key are refused;
+   * the disk cache, which only this machine writes, still uses the local key.
+   * @default undefined (artifacts verify with the local key)
+   */
+  trustedKeys?: Ed25519Key[]
+  /**
+   * The directory of the on-disk module cache (with `cacheCompiledModules`), created mode 0700;
+   * `false` for no disk cache.
+   * @default the CWASM_CACHE_DIR environment variable, else `modules` in the user's cache directory
+   */
+  cacheDir?: string | false
+  /**
+   * Size bound of the disk cache in bytes; past it the least recently used entries go.
+   * @default 1_073_741_824 (1 GiB)
+   */
+  maxCacheSize?: number
+}
+
+/** How each {@link RuntimeOptions} key is validated. @internal */
+export const RUNTIME_SCHEMA = {
+  maxMemory: { kind: 'number', min: 65536, max: 9007199254740992, integer: true, hint: "bytes, the largest size of each linear memory, e.g. 100_000_000" },
+  maxExecutionTime: { kind: 'number', min: 1, max: 2147483648, integer: true, hint: "milliseconds per call, e.g. 5_000" },
+  fuel: { kind: 'number', min: 1, max: 9007199254740991, integer: true, hint: "instructions per call" },
+  cacheCompiledModules: { kind: 'boolean' },
+  parallelExecution: { kind: 'boolean' },
+  engine: { kind: 'object', schema: ENGINE_SCHEMA },
+  artifactKey: { kind: 'bytesOrString' },
+  trustedKeys: {
+    kind: 'custom',
+    expected: 'a list of Ed25519 public keys (PEM strings, KeyObjects or 32-byte Uint8Arrays)',
+    test: (v) => Array.isArray(v) && v.every((k) => typeof k === 'string' || k instanceof Uint8Array || (typeof k === 'object' && k !== null && 'asymmetricKeyType' in k)),
+  },
+  cacheDir: { kind: 'custom', expected: 'a directory path or false', test: (v) => v === false || (typeof v === 'string' && v !== '') },
+  maxCacheSize: { kind: 'number', min: 0, max: 9007199254740991, integer: true, hint: "bytes, e.g. 1_073_741_824" },
+} satisfies { [K in keyof Required<RuntimeOptions>]: Rule }
+
+/** The default of each {@link RuntimeOptions} key that has one. @internal */
+export const RUNTIME_DEFAULTS = Object.freeze({
+  maxMemory: 100000000,
+  maxExecutionTime: 5000,
+  cacheCompiledModules: true,
+  parallelExecution: true,
+  maxCacheSize: 1073741824,
+}) satisfies Readonly<RuntimeOptions>
 
 /** Validated engine options as the addon takes them: a group given as `true` is its defaults, `false` is left out. @internal */
 export function engineOptionsToBinding(o: EngineOptions): BindingEngineOptions {

@@ -2,8 +2,7 @@
 // public option types at compile time. Every problem names the dotted option
 // path and says what would be accepted.
 import { InvalidArgumentError } from '../errors.js'
-import { ENGINE_SCHEMA, POOLING_SCHEMA, STORE_SCHEMA, type EngineOptions, type StoreLimits } from './options.generated.js'
-import type { RuntimeOptions } from '../runtime/runtime.js'
+import { ENGINE_SCHEMA, POOLING_SCHEMA, RUNTIME_SCHEMA, STORE_SCHEMA, type EngineOptions, type RuntimeOptions, type StoreLimits } from './options.generated.js'
 import type { SandboxPolicy } from '../sandbox/policy.js'
 import type { PreopenOption } from '../sandbox/wasi.js'
 import type { RunOptions } from '../executor/run.js'
@@ -35,28 +34,13 @@ type Schema<T> = { [K in keyof Required<T>]: Rule }
 const bool: Rule = { kind: 'boolean' }
 const count = (min: number, max: number, hint?: string): Rule => ({ kind: 'number', min, max, integer: true, ...(hint ? { hint } : {}) })
 
-// The engine's and the store's schemas are generated from options/definitions.mjs.
+// The engine's, the store's and the runtime's schemas are generated from options/definitions.mjs.
 const engineSchema = ENGINE_SCHEMA
 const poolingSchema = POOLING_SCHEMA
 
 const storeSchema = STORE_SCHEMA
 
-const runtimeSchema = {
-  maxMemory: count(65_536, 2 ** 53, 'bytes, the largest size of each linear memory, e.g. 100_000_000'),
-  maxExecutionTime: count(1, 2 ** 31, 'milliseconds per call, e.g. 5_000'),
-  fuel: count(1, Number.MAX_SAFE_INTEGER, 'instructions per call'),
-  cacheCompiledModules: bool,
-  parallelExecution: bool,
-  engine: { kind: 'object', schema: engineSchema },
-  artifactKey: { kind: 'bytesOrString' },
-  trustedKeys: {
-    kind: 'custom',
-    expected: 'a list of Ed25519 public keys (PEM strings, KeyObjects or 32-byte Uint8Arrays)',
-    test: (v) => Array.isArray(v) && v.every((k) => typeof k === 'string' || k instanceof Uint8Array || (typeof k === 'object' && k !== null && 'asymmetricKeyType' in k)),
-  },
-  cacheDir: { kind: 'custom', expected: 'a directory path or false', test: (v) => v === false || (typeof v === 'string' && v !== '') },
-  maxCacheSize: count(0, Number.MAX_SAFE_INTEGER, 'bytes, e.g. 1_073_741_824'),
-} satisfies Schema<RuntimeOptions>
+const runtimeSchema = RUNTIME_SCHEMA
 
 const stdio: Rule = { kind: 'booleanOrEnum', values: ['inherit'] }
 const dirs: Rule = { kind: 'stringList' }

@@ -6,11 +6,12 @@ import { join } from 'node:path'
 import { binding, type BindingDiskCache } from './binding.js'
 import { cacheDir } from './aot.js'
 import type { Engine } from './engine.js'
+import { RUNTIME_DEFAULTS } from '../options/options.generated.js'
 import { Module } from '../loader/module.js'
 import { CompileError, fromNative, native, withCodeFrame, type ArtifactProblem } from '../errors.js'
 
-/** The default size bound of the disk cache: 1 GiB. */
-export const DEFAULT_MAX_CACHE_SIZE = 1024 ** 3
+/** The default size bound of the disk cache: 1 GiB (the `maxCacheSize` default of options/definitions.mjs). */
+export const DEFAULT_MAX_CACHE_SIZE = RUNTIME_DEFAULTS.maxCacheSize
 
 /**
  * The default cache directory: `$CWASM_CACHE_DIR`, else `modules` in {@link cacheDir}.

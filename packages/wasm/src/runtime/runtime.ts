@@ -1,7 +1,7 @@
 import { Engine, type EngineOptions } from './engine.js'
 import { Store, type StoreLimits } from './store.js'
 import { artifactKey, isArtifact, precompile, verifierArgs, type Ed25519Key, type PrecompileOptions } from './aot.js'
-import { DEFAULT_MAX_CACHE_SIZE, defaultModuleCacheDir, ModuleCache } from './cache.js'
+import { defaultModuleCacheDir, ModuleCache } from './cache.js'
 import { binding } from './binding.js'
 import { Module } from '../loader/module.js'
 import { loadBytes, readSource, type LoadOptions } from '../loader/load.js'
@@ -17,79 +17,13 @@ import { Watched, type Loaded, type WatchOptions } from '../loader/watch.js'
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { checkName, checkOptionsObject, checkSource } from '../options/arguments.js'
+import { RUNTIME_DEFAULTS, type RuntimeOptions } from '../options/options.generated.js'
 
-/**
- * Options of {@link createRuntime}. Every limit is a default that a single
- * call can override.
- */
-export interface RuntimeOptions {
-  /**
-   * Largest size of each linear memory, in bytes (a module with two
-   * memories may have this much in each). Growing past it throws
-   * {@link MemoryLimitError}.
-   * @default 100_000_000
-   */
-  maxMemory?: number
-  /**
-   * Wall-clock limit of one call, in milliseconds. Overrunning it throws
-   * {@link TimeoutError}.
-   * @default 5_000
-   */
-  maxExecutionTime?: number
-  /**
-   * Default instruction budget per call; running out throws
-   * {@link FuelExhaustedError}. Setting it turns on fuel metering, which
-   * slows guests somewhat (see the `metering.fuel` benchmark).
-   * @default undefined (no metering)
-   */
-  fuel?: number
-  /**
-   * Reuse compiled code: the same bytes are compiled once per process.
-   * @default true
-   */
-  cacheCompiledModules?: boolean
-  /**
-   * Run calls off the main thread when possible.
-   * @default true
-   */
-  parallelExecution?: boolean
-  /**
-   * Engine options (compiler, proposals, fuel, pooling).
-   * @default {}
-   */
-  engine?: EngineOptions
-  /**
-   * Local key that signs and verifies `.cwasm` artifacts made on this machine (and the disk cache's entries).
-   * @default the CWASM_ARTIFACT_KEY environment variable, else a random per-user key
-   */
-  artifactKey?: string | Uint8Array
-  /**
-   * Ed25519 public keys (PEM, `KeyObject` or raw 32 bytes) that `.cwasm` artifacts must be signed
-   * by (`cwasm compile --sign-key`). When given, artifacts signed with the local key are refused;
-   * the disk cache, which only this machine writes, still uses the local key.
-   * @default undefined (artifacts verify with the local key)
-   */
-  trustedKeys?: Ed25519Key[]
-  /**
-   * The directory of the on-disk module cache (with `cacheCompiledModules`), created mode 0700;
-   * `false` for no disk cache.
-   * @default the CWASM_CACHE_DIR environment variable, else `modules` in the user's cache directory
-   */
-  cacheDir?: string | false
-  /**
-   * Size bound of the disk cache in bytes; past it the least recently used entries go.
-   * @default 1_073_741_824 (1 GiB)
-   */
-  maxCacheSize?: number
-}
+// The runtime's options are defined once, in options/definitions.mjs.
+export type { RuntimeOptions } from '../options/options.generated.js'
 
 /** The defaults of {@link RuntimeOptions}. */
-export const DEFAULTS = Object.freeze({
-  maxMemory: 100_000_000,
-  maxExecutionTime: 5_000,
-  cacheCompiledModules: true,
-  parallelExecution: true,
-})
+export const DEFAULTS = RUNTIME_DEFAULTS
 
 /**
  * A configured runtime: an engine, default limits, and the ways to load and
@@ -106,7 +40,7 @@ export class Runtime {
   /** The engine every module of this runtime is compiled for. */
   readonly engine: Engine
   /** The options in force, defaults filled in. */
-  readonly options: Readonly<Required<Omit<RuntimeOptions, 'artifactKey' | 'engine' | 'fuel' | 'trustedKeys' | 'cacheDir' | 'maxCacheSize'>>> & {
+  readonly options: Readonly<Required<Omit<RuntimeOptions, 'artifactKey' | 'engine' | 'fuel' | 'trustedKeys' | 'cacheDir'>>> & {
     engine: EngineOptions
     fuel: number | null
   }
@@ -131,6 +65,7 @@ export class Runtime {
       maxExecutionTime: options.maxExecutionTime ?? DEFAULTS.maxExecutionTime,
       cacheCompiledModules: options.cacheCompiledModules ?? DEFAULTS.cacheCompiledModules,
       parallelExecution: options.parallelExecution ?? DEFAULTS.parallelExecution,
+      maxCacheSize: options.maxCacheSize ?? DEFAULTS.maxCacheSize,
       fuel: options.fuel ?? null,
       engine: options.fuel !== undefined ? { ...options.engine, fuel: true } : (options.engine ?? {}),
     })
@@ -139,7 +74,7 @@ export class Runtime {
     this.#trusted = options.trustedKeys
     const dir = options.cacheDir === undefined ? defaultModuleCacheDir() : options.cacheDir
     this.cache =
-      this.options.cacheCompiledModules && dir !== false ? new ModuleCache(dir, options.maxCacheSize ?? DEFAULT_MAX_CACHE_SIZE, artifactKey(options.artifactKey)) : null
+      this.options.cacheCompiledModules && dir !== false ? new ModuleCache(dir, this.options.maxCacheSize, artifactKey(options.artifactKey)) : null
   }
 
   /** How this runtime loads modules. @internal */
