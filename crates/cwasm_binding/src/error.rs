@@ -111,7 +111,6 @@ pub fn to_napi(e: Error) -> napi::Error {
 /// the message and source location the panic hook recorded; it never prints
 /// to the host's stderr, which belongs to the application.
 pub fn guard<T>(f: impl FnOnce() -> Result<T, Error>) -> napi::Result<T> {
-    install_panic_hook();
     GUARD_DEPTH.with(|d| d.set(d.get() + 1));
     let r = catch_unwind(AssertUnwindSafe(f));
     GUARD_DEPTH.with(|d| d.set(d.get() - 1));
@@ -140,9 +139,11 @@ thread_local! {
     static LAST_PANIC: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
 }
 
-/// Installs (once per process) a panic hook that records panics inside
-/// `guard` instead of printing them; panics anywhere else still reach the
-/// previous hook (Rust's default prints them), since nothing catches those.
+/// Installs, when the addon is loaded (not on every call: `guard` is on the
+/// fast call path), a panic hook that records panics inside `guard` instead
+/// of printing them; panics anywhere else still reach the previous hook
+/// (Rust's default prints them), since nothing catches those.
+#[napi_derive::module_init]
 fn install_panic_hook() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {

@@ -35,33 +35,26 @@ fn too_many_instances_is_a_memory_limit_error_naming_the_limit_to_raise() {
     }
 }
 
-#[test]
-fn too_many_memories_is_a_memory_limit_error() {
+/// Instantiates `ONE_MEMORY` in a store with `options` until it is refused (at most 3 times).
+fn fill_until_refused(options: StoreOptions) -> Result<(), Error> {
     let engine = woven();
     let m = Module::compile(&engine, ONE_MEMORY).unwrap();
-    let store = Store::new(&engine, StoreOptions { max_memories: 1, ..Default::default() });
-    let mut last = Ok(());
+    let store = Store::new(&engine, options);
     for _ in 0..3 {
-        last = store.instantiate(&m, &[]).map(|_| ());
-        if last.is_err() {
-            break;
-        }
+        store.instantiate(&m, &[])?;
     }
+    Ok(())
+}
+
+#[test]
+fn too_many_memories_is_a_memory_limit_error() {
+    let last = fill_until_refused(StoreOptions { max_memories: 1, ..Default::default() });
     assert!(matches!(last, Err(Error::MemoryLimit { ref message }) if message.contains("resource limit exceeded")), "{last:?}");
 }
 
 #[test]
 fn too_many_tables_is_a_memory_limit_error() {
-    let engine = woven();
-    let m = Module::compile(&engine, ONE_MEMORY).unwrap();
-    let store = Store::new(&engine, StoreOptions { max_tables: 1, ..Default::default() });
-    let mut last = Ok(());
-    for _ in 0..3 {
-        last = store.instantiate(&m, &[]).map(|_| ());
-        if last.is_err() {
-            break;
-        }
-    }
+    let last = fill_until_refused(StoreOptions { max_tables: 1, ..Default::default() });
     assert!(matches!(last, Err(Error::MemoryLimit { ref message }) if message.contains("resource limit exceeded")), "{last:?}");
 }
 

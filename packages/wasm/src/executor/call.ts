@@ -5,7 +5,7 @@ import { CancelledError, InvalidArgumentError } from '../errors.js'
 import type { CallStats, Store } from '../runtime/store.js'
 import type { Func } from '../runtime/externs.js'
 import { Plugin } from '../sandbox/plugin.js'
-import { checkTarget, prepareWasiCall } from './run.js'
+import { checkTarget, prepareWasiCall, type RunOptions } from './run.js'
 import { validateCallOptions } from '../options/validate.js'
 import { callOneShot, oneShotSignature } from './oneshot.js'
 
@@ -52,7 +52,6 @@ export interface CallResult {
  * @internal
  */
 export function prepare(rt: Runtime, module: Module, name: string, args: unknown[], options: CallOptions, stats = false): { store: Store; func: Func } {
-  validateCallOptions(options)
   if (!Array.isArray(args)) throw new InvalidArgumentError('call arguments must be an array', 'args')
   if (options.signal?.aborted) throw new CancelledError('the call was cancelled before it started', { cause: options.signal.reason })
   const timeout = options.timeout === undefined ? rt.options.maxExecutionTime : options.timeout
@@ -62,6 +61,17 @@ export function prepare(rt: Runtime, module: Module, name: string, args: unknown
   if (stats) store.collectStats = true
   const instance = store.instantiate(module, options.imports ?? {})
   return { store, func: instance.func(name) }
+}
+
+/** The run options a call's options give a WASI call (only those set). */
+function wasiCallOptions(o: CallOptions): RunOptions {
+  return {
+    ...(o.imports ? { imports: o.imports } : {}),
+    ...(o.timeout !== undefined ? { timeout: o.timeout } : {}),
+    ...(o.fuel !== undefined ? { fuel: o.fuel } : {}),
+    ...(o.maxMemory !== undefined ? { maxMemory: o.maxMemory } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+  }
 }
 
 function nameOf(target: Module | Plugin, name: string | undefined): string {
@@ -80,6 +90,7 @@ function nameOf(target: Module | Plugin, name: string | undefined): string {
 export function callOnceSync(rt: Runtime, module: Module, name: string, args: unknown[], options: CallOptions, stats = false): CallResult {
   if ((module as unknown) instanceof Plugin) throw new InvalidArgumentError('a plugin runs in its WASI world off the main thread: use rt.call', 'module')
   checkTarget(module, 'rt.callSync(module)')
+  validateCallOptions(options)
   const { store, func } = prepare(rt, module, nameOf(module, name), args, options, stats)
   try {
     const value = func.call(...args)
@@ -98,13 +109,7 @@ export async function callOnce(rt: Runtime, target: Module | Plugin, name: strin
   validateCallOptions(options)
   if (!Array.isArray(args)) throw new InvalidArgumentError('call arguments must be an array', 'args')
   if (options.signal?.aborted) throw new CancelledError('the call was cancelled before it started', { cause: options.signal.reason })
-  const wasi = await prepareWasiCall(rt, target, {
-    ...(options.imports ? { imports: options.imports } : {}),
-    ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
-    ...(options.fuel !== undefined ? { fuel: options.fuel } : {}),
-    ...(options.maxMemory !== undefined ? { maxMemory: options.maxMemory } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  })
+  const wasi = await prepareWasiCall(rt, target, wasiCallOptions(options))
   if (wasi) {
     try {
       const func = wasi.instance.func(fn)
@@ -130,16 +135,12 @@ export async function callOnce(rt: Runtime, target: Module | Plugin, name: strin
 
 /** Runs one bytes call (the `allocate` convention) in a fresh store, on the pool or this thread. @internal */
 export async function callBytesOnce(rt: Runtime, target: Module | Plugin, name: string | undefined, input: Uint8Array, options: CallOptions): Promise<Uint8Array> {
+  checkTarget(target, 'rt.callBytes(module)')
   const fn = nameOf(target, name)
+  validateCallOptions(options)
   if (!(input instanceof Uint8Array)) throw new InvalidArgumentError('a bytes call takes a Uint8Array', 'input')
   if (options.signal?.aborted) throw new CancelledError('the call was cancelled before it started', { cause: options.signal.reason })
-  const wasi = await prepareWasiCall(rt, target, {
-    ...(options.imports ? { imports: options.imports } : {}),
-    ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
-    ...(options.fuel !== undefined ? { fuel: options.fuel } : {}),
-    ...(options.maxMemory !== undefined ? { maxMemory: options.maxMemory } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  })
+  const wasi = await prepareWasiCall(rt, target, wasiCallOptions(options))
   const signal = options.signal ? { signal: options.signal } : {}
   if (wasi) {
     try {

@@ -10,10 +10,10 @@
  */
 import type { Runtime } from '../runtime/runtime.js'
 import type { Module } from '../loader/module.js'
-import { binding } from '../runtime/binding.js'
 import { decode, encode, SLOT, type RefTable } from '../runtime/values.js'
-import { CancelledError, fromNative, InternalError } from '../errors.js'
+import { fromNative, InternalError } from '../errors.js'
 import type { CallOptions, CallResult } from './call.js'
+import { underToken } from '../runtime/token.js'
 
 const NUMERIC = new Set(['i32', 'i64', 'f32', 'f64', 'v128'])
 
@@ -53,21 +53,7 @@ export async function callOneShot(rt: Runtime, module: Module, name: string, sig
     ...(stats ? { stats: true } : {}),
   }
   const signal = options.signal
-  const token = signal ? binding.newCallToken() : undefined
-  const onAbort = () => {
-    binding.cancelCall(token!)
-  }
-  signal?.addEventListener('abort', onAbort, { once: true })
-  let r
-  try {
-    r = await module.binding.callOnceAsync(name, slots, o, token)
-  } catch (e) {
-    const err = fromNative(e)
-    if (err instanceof CancelledError && signal?.aborted) throw new CancelledError(err.message, { cause: signal.reason })
-    throw err
-  } finally {
-    signal?.removeEventListener('abort', onAbort)
-  }
+  const r = await underToken(signal, (token) => module.binding.callOnceAsync(name, slots, o, token), (e) => fromNative(e))
   const out = new DataView(r.slots.buffer, r.slots.byteOffset, r.slots.byteLength)
   const n = sig.results.length
   const value = n === 0 ? undefined : n === 1 ? decode(out, 0, sig.results[0]!, NO_REFS) : sig.results.map((t, i) => decode(out, i, t, NO_REFS))

@@ -3,8 +3,8 @@ import { Func, Global, Memory, Table, Tag, wrapExtern, type Extern } from '../ru
 import type { HostFunction, Store } from '../runtime/store.js'
 import type { Module } from './module.js'
 import { CancelledError, InvalidArgumentError, native } from '../errors.js'
-import { binding } from '../runtime/binding.js'
 import { checkString } from '../options/arguments.js'
+import { underToken } from '../runtime/token.js'
 
 /** One import value: a JS function, or an item of the same store. */
 export type ImportValue = HostFunction | Extern
@@ -198,20 +198,7 @@ export class Instance {
     if (!(input instanceof Uint8Array)) throw new InvalidArgumentError('a bytes call takes a Uint8Array', 'input')
     const signal = options.signal
     if (signal?.aborted) throw new CancelledError('the call was cancelled before it started', { cause: signal.reason })
-    const token = signal ? binding.newCallToken() : undefined
-    const onAbort = () => {
-      binding.cancelCall(token!)
-    }
-    signal?.addEventListener('abort', onAbort, { once: true })
-    try {
-      return await this.store.binding.callBytesAsync(this.#index, name, input, token)
-    } catch (e) {
-      const err = this.store.toError(e)
-      if (err instanceof CancelledError && signal?.aborted) throw new CancelledError(err.message, { cause: signal.reason })
-      throw err
-    } finally {
-      signal?.removeEventListener('abort', onAbort)
-    }
+    return underToken(signal, (token) => this.store.binding.callBytesAsync(this.#index, name, input, token), (e) => this.store.toError(e))
   }
 
   /**

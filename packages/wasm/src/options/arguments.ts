@@ -9,7 +9,8 @@ import { InvalidArgumentError } from '../errors.js'
 /** The largest whole number a JS number holds exactly: 2^53 - 1. */
 const MAX_WHOLE = Number.MAX_SAFE_INTEGER
 
-function show(v: unknown): string {
+/** A value as an error message shows it: strings quoted, objects by kind. @internal */
+export function show(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v)
   if (typeof v === 'bigint') return `${v}n`
   if (typeof v === 'symbol') return v.toString()

@@ -2,6 +2,7 @@
 // public option types at compile time. Every problem names the dotted option
 // path and says what would be accepted.
 import { InvalidArgumentError } from '../errors.js'
+import { show } from './arguments.js'
 import { ENGINE_SCHEMA, POOLING_SCHEMA, RUNTIME_SCHEMA, STORE_SCHEMA, type EngineOptions, type RuntimeOptions, type StoreLimits } from './options.generated.js'
 import type { SandboxPolicy } from '../sandbox/policy.js'
 import type { PreopenOption } from '../sandbox/wasi.js'
@@ -118,12 +119,16 @@ const executorSchema = {
   idleTimeout: count(0, 2 ** 31, 'milliseconds an idle worker lives'),
 } satisfies Schema<ExecutorOptions>
 
-const execSchema = {
-  signal: runSchema.signal,
-  timeout: runSchema.timeout,
-  fuel: runSchema.fuel,
-  maxMemory: runSchema.maxMemory,
+const callSchema = {
   imports: runSchema.imports,
+  timeout: runSchema.timeout,
+  maxMemory: runSchema.maxMemory,
+  fuel: runSchema.fuel,
+  signal: runSchema.signal,
+} satisfies Schema<CallOptions>
+
+const execSchema = {
+  ...callSchema,
   host: { kind: 'custom', expected: 'a file path or a file: URL', test: (v) => (typeof v === 'string' && v !== '') || (v instanceof URL && v.protocol === 'file:') },
   placement: { kind: 'enum', values: ['pool', 'worker'] },
 } satisfies Schema<ExecOptions>
@@ -141,13 +146,6 @@ const closeSchema = {
   force: bool,
   timeout: count(0, 2 ** 31, 'milliseconds before a graceful close is forced'),
 } satisfies Schema<CloseOptions>
-const callSchema = {
-  imports: { kind: 'custom', expected: 'an object of import modules', test: (v) => typeof v === 'object' && v !== null },
-  timeout: { kind: 'nullable', rule: count(1, 2 ** 31, 'milliseconds') },
-  maxMemory: count(0, 2 ** 53, 'bytes, e.g. 100_000_000'),
-  fuel: { kind: 'nullable', rule: count(1, Number.MAX_SAFE_INTEGER, 'instructions') },
-  signal: { kind: 'custom', expected: 'an AbortSignal', test: (v) => v instanceof AbortSignal },
-} satisfies Schema<CallOptions>
 
 /**
  * Checks `value` against `rule`, throwing an {@linkcode InvalidArgumentError}
@@ -253,14 +251,6 @@ function checkObject(value: unknown, schema: Record<string, Rule>, path: string)
   }
 }
 
-function show(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v)
-  if (typeof v === 'bigint') return `${v}n`
-  if (v === null) return 'null'
-  if (Array.isArray(v)) return 'an array'
-  if (typeof v === 'object') return 'an object'
-  return String(v)
-}
 
 /** @throws {@linkcode InvalidArgumentError} naming the offending option. */
 export function validateEngineOptions(o: unknown): asserts o is EngineOptions {

@@ -3,6 +3,7 @@ import { CancelledError, InvalidArgumentError, native } from '../errors.js'
 import { decode, encode, SLOT, type RefTable, type ValueType } from './values.js'
 import type { Store } from './store.js'
 import { checkBytes, checkOptionsObject, checkWhole } from '../options/arguments.js'
+import { underToken } from './token.js'
 
 /** A function signature. */
 export interface FuncType {
@@ -304,24 +305,7 @@ export class Func {
     const buf = new Uint8Array(Math.max(params.length, results.length, 1) * SLOT)
     const view = new DataView(buf.buffer)
     for (let i = 0; i < params.length; i++) encode(view, i, params[i]!, args[i], this.store, `argument ${i}`)
-    // A token per call: an abort before the call starts takes it off the
-    // pool's queue, one while it runs stops it at its next check, one after
-    // it ended does nothing (see cwasm_core's cancel.rs).
-    const token = signal ? binding.newCallToken() : undefined
-    const onAbort = () => {
-      binding.cancelCall(token!)
-    }
-    signal?.addEventListener('abort', onAbort, { once: true })
-    let out: Uint8Array
-    try {
-      out = await this.binding.callAsync(buf, token)
-    } catch (e) {
-      const err = this.store.toError(e)
-      if (err instanceof CancelledError && signal?.aborted) throw new CancelledError(err.message, { cause: signal.reason })
-      throw err
-    } finally {
-      signal?.removeEventListener('abort', onAbort)
-    }
+    const out = await underToken(signal, (token) => this.binding.callAsync(buf, token), (e) => this.store.toError(e))
     const outView = new DataView(out.buffer, out.byteOffset, out.byteLength)
     if (results.length === 0) return undefined
     if (results.length === 1) return decode(outView, 0, results[0]!, this.store)
