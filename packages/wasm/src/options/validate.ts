@@ -128,7 +128,11 @@ const callSchema = {
 } satisfies Schema<CallOptions>
 
 const execSchema = {
-  ...callSchema,
+  signal: callSchema.signal,
+  timeout: callSchema.timeout,
+  fuel: callSchema.fuel,
+  maxMemory: callSchema.maxMemory,
+  imports: callSchema.imports,
   host: { kind: 'custom', expected: 'a file path or a file: URL', test: (v) => (typeof v === 'string' && v !== '') || (v instanceof URL && v.protocol === 'file:') },
   placement: { kind: 'enum', values: ['pool', 'worker'] },
 } satisfies Schema<ExecOptions>
