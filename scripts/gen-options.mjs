@@ -24,7 +24,7 @@ const pascal = (s) => s.split('_').map((w) => w[0].toUpperCase() + w.slice(1)).j
 /** A group's options, core-only ones included (`all`) or not. */
 const entries = (g, all = false) => Object.entries(GROUPS[g].options).filter(([, o]) => all || !o.coreOnly)
 /** The order groups are written in: a group before those that use it. */
-const ORDER = ['pooling', 'engine', 'store', 'runtime']
+const ORDER = ['pooling', 'engine', 'store', 'runtime', 'limits', 'filesystem', 'policy', 'preopen', 'wasi', 'call', 'exec', 'map', 'run', 'close', 'executor']
 /** The groups that reach the addon and the core. */
 const NATIVE = ORDER.filter((g) => !GROUPS[g].tsOnly)
 
@@ -34,37 +34,57 @@ function defaultText(o) {
 }
 
 function tsType(o) {
+  if (o.tsType) return o.tsType
+  const t = baseTsType(o)
+  return o.nullable ? `${t} | null` : t
+}
+
+function baseTsType(o) {
   switch (o.kind) {
     case 'boolean':
       return 'boolean'
     case 'integer':
       return 'number'
+    case 'string':
+      return 'string'
+    case 'stringList':
+      return 'string[]'
     case 'enum':
       return o.values.map((v) => `'${v}'`).join(' | ')
     case 'group':
       return `boolean | ${GROUPS[o.group].ts}`
     case 'object':
       return GROUPS[o.group].ts
-    case 'custom':
-      return o.tsType
+    case 'falseOrObject':
+      return `false | ${GROUPS[o.group].ts}`
   }
   throw new Error(`unknown kind ${o.kind}`)
 }
 
 function tsRule(o) {
+  if (o.kind === 'custom') return o.rule
+  const r = baseTsRule(o)
+  return o.nullable ? `{ kind: 'nullable', rule: ${r} }` : r
+}
+
+function baseTsRule(o) {
   switch (o.kind) {
     case 'boolean':
       return `{ kind: 'boolean' }`
     case 'integer':
       return `{ kind: 'number', min: ${o.min}, max: ${o.max}, integer: true${o.hint ? `, hint: ${JSON.stringify(o.hint)}` : ''} }`
+    case 'string':
+      return `{ kind: 'string'${o.nonEmpty ? ', nonEmpty: true' : ''} }`
+    case 'stringList':
+      return `{ kind: 'stringList' }`
     case 'enum':
       return `{ kind: 'enum', values: [${o.values.map((v) => `'${v}'`).join(', ')}] }`
     case 'group':
       return `{ kind: 'booleanOrObject', schema: ${GROUPS[o.group].schema} }`
     case 'object':
       return `{ kind: 'object', schema: ${GROUPS[o.group].schema} }`
-    case 'custom':
-      return o.rule
+    case 'falseOrObject':
+      return `{ kind: 'falseOrObject', schema: ${GROUPS[o.group].schema} }`
   }
   throw new Error(`unknown kind ${o.kind}`)
 }
@@ -80,21 +100,37 @@ function genTs() {
     `// Change an option there; \`node scripts/gen-options.mjs\` rewrites this file.`,
     `import type { Rule } from './validate.js'`,
     `import type { BindingEngineOptions } from '../runtime/binding.js'`,
+    `import * as rules from './rules.js'`,
     ...new Set(ORDER.flatMap((g) => GROUPS[g].tsImports ?? [])),
     '',
   ]
   for (const g of ORDER) {
     const G = GROUPS[g]
-    out.push(jsdoc(G.doc, ''), `export interface ${G.ts} {`)
-    for (const [name, o] of entries(g)) out.push(jsdoc(o.doc, '  ', [`@default ${defaultText(o)}`]), `  ${name}?: ${tsType(o)}`)
+    const bases = (G.extends ?? []).map((b) => GROUPS[b])
+    out.push(jsdoc(G.doc, ''), `export interface ${G.ts}${bases.length ? ` extends ${bases.map((b) => b.ts).join(', ')}` : ''} {`)
+    for (const [name, o] of entries(g)) {
+      const tags = o.required ? [] : [`@default ${defaultText(o)}`]
+      out.push(jsdoc(o.doc, '  ', tags), `  ${name}${o.required ? '' : '?'}: ${tsType(o)}`)
+    }
     out.push('}', '')
     const schema = G.schema
-    out.push(`/** How each {@link ${G.ts}} key is validated. @internal */`, `export const ${schema} = {`)
+    out.push(`/** How each {@link ${G.ts}} key is validated${bases.length ? ' (its bases\' keys first)' : ''}. @internal */`, `export const ${schema} = {`)
+    for (const b of bases) out.push(`  ...${b.schema},`)
     for (const [name, o] of entries(g)) out.push(`  ${name}: ${tsRule(o)},`)
     out.push(`} satisfies { [K in keyof Required<${G.ts}>]: Rule }`, '')
-    out.push(`/** The default of each {@link ${G.ts}} key that has one. @internal */`, `export const ${G.defaults} = Object.freeze({`)
-    for (const [name, o] of entries(g)) if (o.default !== undefined) out.push(`  ${name}: ${JSON.stringify(o.default)}${o.kind === 'enum' ? ` as ${tsType(o)}` : ''},`)
-    out.push(`}) satisfies Readonly<${G.ts}>`, '')
+    if (G.defaults) {
+      out.push(`/** The default of each {@link ${G.ts}} key that has one. @internal */`, `export const ${G.defaults} = Object.freeze({`)
+      for (const [name, o] of entries(g)) if (o.default !== undefined) out.push(`  ${name}: ${JSON.stringify(o.default)}${o.kind === 'enum' ? ` as ${tsType(o)}` : ''},`)
+      out.push(`}) satisfies Readonly<Partial<${G.ts}>>`, '')
+    }
+    if (G.fileKeys) {
+      out.push(
+        `/** Each {@link ${G.ts}} key by its name in a file (snake_case), with its range. @internal */`,
+        `export const ${G.fileKeys}: Readonly<Record<string, { name: keyof ${G.ts}; min: number; max: number }>> = Object.freeze({`,
+      )
+      for (const [name, o] of entries(g)) out.push(`  ${o.file}: { name: '${name}', min: ${o.min}, max: ${o.max} },`)
+      out.push('})', '')
+    }
   }
   out.push(
     `/** Validated engine options as the addon takes them: a group given as \`true\` is its defaults, \`false\` is left out. @internal */`,

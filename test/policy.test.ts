@@ -272,7 +272,7 @@ describe('policy validation', () => {
   it('accepts every documented key', () => {
     expect(() => validatePolicy({
       root: '/srv', filesystem: { read: ['/a'], write: ['/b'] }, env: ['A'], args: true, stdin: 'inherit', stdout: true, stderr: false,
-      clocks: true, random: false, imports: ['h'], threading: false, limits: { memory: 1, stack: 1, fuel: 1, timeMs: 1, instances: 1, output: 1, hostCallBytes: 1 },
+      clocks: true, random: false, imports: ['h'], threading: false, limits: { memory: 1, stack: 65_536, fuel: 1, timeMs: 1, instances: 1, output: 1, hostCallBytes: 1 },
       mode: 'permissive',
     })).not.toThrow()
   })

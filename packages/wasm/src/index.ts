@@ -76,7 +76,7 @@ export {
   type ParseManifestOptions,
   type ReadManifestOptions,
 } from './sandbox/manifest.js'
-export { intersect, validatePolicy, readPolicy, type SandboxPolicy, type EffectiveSandbox, type Preopen } from './sandbox/policy.js'
+export { intersect, validatePolicy, readPolicy, type SandboxPolicy, type FilesystemPolicy, type EffectiveSandbox, type Preopen } from './sandbox/policy.js'
 export { Plugin, MANIFEST_NAMES, type LoadPluginOptions } from './sandbox/plugin.js'
 export { AuditLog, type AuditRecord, type AuditLogOptions } from './sandbox/audit.js'
 export { wasiFunctions, GRANT_KEYS, WASI_MODULE, type WasiCapability, type WasiFunctionInfo, type Grants } from './sandbox/capabilities.js'

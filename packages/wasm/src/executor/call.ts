@@ -1,6 +1,5 @@
 import type { Runtime } from '../runtime/runtime.js'
 import type { Module } from '../loader/module.js'
-import type { Imports } from '../loader/instance.js'
 import { CancelledError, InvalidArgumentError } from '../errors.js'
 import type { CallStats, Store } from '../runtime/store.js'
 import type { Func } from '../runtime/externs.js'
@@ -8,36 +7,9 @@ import { Plugin } from '../sandbox/plugin.js'
 import { checkTarget, prepareWasiCall, type RunOptions } from './run.js'
 import { validateCallOptions } from '../options/validate.js'
 import { callOneShot, oneShotSignature } from './oneshot.js'
+import type { CallOptions } from '../options/options.generated.js'
 
-/** Per-call options; each overrides the runtime's default. */
-export interface CallOptions {
-  /**
-   * Imports for the fresh instance.
-   * @default {}
-   */
-  imports?: Imports
-  /**
-   * Wall-clock limit in milliseconds, or `null` for none.
-   * @default the runtime's maxExecutionTime
-   */
-  timeout?: number | null
-  /**
-   * Largest linear memory in bytes.
-   * @default the runtime's maxMemory
-   */
-  maxMemory?: number
-  /**
-   * Instruction budget for this call; running out throws {@link FuelExhaustedError}.
-   * Needs a runtime with fuel metering (`createRuntime({ fuel })` or `engine.fuel`).
-   * @default the runtime's fuel option (unlimited when unset)
-   */
-  fuel?: number | null
-  /**
-   * Stops the call within about a millisecond with {@link CancelledError}.
-   * @default undefined
-   */
-  signal?: AbortSignal
-}
+export type { CallOptions }
 
 /** A call's result together with what it cost. */
 export interface CallResult {

@@ -48,69 +48,9 @@ import { ByteStream } from './stream.js'
 import { WorkerPool } from './workers.js'
 import { decodeOutput, encodeInput, type Codec } from './codec.js'
 import { validateCloseOptions, validateExecOptions, validateExecutorOptions, validateMapOptions } from '../options/validate.js'
+import { EXECUTOR_DEFAULTS, type CloseOptions, type ExecOptions, type ExecutorOptions } from '../options/options.generated.js'
 
-/** Options of {@link createExecutor}. */
-export interface ExecutorOptions {
-  /** The runtime whose modules, limits and engine the executor uses. Required. */
-  runtime: Runtime
-  /**
-   * How many calls run at once (and how many worker threads it may start).
-   * @default the native pool's thread count (the machine's cores, at least 2)
-   */
-  threads?: number
-  /**
-   * How many calls may wait for a thread; one more rejects with {@link QueueFullError}.
-   * @default Infinity
-   */
-  maxQueue?: number
-  /**
-   * How long an idle worker thread lives, in ms.
-   * @default 1000
-   */
-  idleTimeout?: number
-}
-
-/** Options of one executor call ({@link Executor.run} and the calls built on it). */
-export interface ExecOptions {
-  /**
-   * Cancels the call (see the module docs for what it does at each stage).
-   * @default undefined
-   */
-  signal?: AbortSignal
-  /**
-   * Wall-clock limit in ms, or `null` for none.
-   * @default the runtime's maxExecutionTime
-   */
-  timeout?: number | null
-  /**
-   * Instruction budget (needs fuel metering on the runtime).
-   * @default the runtime's fuel option
-   */
-  fuel?: number | null
-  /**
-   * Largest linear memory in bytes.
-   * @default the runtime's maxMemory
-   */
-  maxMemory?: number
-  /**
-   * Host functions as JS functions in this thread (each host call hops to the main thread).
-   * @default {}
-   */
-  imports?: Imports
-  /**
-   * A module file (path or `file:` URL) whose default export is the imports
-   * object or `(ctx) => imports`; the call then runs on a worker thread that
-   * calls those functions synchronously. `ctx.memory()` is the instance's
-   * exported memory.
-   * @default undefined
-   */
-  host?: string | URL
-  /**
-   * Where the call runs; see the module docs for the automatic choice.
-   * @default automatic
-   */
-  placement?: 'pool' | 'worker'
-}
+export type { CloseOptions, ExecOptions, ExecutorOptions }
 
 /** What an executor has done and is doing. */
 export interface ExecutorStats {
@@ -140,20 +80,6 @@ export interface StreamResult<T> {
   stderr: ByteStream
   /** The call's result; rejects with its error (also thrown by the streams after their chunks). */
   result: Promise<T>
-}
-
-/** Options of {@link Executor.close}. */
-export interface CloseOptions {
-  /**
-   * Reject queued calls with {@link ClosedError} and cancel running ones, instead of letting them finish.
-   * @default false
-   */
-  force?: boolean
-  /**
-   * After this many ms a graceful close becomes a forced one.
-   * @default undefined (wait as long as it takes)
-   */
-  timeout?: number
 }
 
 interface Task {
@@ -234,7 +160,7 @@ export class Executor {
     // One listener per running call on the shared signal: not a leak.
     setMaxListeners(0, this.#forced.signal)
     validateExecutorOptions(options)
-    const { runtime, threads = binding.poolStats().threads, maxQueue = Infinity, idleTimeout = 1000 } = options
+    const { runtime, threads = binding.poolStats().threads, maxQueue = Infinity, idleTimeout = EXECUTOR_DEFAULTS.idleTimeout } = options
     if (runtime === undefined) throw new InvalidArgumentError('runtime is required: the Runtime whose calls the executor runs', 'runtime')
     this.runtime = runtime
     this.threads = threads

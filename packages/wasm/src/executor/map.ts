@@ -6,7 +6,9 @@
  */
 import { setMaxListeners } from 'node:events'
 import { CancelledError, InvalidArgumentError } from '../errors.js'
-import type { Codec } from './codec.js'
+import type { MapOptions } from '../options/options.generated.js'
+
+export type { MapOptions }
 
 /** Progress of a {@link Executor.map} batch. */
 export interface MapProgress {
@@ -18,70 +20,6 @@ export interface MapProgress {
   total: number
   /** Whether every input has been read (`total` is final). */
   totalKnown: boolean
-}
-
-/** Options of {@link Executor.map}; the call options apply to every item. */
-export interface MapOptions {
-  /**
-   * Items running at once (and the most results held unread).
-   * @default the executor's threads
-   */
-  concurrency?: number
-  /**
-   * Yield results in input order instead of as they complete.
-   * @default false
-   */
-  ordered?: boolean
-  /**
-   * End the batch at the first failure: the loop throws that error and the items still running are cancelled.
-   * @default false
-   */
-  stopOnError?: boolean
-  /**
-   * Called after each item finishes.
-   * @default undefined
-   */
-  onProgress?: (progress: MapProgress) => void
-  /**
-   * How inputs and outputs cross (see {@link Codec}).
-   * @default 'values'
-   */
-  codec?: Codec
-  /**
-   * Cancels the whole batch: running items stop, the loop throws {@link CancelledError}.
-   * @default undefined
-   */
-  signal?: AbortSignal
-  /**
-   * Per-item wall-clock limit in ms, or `null` for none.
-   * @default the runtime's maxExecutionTime
-   */
-  timeout?: number | null
-  /**
-   * Per-item instruction budget.
-   * @default the runtime's fuel option
-   */
-  fuel?: number | null
-  /**
-   * Largest linear memory of each item's instance, in bytes.
-   * @default the runtime's maxMemory
-   */
-  maxMemory?: number
-  /**
-   * Host functions as JS functions (each host call hops to the main thread).
-   * @default {}
-   */
-  imports?: import('../loader/instance.js').Imports
-  /**
-   * A host functions file: items run on worker threads (see {@link ExecOptions.host}).
-   * @default undefined
-   */
-  host?: string | URL
-  /**
-   * Where items run.
-   * @default automatic
-   */
-  placement?: 'pool' | 'worker'
 }
 
 /** One item's outcome in a {@link Executor.map} batch. */

@@ -13,55 +13,12 @@ import type { Imports, Instance } from '../loader/instance.js'
 import { CancelledError, ExitError, InvalidArgumentError, WasmError } from '../errors.js'
 import { Plugin } from '../sandbox/plugin.js'
 import { checkImports, WASI_MODULE } from '../sandbox/capabilities.js'
-import { grantsOf, resolveWasi, toBinding, wasiForPlugin, type ResolvedWasi, type WasiOptions } from '../sandbox/wasi.js'
+import { grantsOf, resolveWasi, toBinding, wasiForPlugin, type ResolvedWasi } from '../sandbox/wasi.js'
 import type { AuditRecord } from '../sandbox/audit.js'
 import { validateRunOptions } from '../options/validate.js'
+import type { RunOptions } from '../options/options.generated.js'
 
-/** Options of {@link Runtime.run}: the guest's WASI world, its limits, and what to call. */
-export interface RunOptions extends WasiOptions {
-  /**
-   * The export to call instead of `_start` (a reactor's function; `_initialize` runs first when exported).
-   * @default '_start'
-   */
-  invoke?: string
-  /**
-   * Arguments for {@link RunOptions.invoke}.
-   * @default []
-   */
-  invokeArgs?: unknown[]
-  /**
-   * Imports besides WASI (host functions), as for {@link Store.instantiate}.
-   * @default {}
-   */
-  imports?: Imports
-  /**
-   * Modules instantiated first, in the same store (so with the same WASI context and limits),
-   * whose exports the main module imports under the given module name, as `wasmtime run
-   * --preload NAME=MODULE` does.
-   * @default {}
-   */
-  preload?: Record<string, Module>
-  /**
-   * Wall-clock limit in milliseconds, or `null` for none.
-   * @default the plugin's limits.time_ms, else the runtime's maxExecutionTime
-   */
-  timeout?: number | null
-  /**
-   * Instruction budget (needs fuel metering on the runtime, or a plugin with limits.fuel).
-   * @default the plugin's limits.fuel, else the runtime's fuel option
-   */
-  fuel?: number | null
-  /**
-   * Largest linear memory in bytes.
-   * @default the plugin's limits.memory, else the runtime's maxMemory
-   */
-  maxMemory?: number
-  /**
-   * Stops the guest within about a millisecond with {@link CancelledError}.
-   * @default undefined
-   */
-  signal?: AbortSignal
-}
+export type { RunOptions }
 
 /** What a command run gives back. */
 export interface RunResult {

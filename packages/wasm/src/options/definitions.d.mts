@@ -2,9 +2,9 @@
 
 /** One option: its kind, default, range and doc, and where it lives in the core. */
 export interface OptionDefinition {
-  kind: 'boolean' | 'integer' | 'enum' | 'group'
-  core: string
-  default: unknown
+  kind: 'boolean' | 'integer' | 'enum' | 'group' | 'string' | 'stringList' | 'object' | 'falseOrObject' | 'custom'
+  core?: string
+  default?: unknown
   defaultText?: string
   doc: string
   min?: number
@@ -16,17 +16,27 @@ export interface OptionDefinition {
   group?: string
   optional?: boolean
   coreOnly?: boolean
+  nullable?: boolean
+  required?: boolean
+  nonEmpty?: boolean
+  file?: string
+  tsType?: string
+  rule?: string
 }
 
-/** A group of options: a TS interface, a napi struct, a core struct. */
+/** A group of options: a TS interface, and unless `tsOnly` a napi struct and a core struct. */
 export interface OptionGroup {
   ts: string
-  binding: string
-  core: string
+  binding?: string
+  core?: string
   doc: string
   coreExample?: string
   schema: string
-  defaults: string
+  defaults?: string
+  tsOnly?: boolean
+  tsImports?: string[]
+  extends?: string[]
+  fileKeys?: string
   settings?: 'list' | 'text'
   options: Record<string, OptionDefinition>
 }

@@ -2,7 +2,15 @@
 // Change an option there; `node scripts/gen-options.mjs` rewrites this file.
 import type { Rule } from './validate.js'
 import type { BindingEngineOptions } from '../runtime/binding.js'
+import * as rules from './rules.js'
 import type { Ed25519Key } from '../runtime/aot.js'
+import type { StdioGrant } from '../sandbox/manifest.js'
+import type { OutputOption, StdinOption } from '../sandbox/wasi.js'
+import type { Imports } from '../loader/instance.js'
+import type { MapProgress } from '../executor/map.js'
+import type { Codec } from '../executor/codec.js'
+import type { Module } from '../loader/module.js'
+import type { Runtime } from '../runtime/runtime.js'
 
 /**
  * Sizes for the pooling instance allocator (see {@link EngineOptions.pooling}).
@@ -44,7 +52,7 @@ export const POOLING_DEFAULTS = Object.freeze({
   totalMemories: 512,
   totalTables: 512,
   maxMemorySize: 268435456,
-}) satisfies Readonly<PoolingOptions>
+}) satisfies Readonly<Partial<PoolingOptions>>
 
 /**
  * How an {@link Engine} compiles and runs code. Engines with equal options are
@@ -180,7 +188,7 @@ export const ENGINE_DEFAULTS = Object.freeze({
   gc: true,
   pooling: false,
   parallelCompilation: true,
-}) satisfies Readonly<EngineOptions>
+}) satisfies Readonly<Partial<EngineOptions>>
 
 /**
  * Limits for one {@link Store} and everything instantiated in it.
@@ -220,7 +228,7 @@ export const STORE_SCHEMA = {
 export const STORE_DEFAULTS = Object.freeze({
   maxInstances: 10000,
   trapOnGrowFailure: true,
-}) satisfies Readonly<StoreLimits>
+}) satisfies Readonly<Partial<StoreLimits>>
 
 /**
  * Options of {@link createRuntime}. Every limit is a default that a single
@@ -312,7 +320,508 @@ export const RUNTIME_DEFAULTS = Object.freeze({
   cacheCompiledModules: true,
   parallelExecution: true,
   maxCacheSize: 1073741824,
-}) satisfies Readonly<RuntimeOptions>
+}) satisfies Readonly<Partial<RuntimeOptions>>
+
+/**
+ * Limits of a plugin: a manifest's `[limits]` table (`time_ms` and `host_call_bytes`
+ * in the file), and a policy's maxima ({@link SandboxPolicy.limits}). Unset limits are absent.
+ */
+export interface ManifestLimits {
+  /**
+   * Bytes of linear memory.
+   * @default undefined
+   */
+  memory?: number
+  /**
+   * Bytes of wasm stack.
+   * @default undefined
+   */
+  stack?: number
+  /**
+   * Fuel (instructions) per call.
+   * @default undefined
+   */
+  fuel?: number
+  /**
+   * Milliseconds per call.
+   * @default undefined
+   */
+  timeMs?: number
+  /**
+   * Live instances of this plugin at once.
+   * @default undefined
+   */
+  instances?: number
+  /**
+   * Captured stdout and stderr bytes, each stream.
+   * @default undefined
+   */
+  output?: number
+  /**
+   * Bytes one WASI call may move between guest memory and the host.
+   * @default undefined
+   */
+  hostCallBytes?: number
+}
+
+/** How each {@link ManifestLimits} key is validated. @internal */
+export const LIMITS_SCHEMA = {
+  memory: { kind: 'number', min: 0, max: 9007199254740991, integer: true, hint: "bytes of linear memory" },
+  stack: { kind: 'number', min: 16384, max: 67108864, integer: true, hint: "bytes of wasm stack" },
+  fuel: { kind: 'number', min: 0, max: 9007199254740991, integer: true, hint: "instructions per call" },
+  timeMs: { kind: 'number', min: 0, max: 2147483648, integer: true, hint: "milliseconds per call" },
+  instances: { kind: 'number', min: 0, max: 1000000, integer: true, hint: "live instances at once" },
+  output: { kind: 'number', min: 0, max: 9007199254740991, integer: true, hint: "captured bytes per stream" },
+  hostCallBytes: { kind: 'number', min: 0, max: 9007199254740991, integer: true, hint: "bytes one WASI call may move" },
+} satisfies { [K in keyof Required<ManifestLimits>]: Rule }
+
+/** Each {@link ManifestLimits} key by its name in a file (snake_case), with its range. @internal */
+export const LIMIT_FILE_KEYS: Readonly<Record<string, { name: keyof ManifestLimits; min: number; max: number }>> = Object.freeze({
+  memory: { name: 'memory', min: 0, max: 9007199254740991 },
+  stack: { name: 'stack', min: 16384, max: 67108864 },
+  fuel: { name: 'fuel', min: 0, max: 9007199254740991 },
+  time_ms: { name: 'timeMs', min: 0, max: 2147483648 },
+  instances: { name: 'instances', min: 0, max: 1000000 },
+  output: { name: 'output', min: 0, max: 9007199254740991 },
+  host_call_bytes: { name: 'hostCallBytes', min: 0, max: 9007199254740991 },
+})
+
+/**
+ * The host directories a policy lets manifests mount (see {@link SandboxPolicy.filesystem}).
+ */
+export interface FilesystemPolicy {
+  /**
+   * Directories a manifest may mount read-only.
+   * @default []
+   */
+  read?: string[]
+  /**
+   * Directories a manifest may mount read-write (or read-only).
+   * @default []
+   */
+  write?: string[]
+}
+
+/** How each {@link FilesystemPolicy} key is validated. @internal */
+export const FILESYSTEM_SCHEMA = {
+  read: { kind: 'stringList' },
+  write: { kind: 'stringList' },
+} satisfies { [K in keyof Required<FilesystemPolicy>]: Rule }
+
+/**
+ * What the host allows a plugin at most. Every field is optional; leaving one out denies what it would grant (see each default).
+ */
+export interface SandboxPolicy {
+  /**
+   * Every host path of a manifest (its mounts and `module.file`) must lie inside this directory.
+   * Pass it to {@link readManifest} as `root` too, so the manifest reader checks it with positions.
+   * @default the manifest's directory
+   */
+  root?: string
+  /**
+   * Host directories a manifest may mount, each itself or anything below it;
+   * relative ones are resolved against the current working directory. A read
+   * mount must lie inside one of `read` or `write`; a write mount inside one
+   * of `write`. `false`: no filesystem at all.
+   * @default false
+   */
+  filesystem?: false | FilesystemPolicy
+  /**
+   * Environment variable names a manifest may ask for; `true` for any.
+   * @default false
+   */
+  env?: boolean | string[]
+  /**
+   * May a manifest take args.
+   * @default true
+   */
+  args?: boolean
+  /**
+   * May a manifest take stdin; `'inherit'` allows inheriting the host process's stdin too.
+   * @default true
+   */
+  stdin?: StdioGrant
+  /**
+   * May a manifest write stdout (captured or streamed); `'inherit'` allows inheriting too.
+   * @default true
+   */
+  stdout?: StdioGrant
+  /**
+   * May a manifest write stderr (captured or streamed); `'inherit'` allows inheriting too.
+   * @default true
+   */
+  stderr?: StdioGrant
+  /**
+   * May a manifest use clocks (`clock_time_get`, `clock_res_get`, `poll_oneoff`).
+   * @default false
+   */
+  clocks?: boolean
+  /**
+   * May a manifest use `random_get`.
+   * @default false
+   */
+  random?: boolean
+  /**
+   * Host-function namespaces a plugin may import.
+   * @default []
+   */
+  imports?: string[]
+  /**
+   * May a manifest ask for threads. The runtime has none to give yet (no
+   * wasi-threads, no shared memories), so a manifest asking for them is
+   * refused either way; the key exists so that policies stay valid when it does.
+   * @default false
+   */
+  threading?: boolean
+  /**
+   * Maxima: a manifest may ask for at most these, and gets these where it sets nothing.
+   * @default {} (no maxima)
+   */
+  limits?: ManifestLimits
+  /**
+   * `'strict'`: imports the sandbox does not grant are refused at load;
+   * `'permissive'`: they are stubbed to return `ERRNO_NOTCAPABLE`.
+   * @default 'strict'
+   */
+  mode?: 'strict' | 'permissive'
+}
+
+/** How each {@link SandboxPolicy} key is validated. @internal */
+export const POLICY_SCHEMA = {
+  root: { kind: 'string', nonEmpty: true },
+  filesystem: { kind: 'falseOrObject', schema: FILESYSTEM_SCHEMA },
+  env: { kind: 'booleanOrStringList' },
+  args: { kind: 'boolean' },
+  stdin: rules.stdioGrant,
+  stdout: rules.stdioGrant,
+  stderr: rules.stdioGrant,
+  clocks: { kind: 'boolean' },
+  random: { kind: 'boolean' },
+  imports: { kind: 'stringList' },
+  threading: { kind: 'boolean' },
+  limits: { kind: 'object', schema: LIMITS_SCHEMA },
+  mode: { kind: 'enum', values: ['strict', 'permissive'] },
+} satisfies { [K in keyof Required<SandboxPolicy>]: Rule }
+
+/**
+ * A host directory the guest sees.
+ */
+export interface PreopenOption {
+  /**
+   * The host directory.
+   */
+  host: string
+  /**
+   * The name the guest opens it by, e.g. `/data` or `.`.
+   */
+  guest: string
+  /**
+   * Only reads: creating, writing, truncating, renaming and removing are refused.
+   * @default true
+   */
+  readOnly?: boolean
+}
+
+/** How each {@link PreopenOption} key is validated. @internal */
+export const PREOPEN_SCHEMA = {
+  host: { kind: 'string', nonEmpty: true },
+  guest: { kind: 'string', nonEmpty: true },
+  readOnly: { kind: 'boolean' },
+} satisfies { [K in keyof Required<PreopenOption>]: Rule }
+
+/**
+ * What a WASI guest may see and touch. Every field grants something; leaving it out grants nothing.
+ */
+export interface WasiOptions {
+  /**
+   * Arguments after `argv[0]`.
+   * @default []
+   */
+  args?: string[]
+  /**
+   * `argv[0]`.
+   * @default the plugin's name, else the module's file name, else its name section, else `'main.wasm'`
+   */
+  argv0?: string
+  /**
+   * The environment. Leaving it out refuses `environ_get` (and audits it); `{}` grants an empty one.
+   * @default undefined (not granted)
+   */
+  env?: Record<string, string>
+  /**
+   * Directories the guest may open.
+   * @default []
+   */
+  preopens?: PreopenOption[]
+  /**
+   * Standard input.
+   * @default null (empty)
+   */
+  stdin?: StdinOption
+  /**
+   * Standard output.
+   * @default 'capture'
+   */
+  stdout?: OutputOption
+  /**
+   * Standard error.
+   * @default 'capture'
+   */
+  stderr?: OutputOption
+  /**
+   * Most bytes kept of each captured stream; writes past it get `ERRNO_FBIG` and are audited.
+   * @default 16_777_216 (16 MiB)
+   */
+  maxOutput?: number
+  /**
+   * Clocks: `clock_time_get`, `clock_res_get`, `poll_oneoff`.
+   * @default false
+   */
+  clocks?: boolean
+  /**
+   * `random_get`.
+   * @default false
+   */
+  random?: boolean
+  /**
+   * Most bytes one WASI call may copy out of guest memory.
+   * @default Wasmtime's default
+   */
+  hostCallBytes?: number
+  /**
+   * `'strict'`: a module importing a WASI function its grants do not cover
+   * is refused at load with {@link CapabilityError}; `'permissive'`: such
+   * imports answer `ERRNO_NOTCAPABLE` (76) when called, and are audited.
+   * @default 'permissive' ('strict' for a plugin, from its policy)
+   */
+  mode?: 'strict' | 'permissive'
+}
+
+/** How each {@link WasiOptions} key is validated. @internal */
+export const WASI_SCHEMA = {
+  args: { kind: 'list', item: { kind: 'string' } },
+  argv0: { kind: 'string' },
+  env: { kind: 'record', value: { kind: 'string' } },
+  preopens: { kind: 'list', item: { kind: 'object', schema: PREOPEN_SCHEMA } },
+  stdin: rules.stdin,
+  stdout: rules.output,
+  stderr: rules.output,
+  maxOutput: { kind: 'number', min: 0, max: 9007199254740991, integer: true, hint: "bytes kept per captured stream" },
+  clocks: { kind: 'boolean' },
+  random: { kind: 'boolean' },
+  hostCallBytes: { kind: 'number', min: 0, max: 9007199254740991, integer: true, hint: "bytes one WASI call may move" },
+  mode: { kind: 'enum', values: ['strict', 'permissive'] },
+} satisfies { [K in keyof Required<WasiOptions>]: Rule }
+
+/** The default of each {@link WasiOptions} key that has one. @internal */
+export const WASI_DEFAULTS = Object.freeze({
+  maxOutput: 16777216,
+}) satisfies Readonly<Partial<WasiOptions>>
+
+/**
+ * Per-call options, each overriding the runtime's default (for a plugin, its manifest's
+ * limits). The executor's, map's and run's options take these too.
+ */
+export interface CallOptions {
+  /**
+   * Stops the call within about a millisecond with {@link CancelledError} (see the
+   * executor's module docs for what it does at each stage).
+   * @default undefined
+   */
+  signal?: AbortSignal
+  /**
+   * Wall-clock limit in milliseconds, or `null` for none.
+   * @default the plugin's limits.time_ms, else the runtime's maxExecutionTime
+   */
+  timeout?: number | null
+  /**
+   * Instruction budget; running out throws {@link FuelExhaustedError}. Needs fuel
+   * metering: `createRuntime({ fuel })`, `engine.fuel`, or a plugin with limits.fuel.
+   * @default the plugin's limits.fuel, else the runtime's fuel option (unlimited when unset)
+   */
+  fuel?: number | null
+  /**
+   * Largest size of each linear memory, in bytes.
+   * @default the plugin's limits.memory, else the runtime's maxMemory
+   */
+  maxMemory?: number
+  /**
+   * Host functions (besides WASI), as for {@link Store.instantiate}. On the executor's
+   * pool each host call hops to the main thread; see {@link ExecOptions.host} for a worker thread
+   * that calls them synchronously.
+   * @default {}
+   */
+  imports?: Imports
+}
+
+/** How each {@link CallOptions} key is validated. @internal */
+export const CALL_SCHEMA = {
+  signal: rules.abortSignal,
+  timeout: { kind: 'nullable', rule: { kind: 'number', min: 1, max: 2147483648, integer: true, hint: "milliseconds" } },
+  fuel: { kind: 'nullable', rule: { kind: 'number', min: 1, max: 9007199254740991, integer: true, hint: "instructions" } },
+  maxMemory: { kind: 'number', min: 0, max: 9007199254740992, integer: true, hint: "bytes, e.g. 100_000_000" },
+  imports: rules.importsObject,
+} satisfies { [K in keyof Required<CallOptions>]: Rule }
+
+/**
+ * Options of one executor call ({@link Executor.run} and the calls built on it).
+ */
+export interface ExecOptions extends CallOptions {
+  /**
+   * A module file (path or `file:` URL) whose default export is the imports
+   * object or `(ctx) => imports`; the call then runs on a worker thread that
+   * calls those functions synchronously. `ctx.memory()` is the instance's
+   * exported memory.
+   * @default undefined
+   */
+  host?: string | URL
+  /**
+   * Where the call runs; see the executor's module docs for the automatic choice.
+   * @default automatic
+   */
+  placement?: 'pool' | 'worker'
+}
+
+/** How each {@link ExecOptions} key is validated (its bases' keys first). @internal */
+export const EXEC_SCHEMA = {
+  ...CALL_SCHEMA,
+  host: rules.hostFile,
+  placement: { kind: 'enum', values: ['pool', 'worker'] },
+} satisfies { [K in keyof Required<ExecOptions>]: Rule }
+
+/**
+ * Options of {@link Executor.map}; the call options apply to every item, and its
+ * `signal` cancels the whole batch (running items stop, the loop throws {@link CancelledError}).
+ */
+export interface MapOptions extends ExecOptions {
+  /**
+   * Items running at once (and the most results held unread).
+   * @default the executor's threads
+   */
+  concurrency?: number
+  /**
+   * Yield results in input order instead of as they complete.
+   * @default false
+   */
+  ordered?: boolean
+  /**
+   * End the batch at the first failure: the loop throws that error and the items still running are cancelled.
+   * @default false
+   */
+  stopOnError?: boolean
+  /**
+   * Called after each item finishes.
+   * @default undefined
+   */
+  onProgress?: (progress: MapProgress) => void
+  /**
+   * How inputs and outputs cross (see {@link Codec}).
+   * @default 'values'
+   */
+  codec?: Codec
+}
+
+/** How each {@link MapOptions} key is validated (its bases' keys first). @internal */
+export const MAP_SCHEMA = {
+  ...EXEC_SCHEMA,
+  concurrency: { kind: 'number', min: 1, max: 1000000, integer: true, hint: "items at once, e.g. 4" },
+  ordered: { kind: 'boolean' },
+  stopOnError: { kind: 'boolean' },
+  onProgress: rules.fn,
+  codec: { kind: 'enum', values: ['values', 'bytes', 'string', 'json'] },
+} satisfies { [K in keyof Required<MapOptions>]: Rule }
+
+/**
+ * Options of {@link Runtime.run}: the guest's WASI world, its limits, and what to call.
+ */
+export interface RunOptions extends WasiOptions, CallOptions {
+  /**
+   * The export to call instead of `_start` (a reactor's function; `_initialize` runs first when exported).
+   * @default '_start'
+   */
+  invoke?: string
+  /**
+   * Arguments for {@link RunOptions.invoke}.
+   * @default []
+   */
+  invokeArgs?: unknown[]
+  /**
+   * Modules instantiated first, in the same store (so with the same WASI context and limits),
+   * whose exports the main module imports under the given module name, as `wasmtime run
+   * --preload NAME=MODULE` does.
+   * @default {}
+   */
+  preload?: Record<string, Module>
+}
+
+/** How each {@link RunOptions} key is validated (its bases' keys first). @internal */
+export const RUN_SCHEMA = {
+  ...WASI_SCHEMA,
+  ...CALL_SCHEMA,
+  invoke: { kind: 'string', nonEmpty: true },
+  invokeArgs: rules.array,
+  preload: rules.preload,
+} satisfies { [K in keyof Required<RunOptions>]: Rule }
+
+/**
+ * Options of {@link Executor.close}.
+ */
+export interface CloseOptions {
+  /**
+   * Reject queued calls with {@link ClosedError} and cancel running ones, instead of letting them finish.
+   * @default false
+   */
+  force?: boolean
+  /**
+   * After this many ms a graceful close becomes a forced one.
+   * @default undefined (wait as long as it takes)
+   */
+  timeout?: number
+}
+
+/** How each {@link CloseOptions} key is validated. @internal */
+export const CLOSE_SCHEMA = {
+  force: { kind: 'boolean' },
+  timeout: { kind: 'number', min: 0, max: 2147483648, integer: true, hint: "milliseconds before a graceful close is forced" },
+} satisfies { [K in keyof Required<CloseOptions>]: Rule }
+
+/**
+ * Options of {@link createExecutor}.
+ */
+export interface ExecutorOptions {
+  /**
+   * The runtime whose modules, limits and engine the executor uses. Required.
+   */
+  runtime: Runtime
+  /**
+   * How many calls run at once (and how many worker threads it may start).
+   * @default the native pool's thread count (the machine's cores, at least 2)
+   */
+  threads?: number
+  /**
+   * How many calls may wait for a thread; one more rejects with {@link QueueFullError}.
+   * @default Infinity
+   */
+  maxQueue?: number
+  /**
+   * How long an idle worker thread lives, in ms.
+   * @default 1000
+   */
+  idleTimeout?: number
+}
+
+/** How each {@link ExecutorOptions} key is validated. @internal */
+export const EXECUTOR_SCHEMA = {
+  runtime: rules.runtime,
+  threads: { kind: 'number', min: 1, max: 1024, integer: true, hint: "calls at once, e.g. 2" },
+  maxQueue: rules.maxQueue,
+  idleTimeout: { kind: 'number', min: 0, max: 2147483648, integer: true, hint: "milliseconds an idle worker lives" },
+} satisfies { [K in keyof Required<ExecutorOptions>]: Rule }
+
+/** The default of each {@link ExecutorOptions} key that has one. @internal */
+export const EXECUTOR_DEFAULTS = Object.freeze({
+  idleTimeout: 1000,
+}) satisfies Readonly<Partial<ExecutorOptions>>
 
 /** Validated engine options as the addon takes them: a group given as `true` is its defaults, `false` is left out. @internal */
 export function engineOptionsToBinding(o: EngineOptions): BindingEngineOptions {

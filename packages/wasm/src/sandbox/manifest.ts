@@ -13,6 +13,9 @@ import { InvalidArgumentError, ManifestError } from '../errors.js'
 import { locationAt, offsetAt, type TextLocation } from '../text/location.js'
 import { keyPath, locateKeys, scanJson, type KeyPositions } from './locate.js'
 import { isInside, normalizeGuest, realResolve } from './paths.js'
+import { LIMIT_FILE_KEYS, type ManifestLimits } from '../options/options.generated.js'
+
+export type { ManifestLimits }
 
 /** A directory the plugin sees: guest path → host directory. */
 export interface Mount {
@@ -129,24 +132,6 @@ export interface ManifestCapabilities {
   imports: string[]
 }
 
-/** The manifest's `[limits]` table (`time_ms` and `host_call_bytes` in the file); unset limits are absent. */
-export interface ManifestLimits {
-  /** Bytes of linear memory. */
-  memory?: number
-  /** Bytes of wasm stack. */
-  stack?: number
-  /** Fuel (instructions) per call. */
-  fuel?: number
-  /** Milliseconds per call. */
-  timeMs?: number
-  /** Live instances of this plugin at once. */
-  instances?: number
-  /** Captured stdout and stderr bytes, each stream. */
-  output?: number
-  /** Bytes one WASI call may move between guest memory and the host. */
-  hostCallBytes?: number
-}
-
 /** A parsed, checked manifest. */
 export interface Manifest {
   /** The file it was read from, as given, or `null` for text given directly. */
@@ -205,17 +190,6 @@ const TOP_KEYS = ['module', 'capabilities', 'limits'] as const
 const MODULE_KEYS = ['name', 'version', 'entry', 'file'] as const
 const CAPABILITY_KEYS = ['memory', 'threading', 'filesystem', 'env', 'args', 'stdin', 'stdout', 'stderr', 'clocks', 'random', 'network', 'imports'] as const
 const FILESYSTEM_KEYS = ['read', 'write'] as const
-/** File key → `ManifestLimits` key, and the largest value accepted. */
-const LIMITS: Record<string, { name: keyof ManifestLimits; max: number; min?: number }> = {
-  memory: { name: 'memory', max: Number.MAX_SAFE_INTEGER },
-  // The engine's own range for its wasm stack (engine.maxWasmStack).
-  stack: { name: 'stack', min: 16 * 1024, max: 64 * 1024 * 1024 },
-  fuel: { name: 'fuel', max: Number.MAX_SAFE_INTEGER },
-  time_ms: { name: 'timeMs', max: 2 ** 31 },
-  instances: { name: 'instances', max: 1_000_000 },
-  output: { name: 'output', max: Number.MAX_SAFE_INTEGER },
-  host_call_bytes: { name: 'hostCallBytes', max: Number.MAX_SAFE_INTEGER },
-}
 const NAME_MAX = 128
 /** Nesting deeper than this is refused while parsing; a manifest needs four levels. */
 const MAX_DEPTH = 32
@@ -491,9 +465,9 @@ class Reader {
   }
 
   private limits(t: Table): ManifestLimits {
-    this.onlyKeys(t, 'limits', Object.keys(LIMITS))
+    this.onlyKeys(t, 'limits', Object.keys(LIMIT_FILE_KEYS))
     const out: ManifestLimits = {}
-    for (const [fileKey, { name, max, min = 0 }] of Object.entries(LIMITS)) {
+    for (const [fileKey, { name, max, min }] of Object.entries(LIMIT_FILE_KEYS)) {
       const v = t[fileKey]
       if (v === undefined) continue
       const key = keyPath('limits', fileKey)

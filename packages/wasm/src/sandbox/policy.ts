@@ -14,82 +14,9 @@ import { CapabilityError, InvalidArgumentError, ManifestError } from '../errors.
 import { validateSandboxPolicy } from '../options/validate.js'
 import { parseDocument, type Manifest, type ManifestLimits, type Mount, type StdioGrant } from './manifest.js'
 import { isInside, realResolve } from './paths.js'
+import { LIMIT_FILE_KEYS, type FilesystemPolicy, type SandboxPolicy } from '../options/options.generated.js'
 
-/** What the host allows a plugin at most. Every field is optional; leaving one out denies what it would grant (see each default). */
-export interface SandboxPolicy {
-  /**
-   * Every host path of a manifest (its mounts and `module.file`) must lie inside this directory.
-   * Pass it to {@link readManifest} as `root` too, so the manifest reader checks it with positions.
-   * @default the manifest's directory
-   */
-  root?: string
-  /**
-   * Host directories a manifest may mount, each itself or anything below it;
-   * relative ones are resolved against the current working directory. A read
-   * mount must lie inside one of `read` or `write`; a write mount inside one
-   * of `write`. `false`: no filesystem at all.
-   * @default false
-   */
-  filesystem?: false | { read?: string[]; write?: string[] }
-  /**
-   * Environment variable names a manifest may ask for; `true` for any.
-   * @default false
-   */
-  env?: boolean | string[]
-  /**
-   * May a manifest take args.
-   * @default true
-   */
-  args?: boolean
-  /**
-   * May a manifest take stdin; `'inherit'` allows inheriting the host process's stdin too.
-   * @default true
-   */
-  stdin?: StdioGrant
-  /**
-   * May a manifest write stdout (captured or streamed); `'inherit'` allows inheriting too.
-   * @default true
-   */
-  stdout?: StdioGrant
-  /**
-   * May a manifest write stderr (captured or streamed); `'inherit'` allows inheriting too.
-   * @default true
-   */
-  stderr?: StdioGrant
-  /**
-   * May a manifest use clocks (`clock_time_get`, `clock_res_get`, `poll_oneoff`).
-   * @default false
-   */
-  clocks?: boolean
-  /**
-   * May a manifest use `random_get`.
-   * @default false
-   */
-  random?: boolean
-  /**
-   * Host-function namespaces a plugin may import.
-   * @default []
-   */
-  imports?: string[]
-  /**
-   * May a manifest ask for threads. The runtime has none to give yet (no
-   * wasi-threads, no shared memories), so a manifest asking for them is
-   * refused either way; the key exists so that policies stay valid when it does.
-   * @default false
-   */
-  threading?: boolean
-  /**
-   * Maxima: a manifest may ask for at most these, and gets these where it sets nothing.
-   * @default {} (no maxima)
-   */
-  limits?: ManifestLimits
-  /**
-   * `'strict'`: imports the sandbox does not grant are refused at load;
-   * `'permissive'`: they are stubbed to return `ERRNO_NOTCAPABLE`.
-   * @default 'strict'
-   */
-  mode?: 'strict' | 'permissive'
-}
+export type { FilesystemPolicy, SandboxPolicy }
 
 /** One directory the guest sees. */
 export interface Preopen {
@@ -144,17 +71,6 @@ export interface EffectiveSandbox {
  */
 export function validatePolicy(policy: unknown): asserts policy is SandboxPolicy {
   validateSandboxPolicy(policy)
-}
-
-/** File key of each limit in a manifest, by its `ManifestLimits` name. */
-const LIMIT_FILE_KEYS: Record<keyof ManifestLimits, string> = {
-  memory: 'memory',
-  stack: 'stack',
-  fuel: 'fuel',
-  timeMs: 'time_ms',
-  instances: 'instances',
-  output: 'output',
-  hostCallBytes: 'host_call_bytes',
 }
 
 const STDIO_RANK = (g: StdioGrant): number => (g === 'inherit' ? 2 : g ? 1 : 0)
@@ -267,7 +183,7 @@ export function intersect(manifest: Manifest, policy: SandboxPolicy): EffectiveS
   })
 
   const limits: ManifestLimits = {}
-  for (const [name, fileKey] of Object.entries(LIMIT_FILE_KEYS) as [keyof ManifestLimits, string][]) {
+  for (const [fileKey, { name }] of Object.entries(LIMIT_FILE_KEYS)) {
     const asked = manifest.limits[name]
     const max = policy.limits?.[name]
     if (asked !== undefined && max !== undefined && asked > max) {

@@ -14,19 +14,9 @@ import type { Store } from '../runtime/store.js'
 import { CapabilityError, InvalidArgumentError } from '../errors.js'
 import type { EffectiveSandbox } from './policy.js'
 import type { Grants } from './capabilities.js'
+import { WASI_DEFAULTS, type PreopenOption, type WasiOptions } from '../options/options.generated.js'
 
-/** A host directory the guest sees. */
-export interface PreopenOption {
-  /** The host directory. */
-  host: string
-  /** The name the guest opens it by, e.g. `/data` or `.`. */
-  guest: string
-  /**
-   * Only reads: creating, writing, truncating, renaming and removing are refused.
-   * @default true
-   */
-  readOnly?: boolean
-}
+export type { PreopenOption, WasiOptions }
 
 /**
  * Where a standard output stream goes: `'capture'` (kept, up to
@@ -46,74 +36,8 @@ export type OutputOption = 'capture' | 'inherit' | 'discard' | 'deny' | ((chunk:
  */
 export type StdinOption = Uint8Array | string | AsyncIterable<Uint8Array | string> | 'inherit' | 'deny' | null
 
-/** What a WASI guest may see and touch. Every field grants something; leaving it out grants nothing. */
-export interface WasiOptions {
-  /**
-   * Arguments after `argv[0]`.
-   * @default []
-   */
-  args?: string[]
-  /**
-   * `argv[0]`.
-   * @default the plugin's name, else the module's file name, else its name section, else `'main.wasm'`
-   */
-  argv0?: string
-  /**
-   * The environment. Leaving it out refuses `environ_get` (and audits it); `{}` grants an empty one.
-   * @default undefined (not granted)
-   */
-  env?: Record<string, string>
-  /**
-   * Directories the guest may open.
-   * @default []
-   */
-  preopens?: PreopenOption[]
-  /**
-   * Standard input.
-   * @default null (empty)
-   */
-  stdin?: StdinOption
-  /**
-   * Standard output.
-   * @default 'capture'
-   */
-  stdout?: OutputOption
-  /**
-   * Standard error.
-   * @default 'capture'
-   */
-  stderr?: OutputOption
-  /**
-   * Most bytes kept of each captured stream; writes past it get `ERRNO_FBIG` and are audited.
-   * @default 16_777_216 (16 MiB)
-   */
-  maxOutput?: number
-  /**
-   * Clocks: `clock_time_get`, `clock_res_get`, `poll_oneoff`.
-   * @default false
-   */
-  clocks?: boolean
-  /**
-   * `random_get`.
-   * @default false
-   */
-  random?: boolean
-  /**
-   * Most bytes one WASI call may copy out of guest memory.
-   * @default Wasmtime's default
-   */
-  hostCallBytes?: number
-  /**
-   * `'strict'`: a module importing a WASI function its grants do not cover
-   * is refused at load with {@link CapabilityError}; `'permissive'`: such
-   * imports answer `ERRNO_NOTCAPABLE` (76) when called, and are audited.
-   * @default 'permissive' ('strict' for a plugin, from its policy)
-   */
-  mode?: 'strict' | 'permissive'
-}
-
 /** The default cap of each captured stream. */
-export const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024
+export const DEFAULT_MAX_OUTPUT: number = WASI_DEFAULTS.maxOutput
 
 /** A guest's world with every default applied. @internal */
 export interface ResolvedWasi {
