@@ -37,6 +37,7 @@ const engineBad: Record<string, unknown> = {
   threads: {},
   extendedConst: 'x',
   gc: 2,
+  wideArithmetic: 'on',
   pooling: 'big',
   parallelCompilation: 'no',
 }

@@ -38,4 +38,13 @@ describe('runtime', () => {
     const mod = await rt.loadModule(examples + 'compute.wasm')
     await expect(rt.call(mod, 'nope', [])).rejects.toThrow(/it exports: process/)
   })
+
+  it('refuses wide arithmetic by default and multiplies 64 × 64 → 128 bits with engine.wideArithmetic', async () => {
+    const wat = '(module (func (export "f") (param i64 i64) (result i64 i64) local.get 0 local.get 1 i64.mul_wide_u))'
+    const off = await createRuntime()
+    expect(() => off.compile(wat)).toThrow(CompileError)
+    expect(() => off.compile(wat)).toThrow(/wide arithmetic support is not enabled/)
+    const on = await createRuntime({ engine: { wideArithmetic: true } })
+    expect(await on.call(on.compile(wat), 'f', [2n ** 63n + 5n, 4n])).toEqual([20n, 2n])
+  })
 })

@@ -384,6 +384,11 @@ export interface BindingEngineOptions {
    */
   gc?: boolean
   /**
+   * The wide-arithmetic proposal (`i64.add128`, `i64.mul_wide_s` and kin), beyond WebAssembly 3.0. Off by default, as in Wasmtime.
+   * @default false
+   */
+  wideArithmetic?: boolean
+  /**
    * The pooling allocator: `true` for default sizes, an object to size it,
    * `false` to allocate each instance on demand. Pooling makes instantiation
    * several times faster but caps live instances.

@@ -57,6 +57,7 @@ impl EngineConfig {
             .wasm_extended_const(self.extended_const)
             .wasm_function_references(self.gc)
             .wasm_gc(self.gc)
+            .wasm_wide_arithmetic(self.wide_arithmetic)
             .wasm_reference_types(true)
             .wasm_bulk_memory(true)
             .wasm_multi_value(true)

@@ -164,6 +164,9 @@ pub struct EngineConfig {
     /// `gc`: Typed function references and GC types.
     /// Default true.
     pub gc: bool,
+    /// `wideArithmetic`: The wide-arithmetic proposal (`i64.add128`, `i64.mul_wide_s` and kin), beyond WebAssembly 3.0. Off by default, as in Wasmtime.
+    /// Default false.
+    pub wide_arithmetic: bool,
     /// `pooling`: The pooling allocator: `true` for default sizes, an object to size it,
     /// `false` to allocate each instance on demand. Pooling makes instantiation
     /// several times faster but caps live instances.
@@ -190,6 +193,7 @@ impl Default for EngineConfig {
             threads: false,
             extended_const: true,
             gc: true,
+            wide_arithmetic: false,
             pooling: None,
             parallel_compilation: true,
         }
@@ -230,6 +234,7 @@ impl EngineConfig {
             ("threads", self.threads.to_string()),
             ("extendedConst", self.extended_const.to_string()),
             ("gc", self.gc.to_string()),
+            ("wideArithmetic", self.wide_arithmetic.to_string()),
             ("pooling", self.pooling.as_ref().map_or_else(|| "off".to_string(), |g| g.settings_text())),
             ("parallelCompilation", self.parallel_compilation.to_string()),
         ]

@@ -166,6 +166,12 @@ use it when a module must stay byte-identical. Flag checks need
       },
       extendedConst: { kind: 'boolean', core: 'extended_const', default: true, doc: 'Extended constant expressions.' },
       gc: { kind: 'boolean', core: 'gc', default: true, doc: 'Typed function references and GC types.' },
+      wideArithmetic: {
+        kind: 'boolean',
+        core: 'wide_arithmetic',
+        default: false,
+        doc: 'The wide-arithmetic proposal (`i64.add128`, `i64.mul_wide_s` and kin), beyond WebAssembly 3.0. Off by default, as in Wasmtime.',
+      },
       pooling: {
         kind: 'group',
         group: 'pooling',

@@ -139,6 +139,11 @@ export interface EngineOptions {
    */
   gc?: boolean
   /**
+   * The wide-arithmetic proposal (`i64.add128`, `i64.mul_wide_s` and kin), beyond WebAssembly 3.0. Off by default, as in Wasmtime.
+   * @default false
+   */
+  wideArithmetic?: boolean
+  /**
    * The pooling allocator: `true` for default sizes, an object to size it,
    * `false` to allocate each instance on demand. Pooling makes instantiation
    * several times faster but caps live instances.
@@ -167,6 +172,7 @@ export const ENGINE_SCHEMA = {
   threads: { kind: 'boolean' },
   extendedConst: { kind: 'boolean' },
   gc: { kind: 'boolean' },
+  wideArithmetic: { kind: 'boolean' },
   pooling: { kind: 'booleanOrObject', schema: POOLING_SCHEMA },
   parallelCompilation: { kind: 'boolean' },
 } satisfies { [K in keyof Required<EngineOptions>]: Rule }
@@ -186,6 +192,7 @@ export const ENGINE_DEFAULTS = Object.freeze({
   threads: false,
   extendedConst: true,
   gc: true,
+  wideArithmetic: false,
   pooling: false,
   parallelCompilation: true,
 }) satisfies Readonly<Partial<EngineOptions>>
