@@ -28,6 +28,7 @@ const engineBad: Record<string, unknown> = {
   simd: 'yes',
   relaxedSimd: 1,
   fuel: null,
+  fuelMeter: 'metered',
   epochInterruption: 'on',
   epochChecks: 'yes',
   maxWasmStack: 10,

@@ -325,10 +325,24 @@ export interface BindingEngineOptions {
    */
   relaxedSimd?: boolean
   /**
-   * Fuel metering (instruction budgets per call). Costs some speed on every loop back-edge and call.
+   * Fuel metering (instruction budgets per call). Costs some speed on every loop back-edge and call; see `fuelMeter`.
    * @default false
    */
   fuel?: boolean
+  /**
+   * How `fuel` counts. `'woven'`: a counter woven into each module, whose
+   * slow path traps, so loops keep their values in registers; `'wasmtime'`:
+   * Wasmtime's own fuel, whose slow path calls into the runtime. Both count
+   * the same fuel for the same call (Wasmtime's rules: 1 per instruction,
+   * nothing for `nop`, `drop`, `block`, `loop`, `end` and the like, 1 per byte
+   * or element of a bulk operation) and run out at the same instruction. Woven
+   * fuel does not cover modules using exception handling or GC array bulk
+   * operations: compiling one is a {@link CompileError} that says to use `'wasmtime'`.
+   * A call that overflows its stack may do so at another depth (woven frames
+   * are a little larger).
+   * @default 'woven'
+   */
+  fuelMeter?: string
   /**
    * Interruption: deadlines and cancellation of running calls. How calls are interrupted is `epochChecks`.
    * @default true

@@ -4,7 +4,7 @@
 //! (never a saturated value) where a value cannot be taken.
 
 use crate::convert::whole;
-use cwasm_core::{EngineConfig, Error, OptLevel, PoolingConfig, StoreOptions};
+use cwasm_core::{EngineConfig, Error, FuelMeter, OptLevel, PoolingConfig, StoreOptions};
 use napi_derive::napi;
 
 /// Sizes for the pooling instance allocator (see `EngineOptions.pooling`).
@@ -44,9 +44,24 @@ pub struct BindingEngineOptions {
     /// Relaxed SIMD; results may differ between CPUs. Needs `simd`.
     /// @default true
     pub relaxed_simd: Option<bool>,
-    /// Fuel metering (instruction budgets per call). Costs some speed on every loop back-edge and call.
+    /// Fuel metering (instruction budgets per call). Costs some speed on every loop back-edge and call; see `fuelMeter`.
     /// @default false
     pub fuel: Option<bool>,
+    /// How `fuel` counts. `'woven'`: a counter woven into each module, whose
+    /// slow path traps, so loops keep their values in registers; `'wasmtime'`:
+    /// Wasmtime's own fuel, whose slow path calls into the runtime. Both count
+    /// the same fuel for the same call (Wasmtime's rules: 1 per instruction,
+    /// nothing for `nop`, `drop`, `block`, `loop`, `end` and the like, 1 per byte
+    /// or element of a bulk operation) and run out at the same instruction, except that Wasmtime's also counts
+    /// the instructions of the woven interrupt checks (with `epochInterruption` on
+    /// and `epochChecks` off), where woven fuel counts the module as written, so
+    /// its counts do not depend on how calls are interrupted. Woven
+    /// fuel does not cover modules using exception handling or GC array bulk
+    /// operations: compiling one is a {@link CompileError} that says to use `'wasmtime'`.
+    /// A call that overflows its stack may do so at another depth (woven frames
+    /// are a little larger).
+    /// @default 'woven'
+    pub fuel_meter: Option<String>,
     /// Interruption: deadlines and cancellation of running calls. How calls are interrupted is `epochChecks`.
     /// @default true
     pub epoch_interruption: Option<bool>,
@@ -146,6 +161,9 @@ pub(crate) fn to_config(o: &BindingEngineOptions) -> Result<EngineConfig, Error>
     }
     if let Some(v) = o.fuel {
         c.fuel = v;
+    }
+    if let Some(v) = &o.fuel_meter {
+        c.fuel_meter = FuelMeter::parse(v).ok_or_else(|| Error::InvalidArgument { message: format!("fuelMeter must be one of woven, wasmtime, got '{v}'") })?;
     }
     if let Some(v) = o.epoch_interruption {
         c.epoch_interruption = v;

@@ -107,7 +107,21 @@ impl Store {
                 ctx.data_mut().deadline = deadline.map(|at| (at, limit_ms));
                 ctx.set_epoch_deadline(1);
             }
-            let start_fuel = if fuel {
+            let woven = fuel.then(|| ctx.data().fuel_globals).flatten();
+            let start_fuel = if let Some((counter, out)) = woven {
+                // Woven fuel (`fuel.rs`): the counter holds consumed minus budget.
+                let start = if budget > 0 { -i64::try_from(budget).unwrap_or(i64::MAX) } else { crate::fuel::UNLIMITED };
+                if let Err(e) = counter.set(&mut ctx, wasmtime::Val::I64(start)).and_then(|()| out.set(&mut ctx, wasmtime::Val::I32(0))) {
+                    if let Some(t) = ticket {
+                        interrupt::unwatch(t);
+                    }
+                    if let Some(t) = token {
+                        t.end();
+                    }
+                    return Err(Error::bug(format!("setting the fuel counter: {e}")));
+                }
+                Some(start.unsigned_abs())
+            } else if fuel {
                 let f = if budget > 0 { budget } else { u64::MAX };
                 match ctx.set_fuel(f) {
                     Ok(()) => Some(f),
@@ -124,8 +138,21 @@ impl Store {
             } else {
                 None
             };
-            let r = f(ctx.as_context_mut());
-            let consumed = start_fuel.map(|f| f.saturating_sub(ctx.get_fuel().unwrap_or(0)));
+            let mut r = f(ctx.as_context_mut());
+            let consumed = match woven {
+                Some((counter, out)) => {
+                    let now = counter.get(&mut ctx).i64().unwrap_or(0);
+                    if out.get(&mut ctx).i32() == Some(1) {
+                        // The woven check's slow path: the trap is running out of fuel.
+                        if let Err(Error::Trap { code: "unreachable", frames, .. }) = r {
+                            r = Err(Error::FuelExhausted { frames });
+                        }
+                    }
+                    // Like Wasmtime's remaining fuel, the budget is all a call can use.
+                    start_fuel.map(|budget| u64::try_from(i128::from(now) + i128::from(budget)).unwrap_or(0).min(budget))
+                }
+                None => start_fuel.map(|f| f.saturating_sub(ctx.get_fuel().unwrap_or(0))),
+            };
             if epochs {
                 ctx.set_epoch_deadline(u64::MAX / 2);
                 ctx.data_mut().deadline = None;

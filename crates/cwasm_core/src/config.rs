@@ -5,7 +5,7 @@ use wasmtime::{Config, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 // The settings themselves (fields, defaults, ranges, the settings list)
 // are generated from the option definitions: config_options.rs.
-pub use crate::config_options::{EngineConfig, OptLevel, PoolingConfig};
+pub use crate::config_options::{EngineConfig, FuelMeter, OptLevel, PoolingConfig};
 
 /// How an engine interrupts running calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,6 +28,12 @@ impl EngineConfig {
         } else {
             Interrupts::Flag
         }
+    }
+
+    /// Whether fuel is counted by code woven into each module (`fuel.rs`)
+    /// rather than by Wasmtime.
+    pub fn woven_fuel(&self) -> bool {
+        self.fuel && self.fuel_meter == FuelMeter::Woven
     }
 
     /// A stable string that identifies this config, used as a cache key.
@@ -61,7 +67,7 @@ impl EngineConfig {
             .wasm_reference_types(true)
             .wasm_bulk_memory(true)
             .wasm_multi_value(true)
-            .consume_fuel(self.fuel)
+            .consume_fuel(self.fuel && !self.woven_fuel())
             .epoch_interruption(self.interrupts() == Interrupts::Epoch)
             .max_wasm_stack(self.max_wasm_stack)
             .parallel_compilation(self.parallel_compilation)

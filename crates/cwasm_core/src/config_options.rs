@@ -38,6 +38,47 @@ impl OptLevel {
     }
 }
 
+/// The values of `fuelMeter`: How `fuel` counts. `'woven'`: a counter woven into each module, whose
+/// slow path traps, so loops keep their values in registers; `'wasmtime'`:
+/// Wasmtime's own fuel, whose slow path calls into the runtime. Both count
+/// the same fuel for the same call (Wasmtime's rules: 1 per instruction,
+/// nothing for `nop`, `drop`, `block`, `loop`, `end` and the like, 1 per byte
+/// or element of a bulk operation) and run out at the same instruction, except that Wasmtime's also counts
+/// the instructions of the woven interrupt checks (with `epochInterruption` on
+/// and `epochChecks` off), where woven fuel counts the module as written, so
+/// its counts do not depend on how calls are interrupted. Woven
+/// fuel does not cover modules using exception handling or GC array bulk
+/// operations: compiling one is a {@link CompileError} that says to use `'wasmtime'`.
+/// A call that overflows its stack may do so at another depth (woven frames
+/// are a little larger).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum FuelMeter {
+    /// `woven`
+    #[default]
+    Woven,
+    /// `wasmtime`
+    Wasmtime,
+}
+
+impl FuelMeter {
+    /// The value as the JS option writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FuelMeter::Woven => "woven",
+            FuelMeter::Wasmtime => "wasmtime",
+        }
+    }
+
+    /// The value the JS option `fuelMeter` names, if any.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "woven" => Some(FuelMeter::Woven),
+            "wasmtime" => Some(FuelMeter::Wasmtime),
+            _ => None,
+        }
+    }
+}
+
 /// Sizes for the pooling instance allocator (see `EngineOptions.pooling`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct PoolingConfig {
@@ -125,9 +166,24 @@ pub struct EngineConfig {
     /// `relaxedSimd`: Relaxed SIMD; results may differ between CPUs. Needs `simd`.
     /// Default true.
     pub relaxed_simd: bool,
-    /// `fuel`: Fuel metering (instruction budgets per call). Costs some speed on every loop back-edge and call.
+    /// `fuel`: Fuel metering (instruction budgets per call). Costs some speed on every loop back-edge and call; see `fuelMeter`.
     /// Default false.
     pub fuel: bool,
+    /// `fuelMeter`: How `fuel` counts. `'woven'`: a counter woven into each module, whose
+    /// slow path traps, so loops keep their values in registers; `'wasmtime'`:
+    /// Wasmtime's own fuel, whose slow path calls into the runtime. Both count
+    /// the same fuel for the same call (Wasmtime's rules: 1 per instruction,
+    /// nothing for `nop`, `drop`, `block`, `loop`, `end` and the like, 1 per byte
+    /// or element of a bulk operation) and run out at the same instruction, except that Wasmtime's also counts
+    /// the instructions of the woven interrupt checks (with `epochInterruption` on
+    /// and `epochChecks` off), where woven fuel counts the module as written, so
+    /// its counts do not depend on how calls are interrupted. Woven
+    /// fuel does not cover modules using exception handling or GC array bulk
+    /// operations: compiling one is a `CompileError` that says to use `'wasmtime'`.
+    /// A call that overflows its stack may do so at another depth (woven frames
+    /// are a little larger).
+    /// Default 'woven'.
+    pub fuel_meter: FuelMeter,
     /// `epochInterruption`: Interruption: deadlines and cancellation of running calls. How calls are interrupted is `epochChecks`.
     /// Default true.
     pub epoch_interruption: bool,
@@ -184,6 +240,7 @@ impl Default for EngineConfig {
             simd: true,
             relaxed_simd: true,
             fuel: false,
+            fuel_meter: FuelMeter::Woven,
             epoch_interruption: true,
             epoch_checks: false,
             max_wasm_stack: 524288,
@@ -225,6 +282,7 @@ impl EngineConfig {
             ("simd", self.simd.to_string()),
             ("relaxedSimd", self.relaxed_simd.to_string()),
             ("fuel", self.fuel.to_string()),
+            ("fuelMeter", self.fuel_meter.as_str().to_string()),
             ("epochInterruption", self.epoch_interruption.to_string()),
             ("epochChecks", self.epoch_checks.to_string()),
             ("maxWasmStack", self.max_wasm_stack.to_string()),

@@ -107,6 +107,9 @@ impl Engine {
             // How modules are woven is part of what an artifact needs.
             crate::instrument::WEAVE_VERSION.hash(&mut hasher);
         }
+        if config.woven_fuel() {
+            crate::fuel::FUEL_WEAVE_VERSION.hash(&mut hasher);
+        }
         let compat: [u8; 32] = hasher.0.finalize().into();
         let validator = if config.interrupts() == crate::config::Interrupts::Flag && !config.threads {
             let mut c = wt_config.clone();

@@ -62,7 +62,7 @@ struct Weaver {
 }
 
 /// Where a section sits in a module, by the binary format's ordering.
-fn rank(id: SectionId) -> u8 {
+pub(crate) fn rank(id: SectionId) -> u8 {
     match id {
         SectionId::Type => 1,
         SectionId::Import => 2,
@@ -262,7 +262,9 @@ impl Reencode for Weaver {
 ///
 /// [`Error::Compile`] if the binary cannot be parsed (it should have been
 /// validated first), or if it uses a name starting with [`RESERVED_PREFIX`].
-pub(crate) fn weave(binary: &[u8]) -> Result<Vec<u8>, Error> {
+/// `fuel_imports`: the binary was woven with fuel first, so its imports of
+/// [`crate::fuel::FUEL_MODULE`] are the runtime's own.
+pub(crate) fn weave(binary: &[u8], fuel_imports: bool) -> Result<Vec<u8>, Error> {
     let bad = |e: String| Error::Compile { message: format!("cannot add interrupt checks: {e}"), offset: None, line: None, column: None };
     let reserved = |what: String| Error::Compile {
         message: format!("{what}, but names starting with \"\\0cwasm\" are reserved for the runtime; rename it"),
@@ -281,7 +283,7 @@ pub(crate) fn weave(binary: &[u8]) -> Result<Vec<u8>, Error> {
             Payload::ImportSection(s) => {
                 for imp in s.into_imports() {
                     let imp = imp.map_err(|e| bad(e.to_string()))?;
-                    if imp.module.starts_with(RESERVED_PREFIX) {
+                    if imp.module.starts_with(RESERVED_PREFIX) && !(fuel_imports && imp.module == crate::fuel::FUEL_MODULE) {
                         return Err(reserved(format!("the module imports '{}' from a module named {:?}", imp.name, imp.module)));
                     }
                     match imp.ty {
@@ -346,7 +348,7 @@ mod tests {
     #[test]
     fn weaving_adds_a_flag_memory_export_and_checks() {
         let wasm = wat::parse_str(r#"(module (func (export "spin") (loop br 0)))"#).unwrap();
-        let out = weave(&wasm).unwrap();
+        let out = weave(&wasm, false).unwrap();
         let mut memories = 0;
         let mut exports = vec![];
         let mut loads = 0;
@@ -374,7 +376,7 @@ mod tests {
     }
 
     fn entry_checks(wat: &str) -> Vec<u32> {
-        let out = weave(&wat::parse_str(wat).unwrap()).unwrap();
+        let out = weave(&wat::parse_str(wat).unwrap(), false).unwrap();
         let mut loads = vec![];
         for p in Parser::new(0).parse_all(&out) {
             if let Payload::CodeSectionEntry(body) = p.unwrap() {
@@ -414,14 +416,14 @@ mod tests {
             r#"(module (import "\00cwasm" "x" (func)))"#,
             r#"(module (memory (export "\00cwasm:interrupt") 1))"#,
         ] {
-            let err = weave(&wat::parse_str(wat).unwrap()).unwrap_err();
+            let err = weave(&wat::parse_str(wat).unwrap(), false).unwrap_err();
             assert!(err.to_string().contains("reserved for the runtime"), "{err}");
         }
     }
 
     #[test]
     fn the_start_function_is_exported_instead_of_started() {
-        let out = weave(&wat::parse_str(r#"(module (func $s) (start $s))"#).unwrap()).unwrap();
+        let out = weave(&wat::parse_str(r#"(module (func $s) (start $s))"#).unwrap(), false).unwrap();
         wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all()).validate_all(&out).unwrap();
         let mut exports = vec![];
         for p in Parser::new(0).parse_all(&out) {

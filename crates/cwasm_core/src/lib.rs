@@ -41,6 +41,7 @@ mod error;
 mod executor;
 mod externref;
 mod externs;
+mod fuel;
 mod host;
 mod host_func;
 mod inspect;
@@ -62,7 +63,7 @@ pub use aot::{
     ArtifactInfo, SignatureKind, Signer, Verifier, ARTIFACT_MAGIC, ARTIFACT_VERSION,
 };
 pub use cache::{CacheLoad, CacheOutcome, CacheStats, DiskCache};
-pub use config::{EngineConfig, Interrupts, OptLevel, PoolingConfig};
+pub use config::{EngineConfig, FuelMeter, Interrupts, OptLevel, PoolingConfig};
 pub use engine::Engine;
 pub use cancel::{cancel_call, live_call_tokens, CallToken, CancelOutcome};
 pub use executor::{pool_stats, pool_threads, spawn, spawn_call, PoolStats};

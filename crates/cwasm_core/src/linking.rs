@@ -97,6 +97,16 @@ impl Store {
                 expected: ExternDesc::from_wasmtime(&want).to_string(),
                 actual,
             };
+            if imp.module() == crate::fuel::FUEL_MODULE {
+                // The store's own fuel globals, never an item the caller
+                // gives (a guest must not get to set its own counter).
+                match (ctx.data().fuel_globals, imp.name()) {
+                    (Some((counter, _)), crate::fuel::FUEL_COUNTER) => externs.push(counter.into()),
+                    (Some((_, out)), crate::fuel::FUEL_OUT) => externs.push(out.into()),
+                    _ => issues.push(issue(LinkProblem::Missing, None)),
+                }
+                continue;
+            }
             match provided.get(&(imp.module(), imp.name())) {
                 Some(item) => {
                     if compatible(ctx, &want, item) {

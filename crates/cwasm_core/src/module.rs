@@ -150,15 +150,37 @@ fn parse_line_col(text: &str) -> (Option<u32>, Option<u32>) {
 }
 
 /// The bytes to hand Cranelift: the binary itself, or, for engines that
-/// interrupt through flag checks, the binary validated as given and then
-/// woven with the checks.
+/// count fuel in the module or interrupt through flag checks, the binary
+/// validated as given and then woven with the fuel counter (`fuel.rs`)
+/// and the checks (`instrument.rs`).
 pub(crate) fn code_bytes<'a>(engine: &Engine, binary: &'a [u8]) -> Result<std::borrow::Cow<'a, [u8]>, Error> {
-    if engine.config().interrupts() != crate::config::Interrupts::Flag {
+    let flags = engine.config().interrupts() == crate::config::Interrupts::Flag;
+    let woven_fuel = engine.config().woven_fuel();
+    if !flags && !woven_fuel {
         return Ok(std::borrow::Cow::Borrowed(binary));
     }
     // Validate the module as written, so errors and offsets are about it.
     wasmtime::Module::validate(engine.validator(), binary).map_err(|e| compile_error(&e))?;
-    Ok(std::borrow::Cow::Owned(crate::instrument::weave(binary)?))
+    let mut bytes = std::borrow::Cow::Borrowed(binary);
+    if woven_fuel {
+        match crate::fuel::weave_fuel(binary)? {
+            Some(b) => bytes = std::borrow::Cow::Owned(b),
+            None => {
+                return Err(Error::Compile {
+                    message: "the module uses exception handling or GC array bulk operations, which woven fuel does not meter; \
+                              create the engine with fuelMeter: 'wasmtime' to meter it with Wasmtime's fuel"
+                        .into(),
+                    offset: None,
+                    line: None,
+                    column: None,
+                })
+            }
+        }
+    }
+    if flags {
+        bytes = std::borrow::Cow::Owned(crate::instrument::weave(&bytes, woven_fuel)?);
+    }
+    Ok(bytes)
 }
 
 pub(crate) fn compile_error(e: &wasmtime::Error) -> Error {
@@ -331,6 +353,10 @@ impl Module {
             .pre
             .get_or_init(|| {
                 let mut imports = self.inner.imports();
+                // The store's own fuel globals are given per store, by `resolve`.
+                if self.engine.config().woven_fuel() {
+                    return None;
+                }
                 if imports.len() == 0 {
                     return wasmtime::Linker::new(self.engine.wasmtime()).instantiate_pre(&self.inner).ok();
                 }
@@ -368,6 +394,7 @@ impl Module {
     pub fn imports(&self) -> Vec<ImportDesc> {
         self.inner
             .imports()
+            .filter(|i| i.module() != crate::fuel::FUEL_MODULE)
             .map(|i| ImportDesc {
                 module: i.module().to_string(),
                 name: i.name().to_string(),

@@ -103,10 +103,13 @@ impl Store {
             interrupt: interrupt.clone(),
             wasi: None,
             wasi_memories: Vec::new(),
+            fuel_globals: None,
         };
         let mut store = wasmtime::Store::new(engine.wasmtime(), data);
         store.limiter(|d| &mut d.limiter);
-        if engine.config().fuel {
+        if engine.config().woven_fuel() {
+            store.data_mut().fuel_globals = crate::fuel::store_globals(&mut store);
+        } else if engine.config().fuel {
             // Unlimited until a call asks for a budget.
             let _ = store.set_fuel(u64::MAX);
         }

@@ -31,6 +31,9 @@ pub struct StoreData {
     /// imports WASI: found by index on each WASI call, which is several
     /// times cheaper than by name.
     pub(crate) wasi_memories: Vec<(wasmtime::Module, wasmtime::ModuleExport)>,
+    /// The fuel counter and out-of-fuel mark every instance of this store
+    /// imports, with woven fuel (`fuel.rs`).
+    pub(crate) fuel_globals: Option<(wasmtime::Global, wasmtime::Global)>,
 }
 
 impl StoreData {
@@ -47,6 +50,7 @@ impl StoreData {
             interrupt,
             wasi: None,
             wasi_memories: Vec::new(),
+            fuel_globals: None,
         }
     }
 }

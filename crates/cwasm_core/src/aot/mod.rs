@@ -27,6 +27,9 @@ fn engine_meta(engine: &Engine) -> Vec<(String, String)> {
         ("wasmtime".to_string(), crate::WASMTIME_VERSION.to_string()),
         ("weave".to_string(), crate::instrument::WEAVE_VERSION.to_string()),
     ];
+    if engine.config().woven_fuel() {
+        meta.push(("fuelWeave".to_string(), crate::fuel::FUEL_WEAVE_VERSION.to_string()));
+    }
     for (k, v) in engine.config().settings() {
         meta.push((format!("engine.{k}"), v));
     }

@@ -121,7 +121,27 @@ same on every machine, costs speed on every loop); **epochs** check a clock
       },
       simd: { kind: 'boolean', core: 'simd', default: true, doc: 'Fixed-width SIMD (`v128`).' },
       relaxedSimd: { kind: 'boolean', core: 'relaxed_simd', default: true, doc: 'Relaxed SIMD; results may differ between CPUs. Needs `simd`.' },
-      fuel: { kind: 'boolean', core: 'fuel', default: false, doc: 'Fuel metering (instruction budgets per call). Costs some speed on every loop back-edge and call.' },
+      fuel: { kind: 'boolean', core: 'fuel', default: false, doc: 'Fuel metering (instruction budgets per call). Costs some speed on every loop back-edge and call; see `fuelMeter`.' },
+      fuelMeter: {
+        kind: 'enum',
+        values: ['woven', 'wasmtime'],
+        coreType: 'FuelMeter',
+        core: 'fuel_meter',
+        default: 'woven',
+        doc: `How \`fuel\` counts. \`'woven'\`: a counter woven into each module, whose
+slow path traps, so loops keep their values in registers; \`'wasmtime'\`:
+Wasmtime's own fuel, whose slow path calls into the runtime. Both count
+the same fuel for the same call (Wasmtime's rules: 1 per instruction,
+nothing for \`nop\`, \`drop\`, \`block\`, \`loop\`, \`end\` and the like, 1 per byte
+or element of a bulk operation) and run out at the same instruction, except that Wasmtime's also counts
+the instructions of the woven interrupt checks (with \`epochInterruption\` on
+and \`epochChecks\` off), where woven fuel counts the module as written, so
+its counts do not depend on how calls are interrupted. Woven
+fuel does not cover modules using exception handling or GC array bulk
+operations: compiling one is a {@link CompileError} that says to use \`'wasmtime'\`.
+A call that overflows its stack may do so at another depth (woven frames
+are a little larger).`,
+      },
       epochInterruption: {
         kind: 'boolean',
         core: 'epoch_interruption',

@@ -80,10 +80,27 @@ export interface EngineOptions {
    */
   relaxedSimd?: boolean
   /**
-   * Fuel metering (instruction budgets per call). Costs some speed on every loop back-edge and call.
+   * Fuel metering (instruction budgets per call). Costs some speed on every loop back-edge and call; see `fuelMeter`.
    * @default false
    */
   fuel?: boolean
+  /**
+   * How `fuel` counts. `'woven'`: a counter woven into each module, whose
+   * slow path traps, so loops keep their values in registers; `'wasmtime'`:
+   * Wasmtime's own fuel, whose slow path calls into the runtime. Both count
+   * the same fuel for the same call (Wasmtime's rules: 1 per instruction,
+   * nothing for `nop`, `drop`, `block`, `loop`, `end` and the like, 1 per byte
+   * or element of a bulk operation) and run out at the same instruction, except that Wasmtime's also counts
+   * the instructions of the woven interrupt checks (with `epochInterruption` on
+   * and `epochChecks` off), where woven fuel counts the module as written, so
+   * its counts do not depend on how calls are interrupted. Woven
+   * fuel does not cover modules using exception handling or GC array bulk
+   * operations: compiling one is a {@link CompileError} that says to use `'wasmtime'`.
+   * A call that overflows its stack may do so at another depth (woven frames
+   * are a little larger).
+   * @default 'woven'
+   */
+  fuelMeter?: 'woven' | 'wasmtime'
   /**
    * Interruption: deadlines and cancellation of running calls. How calls are interrupted is `epochChecks`.
    * @default true
@@ -163,6 +180,7 @@ export const ENGINE_SCHEMA = {
   simd: { kind: 'boolean' },
   relaxedSimd: { kind: 'boolean' },
   fuel: { kind: 'boolean' },
+  fuelMeter: { kind: 'enum', values: ['woven', 'wasmtime'] },
   epochInterruption: { kind: 'boolean' },
   epochChecks: { kind: 'boolean' },
   maxWasmStack: { kind: 'number', min: 16384, max: 67108864, integer: true, hint: "bytes between 16 KiB and 64 MiB" },
@@ -183,6 +201,7 @@ export const ENGINE_DEFAULTS = Object.freeze({
   simd: true,
   relaxedSimd: true,
   fuel: false,
+  fuelMeter: "woven" as 'woven' | 'wasmtime',
   epochInterruption: true,
   epochChecks: false,
   maxWasmStack: 524288,
