@@ -1,20 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { createExecutor, createRuntime, InvalidArgumentError } from '@cybernetic/wasm'
 
-// One bad value per option of each executor schema; a test below checks
-// that every option of every schema has one.
-const executorBad: Record<string, unknown> = { runtime: {}, threads: 0, maxQueue: -1, idleTimeout: 1.5 }
-const execBad: Record<string, unknown> = {
-  signal: 'abort',
-  timeout: 0,
-  fuel: -1,
-  maxMemory: 'big',
-  imports: 7,
-  host: 12,
-  placement: 'elsewhere',
-}
-const mapBad: Record<string, unknown> = { ...execBad, concurrency: 0, ordered: 'yes', stopOnError: 1, onProgress: 'log', codec: 'xml' }
-const closeBad: Record<string, unknown> = { force: 'yes', timeout: -5 }
+import { BAD } from './fixtures/bad-options.js'
+
+// The bad values of each executor schema, its inherited options included;
+// a test below checks that every option of every schema has one.
+const executorBad = BAD.executor!
+const execBad = { ...BAD.call, ...BAD.exec }
+const mapBad = { ...execBad, ...BAD.map }
+const closeBad = BAD.close!
 
 async function setup() {
   const rt = await createRuntime()

@@ -23,84 +23,12 @@ async function runtimePathOf(options: unknown): Promise<string | null> {
   throw new Error('no error was thrown')
 }
 
-const engineBad: Record<string, unknown> = {
-  optLevel: 'fast',
-  simd: 'yes',
-  relaxedSimd: 1,
-  fuel: null,
-  fuelMeter: 'metered',
-  epochInterruption: 'on',
-  epochChecks: 'yes',
-  maxWasmStack: 10,
-  multiMemory: 0,
-  memory64: 'true',
-  tailCall: [],
-  threads: {},
-  extendedConst: 'x',
-  gc: 2,
-  wideArithmetic: 'on',
-  pooling: 'big',
-  parallelCompilation: 'no',
-}
+import { BAD } from './fixtures/bad-options.js'
 
-const poolingBad: Record<string, unknown> = { totalInstances: 0, totalMemories: 1.5, totalTables: -1, maxMemorySize: 10 }
-const storeBad: Record<string, unknown> = { maxMemory: -1, maxTableElements: 'many', maxInstances: 0, trapOnGrowFailure: 'no' }
-const runtimeBad: Record<string, unknown> = {
-  maxMemory: 100,
-  maxExecutionTime: 0,
-  fuel: 0,
-  cacheCompiledModules: 'yes',
-  parallelExecution: 1,
-  engine: 'fast',
-  artifactKey: '',
-  trustedKeys: 'my-key',
-  cacheDir: 5,
-  maxCacheSize: -1,
-}
-// The groups the runtime's own calls take: one bad value per option the
-// group itself defines (inherited ones are its base group's), and the public
-// entry that must refuse it, giving the dotted path it names.
+const { engine: engineBad, pooling: poolingBad, store: storeBad, runtime: runtimeBad, ...ownBad } = BAD
+// The groups the runtime's own calls take are fed to the public entry that
+// must refuse each value, giving the dotted path it names.
 const CALL_WAT = '(module (func (export "f") (param i32) (result i32) local.get 0) (func (export "_start")))'
-const ownBad: Record<string, Record<string, unknown>> = {
-  limits: { memory: -1, stack: 1024, fuel: 1.5, timeMs: 2 ** 32, instances: 'many', output: NaN, hostCallBytes: Infinity },
-  filesystem: { read: '/tmp', write: [''] },
-  policy: {
-    root: '',
-    filesystem: true,
-    env: 'PATH',
-    args: 1,
-    stdin: 'pipe',
-    stdout: 2,
-    stderr: 'file',
-    clocks: 'yes',
-    random: null,
-    imports: [3],
-    threading: 'no',
-    limits: [],
-    mode: 'lax',
-  },
-  preopen: { host: '', guest: 5, readOnly: 'yes' },
-  wasi: {
-    args: 'a b',
-    argv0: 1,
-    env: { PATH: 1 },
-    preopens: {},
-    stdin: 5,
-    stdout: 'file',
-    stderr: true,
-    maxOutput: -1,
-    clocks: 'yes',
-    random: 0,
-    hostCallBytes: 0.5,
-    mode: 'lax',
-  },
-  call: { signal: 'abort', timeout: 0, fuel: -1, maxMemory: 'big', imports: 7 },
-  exec: { host: 12, placement: 'elsewhere' },
-  map: { concurrency: 0, ordered: 'yes', stopOnError: 1, onProgress: 'log', codec: 'xml' },
-  run: { invoke: '', invokeArgs: 1, preload: [] },
-  close: { force: 'yes', timeout: -5 },
-  executor: { runtime: {}, threads: 0, maxQueue: -1, idleTimeout: 1.5 },
-}
 
 /** Calls the entry that takes group `g`'s options with `o`, resolving to the path of its `InvalidArgumentError`. */
 async function refusedPath(rt: Runtime, g: string, o: Record<string, unknown>): Promise<string | null> {
@@ -135,9 +63,8 @@ describe('option validation', () => {
   // The option definitions are the one list of options: a new one without a
   // bad-value case here fails this test, and so does a new group.
   it('has a bad-value case for every option of every group the definitions name', () => {
-    const tables: Record<string, Record<string, unknown>> = { runtime: runtimeBad, engine: engineBad, pooling: poolingBad, store: storeBad, ...ownBad }
-    expect(Object.keys(tables).sort()).toEqual(Object.keys(GROUPS).sort())
-    for (const [g, table] of Object.entries(tables)) expect([g, Object.keys(table).sort()]).toEqual([g, jsOptions(g)])
+    expect(Object.keys(BAD).sort()).toEqual(Object.keys(GROUPS).sort())
+    for (const [g, table] of Object.entries(BAD)) expect([g, Object.keys(table).sort()]).toEqual([g, jsOptions(g)])
   })
 
   for (const [g, table] of Object.entries(ownBad)) {
