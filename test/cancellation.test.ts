@@ -113,6 +113,22 @@ describe('cancellation', () => {
     await expect(p).rejects.toBeInstanceOf(CancelledError)
   })
 
+  it('stops an endless executor call aborted right after it was submitted, while it is still being prepared', async () => {
+    // The abort lands before the call is tied to its token: it must still
+    // stop it (it used to run forever, seen as a forced close that hung).
+    const rt = await createRuntime()
+    const mod = rt.compile('(module (func (export "spin") (loop br 0)))')
+    const ex = rt.createExecutor({ threads: 1 })
+    const ac = new AbortController()
+    const p = ex.run(mod, 'spin', [], { timeout: null, signal: ac.signal })
+    ac.abort()
+    await expect(p).rejects.toBeInstanceOf(CancelledError)
+    const forced = rt.createExecutor({ threads: 1 })
+    const running = forced.run(mod, 'spin', [], { timeout: null }).catch((e: unknown) => e)
+    await forced.close({ force: true })
+    expect(await running).toBeInstanceOf(CancelledError)
+  })
+
   it('rejects at once, without starting, a call whose signal is already aborted', async () => {
     const { rt, mod } = await setup()
     const reason = new Error('too late')

@@ -335,7 +335,10 @@ export interface BindingEngineOptions {
    * Wasmtime's own fuel, whose slow path calls into the runtime. Both count
    * the same fuel for the same call (Wasmtime's rules: 1 per instruction,
    * nothing for `nop`, `drop`, `block`, `loop`, `end` and the like, 1 per byte
-   * or element of a bulk operation) and run out at the same instruction. Woven
+   * or element of a bulk operation) and run out at the same instruction, except that Wasmtime's also counts
+   * the instructions of the woven interrupt checks (with `epochInterruption` on
+   * and `epochChecks` off), where woven fuel counts the module as written, so
+   * its counts do not depend on how calls are interrupted. Woven
    * fuel does not cover modules using exception handling or GC array bulk
    * operations: compiling one is a {@link CompileError} that says to use `'wasmtime'`.
    * A call that overflows its stack may do so at another depth (woven frames

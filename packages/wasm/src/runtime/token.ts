@@ -17,6 +17,9 @@ export async function underToken<T>(signal: AbortSignal | undefined, run: (token
     binding.cancelCall(token!)
   }
   signal?.addEventListener('abort', onAbort, { once: true })
+  // An abort that came while the call was being prepared (its listener
+  // not yet added) must still stop it: cancelled before it starts.
+  if (signal?.aborted) onAbort()
   try {
     return await run(token)
   } catch (e) {
