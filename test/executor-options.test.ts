@@ -5,10 +5,10 @@ import { BAD } from './fixtures/bad-options.js'
 
 // The bad values of each executor schema, its inherited options included;
 // a test below checks that every option of every schema has one.
-const executorBad = BAD.executor!
-const execBad = { ...BAD.call, ...BAD.exec }
-const mapBad = { ...execBad, ...BAD.map }
-const closeBad = BAD.close!
+const executorBad: Record<string, unknown> = BAD.executor
+const execBad: Record<string, unknown> = { ...BAD.call, ...BAD.exec }
+const mapBad: Record<string, unknown> = { ...execBad, ...BAD.map }
+const closeBad: Record<string, unknown> = BAD.close
 
 async function setup() {
   const rt = await createRuntime()

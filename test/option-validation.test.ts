@@ -64,10 +64,10 @@ describe('option validation', () => {
   // bad-value case here fails this test, and so does a new group.
   it('has a bad-value case for every option of every group the definitions name', () => {
     expect(Object.keys(BAD).sort()).toEqual(Object.keys(GROUPS).sort())
-    for (const [g, table] of Object.entries(BAD)) expect([g, Object.keys(table).sort()]).toEqual([g, jsOptions(g)])
+    for (const [g, table] of Object.entries(BAD) as [string, Record<string, unknown>][]) expect([g, Object.keys(table).sort()]).toEqual([g, jsOptions(g)])
   })
 
-  for (const [g, table] of Object.entries(ownBad)) {
+  for (const [g, table] of Object.entries(ownBad) as [string, Record<string, unknown>][]) {
     for (const [name, value] of Object.entries(table)) {
       it(`rejects ${g} option ${name} = ${typeof value === 'number' ? String(value) : JSON.stringify(value)} naming its path`, async () => {
         const rt = await createRuntime()
