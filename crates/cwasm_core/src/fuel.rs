@@ -131,6 +131,20 @@ fn bulk_units(op: &Operator<'_>, mem64: &[bool], table64: &[bool]) -> Option<(bo
     }, 1))
 }
 
+/// The operators that branch to a label (unconditionally or not).
+fn is_branch(op: &Operator<'_>) -> bool {
+    matches!(
+        op,
+        Operator::Br { .. }
+            | Operator::BrIf { .. }
+            | Operator::BrTable { .. }
+            | Operator::BrOnNull { .. }
+            | Operator::BrOnNonNull { .. }
+            | Operator::BrOnCast { .. }
+            | Operator::BrOnCastFail { .. }
+    )
+}
+
 /// Whether a branch can leave the function (target the outermost frame), with `depth` frames open.
 fn branches_out(op: &Operator<'_>, depth: usize) -> Result<bool, wasmparser::BinaryReaderError> {
     let out = |d: u32| d as usize + 1 == depth;
@@ -335,9 +349,7 @@ impl Reencode for FuelWeaver {
         after: Option<SectionId>,
         before: Option<SectionId>,
     ) -> Result<(), wasm_encoder::reencode::Error<Self::Error>> {
-        let rank = crate::instrument::rank;
-        let r = rank(SectionId::Import);
-        if !self.has_import_section && after.is_none_or(|a| rank(a) < r) && before.is_none_or(|b| rank(b) > r) {
+        if !self.has_import_section && crate::instrument::goes_between(SectionId::Import, after, before) {
             let mut s = ImportSection::new();
             self.add_imports(&mut s);
             module.section(&s);
@@ -403,17 +415,8 @@ impl Reencode for FuelWeaver {
                 },
                 Operator::Block { .. } | Operator::Nop => {}
                 Operator::End if passes_through => {}
-                Operator::Loop { .. }
-                | Operator::If { .. }
-                | Operator::Else
-                | Operator::End
-                | Operator::Br { .. }
-                | Operator::BrIf { .. }
-                | Operator::BrTable { .. }
-                | Operator::BrOnNull { .. }
-                | Operator::BrOnNonNull { .. }
-                | Operator::BrOnCast { .. }
-                | Operator::BrOnCastFail { .. } => local_constants.clear(),
+                Operator::Loop { .. } | Operator::If { .. } | Operator::Else | Operator::End => local_constants.clear(),
+                _ if is_branch(&op) => local_constants.clear(),
                 _ => {}
             }
             let depth = frames.len();
@@ -437,16 +440,7 @@ impl Reencode for FuelWeaver {
                         b.increment();
                         b.save();
                     }
-                    Operator::Loop { .. }
-                    | Operator::If { .. }
-                    | Operator::Br { .. }
-                    | Operator::BrIf { .. }
-                    | Operator::BrTable { .. }
-                    | Operator::BrOnNull { .. }
-                    | Operator::BrOnNonNull { .. }
-                    | Operator::BrOnCast { .. }
-                    | Operator::BrOnCastFail { .. }
-                    | Operator::Else => {
+                    _ if is_branch(&op) || matches!(op, Operator::Loop { .. } | Operator::If { .. } | Operator::Else) => {
                         b.increment();
                         // A branch out of the function skips the store
                         // before its final `end`: store on the way out.

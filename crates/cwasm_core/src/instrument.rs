@@ -62,7 +62,7 @@ struct Weaver {
 }
 
 /// Where a section sits in a module, by the binary format's ordering.
-pub(crate) fn rank(id: SectionId) -> u8 {
+fn rank(id: SectionId) -> u8 {
     match id {
         SectionId::Type => 1,
         SectionId::Import => 2,
@@ -79,6 +79,13 @@ pub(crate) fn rank(id: SectionId) -> u8 {
         SectionId::Data => 13,
         _ => 0,
     }
+}
+
+/// Whether a missing section `id` belongs between `after` and `before`
+/// (the reencoder's hook is called between every two sections).
+pub(crate) fn goes_between(id: SectionId, after: Option<SectionId>, before: Option<SectionId>) -> bool {
+    let r = rank(id);
+    after.is_none_or(|a| rank(a) < r) && before.is_none_or(|b| rank(b) > r)
 }
 
 fn flag_memory_type() -> MemoryType {
@@ -170,11 +177,6 @@ impl Weaver {
         }
     }
 
-    /// Whether a missing section `id` belongs between `after` and `before`.
-    fn goes_between(id: SectionId, after: Option<SectionId>, before: Option<SectionId>) -> bool {
-        let r = rank(id);
-        after.is_none_or(|a| rank(a) < r) && before.is_none_or(|b| rank(b) > r)
-    }
 }
 
 impl Reencode for Weaver {
@@ -240,13 +242,13 @@ impl Reencode for Weaver {
         after: Option<SectionId>,
         before: Option<SectionId>,
     ) -> Result<(), wasm_encoder::reencode::Error<Self::Error>> {
-        if !self.has_memory_section && Self::goes_between(SectionId::Memory, after, before) {
+        if !self.has_memory_section && goes_between(SectionId::Memory, after, before) {
             let mut m = MemorySection::new();
             m.memory(flag_memory_type());
             module.section(&m);
             self.has_memory_section = true;
         }
-        if !self.has_export_section && Self::goes_between(SectionId::Export, after, before) {
+        if !self.has_export_section && goes_between(SectionId::Export, after, before) {
             let mut e = wasm_encoder::ExportSection::new();
             self.added_exports(&mut e);
             module.section(&e);
