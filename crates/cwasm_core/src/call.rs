@@ -108,51 +108,20 @@ impl Store {
                 ctx.set_epoch_deadline(1);
             }
             let woven = fuel.then(|| ctx.data().fuel_globals).flatten();
-            let start_fuel = if let Some((counter, out)) = woven {
-                // Woven fuel (`fuel.rs`): the counter holds consumed minus budget.
-                let start = if budget > 0 { -i64::try_from(budget).unwrap_or(i64::MAX) } else { crate::fuel::UNLIMITED };
-                if let Err(e) = counter.set(&mut ctx, wasmtime::Val::I64(start)).and_then(|()| out.set(&mut ctx, wasmtime::Val::I32(0))) {
+            let start_fuel = match fuel.then(|| set_budget(&mut ctx, woven, budget)).transpose() {
+                Ok(f) => f,
+                Err(e) => {
                     if let Some(t) = ticket {
                         interrupt::unwatch(t);
                     }
                     if let Some(t) = token {
                         t.end();
                     }
-                    return Err(Error::bug(format!("setting the fuel counter: {e}")));
+                    return Err(e);
                 }
-                Some(start.unsigned_abs())
-            } else if fuel {
-                let f = if budget > 0 { budget } else { u64::MAX };
-                match ctx.set_fuel(f) {
-                    Ok(()) => Some(f),
-                    Err(e) => {
-                        if let Some(t) = ticket {
-                            interrupt::unwatch(t);
-                        }
-                        if let Some(t) = token {
-                            t.end();
-                        }
-                        return Err(Error::bug(format!("set_fuel: {e}")));
-                    }
-                }
-            } else {
-                None
             };
             let mut r = f(ctx.as_context_mut());
-            let consumed = match woven {
-                Some((counter, out)) => {
-                    let now = counter.get(&mut ctx).i64().unwrap_or(0);
-                    if out.get(&mut ctx).i32() == Some(1) {
-                        // The woven check's slow path: the trap is running out of fuel.
-                        if let Err(Error::Trap { code: "unreachable", frames, .. }) = r {
-                            r = Err(Error::FuelExhausted { frames });
-                        }
-                    }
-                    // Like Wasmtime's remaining fuel, the budget is all a call can use.
-                    start_fuel.map(|budget| u64::try_from(i128::from(now) + i128::from(budget)).unwrap_or(0).min(budget))
-                }
-                None => start_fuel.map(|f| f.saturating_sub(ctx.get_fuel().unwrap_or(0))),
-            };
+            let consumed = start_fuel.map(|start| fuel_used(&mut ctx, woven, start, &mut r));
             if epochs {
                 ctx.set_epoch_deadline(u64::MAX / 2);
                 ctx.data_mut().deadline = None;
@@ -380,3 +349,39 @@ fn is_interrupted_host<R>(r: &Result<R, Error>) -> bool {
     matches!(r, Err(Error::Host { message, payload: None, .. }) if message == crate::host::INTERRUPTED)
 }
 
+/// Gives a call its fuel budget (`0`: unlimited), on the woven counter
+/// (`fuel.rs`: it holds consumed minus budget) or Wasmtime's; returns the
+/// budget set, for [`fuel_used`].
+fn set_budget(ctx: &mut StoreContextMut<'_, StoreData>, woven: Option<(wasmtime::Global, wasmtime::Global)>, budget: u64) -> Result<u64, Error> {
+    match woven {
+        Some((counter, out)) => {
+            let start = if budget > 0 { -i64::try_from(budget).unwrap_or(i64::MAX) } else { crate::fuel::UNLIMITED };
+            counter
+                .set(&mut *ctx, wasmtime::Val::I64(start))
+                .and_then(|()| out.set(&mut *ctx, wasmtime::Val::I32(0)))
+                .map_err(|e| Error::bug(format!("setting the fuel counter: {e}")))?;
+            Ok(start.unsigned_abs())
+        }
+        None => {
+            let f = if budget > 0 { budget } else { u64::MAX };
+            ctx.set_fuel(f).map_err(|e| Error::bug(format!("set_fuel: {e}")))?;
+            Ok(f)
+        }
+    }
+}
+
+/// The fuel a call used of the `start` budget (never more: like Wasmtime's
+/// remaining fuel). With woven fuel, a trap from the check's slow path
+/// becomes [`Error::FuelExhausted`] in `r`.
+fn fuel_used<R>(ctx: &mut StoreContextMut<'_, StoreData>, woven: Option<(wasmtime::Global, wasmtime::Global)>, start: u64, r: &mut Result<R, Error>) -> u64 {
+    let Some((counter, out)) = woven else {
+        return start.saturating_sub(ctx.get_fuel().unwrap_or(0));
+    };
+    if out.get(&mut *ctx).i32() == Some(1) {
+        if let Err(Error::Trap { code: "unreachable", frames, .. }) = r {
+            *r = Err(Error::FuelExhausted { frames: std::mem::take(frames) });
+        }
+    }
+    let now = counter.get(&mut *ctx).i64().unwrap_or(0);
+    u64::try_from(i128::from(now) + i128::from(start)).unwrap_or(0).min(start)
+}

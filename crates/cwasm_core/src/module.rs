@@ -394,7 +394,8 @@ impl Module {
     pub fn imports(&self) -> Vec<ImportDesc> {
         self.inner
             .imports()
-            .filter(|i| i.module() != crate::fuel::FUEL_MODULE)
+            // The store's fuel globals, which woven fuel adds, are not the module's own.
+            .filter(|i| !(self.engine.config().woven_fuel() && i.module() == crate::fuel::FUEL_MODULE))
             .map(|i| ImportDesc {
                 module: i.module().to_string(),
                 name: i.name().to_string(),
