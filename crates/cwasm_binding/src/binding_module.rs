@@ -2,7 +2,7 @@
 
 use crate::binding_engine::BindingEngine;
 use crate::binding_types::{export_type, import_type, BindingExportType, BindingImportType};
-use crate::error::guard;
+use crate::error::{guard, to_napi};
 use crate::convert::{hex, key32};
 use cwasm_core::{
     inspect_artifact, load_artifact_with, module_info, module_stats, precompile_signed, public_key_of, to_wat, verify_artifact, ArtifactInfo, Error,
@@ -21,8 +21,12 @@ pub struct BindingModule {
 /// Counters of the process-wide module registry.
 #[napi(object)]
 pub struct BindingModuleStats {
-    /// Modules compiled by Cranelift in this process.
+    /// Modules compiled by the main compiler in this process (Cranelift, or Winch with `compiler: 'winch'`).
     pub compiled: f64,
+    /// Modules compiled by Winch first, to run at once (`compiler: 'auto'`).
+    pub baseline_compiled: f64,
+    /// Of those, how many wait for their Cranelift code now.
+    pub tiering: f64,
     /// Compilations avoided because the same bytes were compiled before for the same engine.
     pub cache_hits: f64,
     /// Modules loaded from verified AOT artifacts.
@@ -37,6 +41,8 @@ pub fn module_registry_stats() -> BindingModuleStats {
     let s = module_stats();
     BindingModuleStats {
         compiled: s.compiled as f64,
+        baseline_compiled: s.baseline_compiled as f64,
+        tiering: s.tiering as f64,
         cache_hits: s.cache_hits as f64,
         deserialized: s.deserialized as f64,
         cached: s.cached as f64,
@@ -252,6 +258,41 @@ impl BindingModule {
     }
 
     /// Hex SHA-256 of the module's binary form.
+    /// Which compiler's code instances made now get: `'winch'` or `'cranelift'`.
+    #[napi(getter)]
+    pub fn tier(&self) -> String {
+        self.inner.tier().as_str().to_string()
+    }
+
+    /// How long the Cranelift code took to be ready after the Winch code
+    /// was, in ms (`null` until then, and for modules that did not start on Winch).
+    #[napi(getter)]
+    pub fn tier_up_ms(&self) -> Option<f64> {
+        self.inner.tier_up_time().map(|d| d.as_secs_f64() * 1000.0)
+    }
+
+    /// Resolves once the module's Cranelift code is ready (`true`), or
+    /// after `timeout_ms` with `false`; rejects when its compile failed.
+    #[napi(ts_return_type = "Promise<boolean>")]
+    pub fn wait_optimized<'env>(&self, env: &'env Env, timeout_ms: Option<f64>) -> napi::Result<Object<'env>> {
+        let timeout = match timeout_ms {
+            None => None,
+            Some(ms) if ms.is_finite() && ms >= 0.0 => Some(std::time::Duration::from_secs_f64(ms / 1000.0)),
+            Some(ms) => return Err(to_napi(Error::InvalidArgument { message: format!("timeout must be a finite number of ms ≥ 0, got {ms}") })),
+        };
+        let (deferred, promise) = env.create_deferred()?;
+        let module = self.inner.clone();
+        // A plain thread: waiting must not hold one of the call pool's threads.
+        let spawned = std::thread::Builder::new().name("cwasm-wait-optimized".into()).spawn(move || match module.wait_optimized(timeout) {
+            Ok(done) => deferred.resolve(move |_| Ok(done)),
+            Err(e) => deferred.reject(to_napi(e)),
+        });
+        if let Err(e) = spawned {
+            return Err(to_napi(Error::Bug { message: format!("cannot start a thread: {e}") }));
+        }
+        Ok(promise)
+    }
+
     #[napi(getter)]
     pub fn hash(&self) -> String {
         self.inner.hash().iter().map(|b| format!("{b:02x}")).collect()

@@ -4,7 +4,7 @@
 //! (never a saturated value) where a value cannot be taken.
 
 use crate::convert::whole;
-use cwasm_core::{EngineConfig, Error, FuelMeter, OptLevel, PoolingConfig, StoreOptions};
+use cwasm_core::{Compiler, EngineConfig, Error, FuelMeter, OptLevel, PoolingConfig, StoreOptions};
 use napi_derive::napi;
 
 /// Sizes for the pooling instance allocator (see `EngineOptions.pooling`).
@@ -35,6 +35,24 @@ pub struct BindingPoolingOptions {
 #[napi(object)]
 #[derive(Clone, Default)]
 pub struct BindingEngineOptions {
+    /// Which compiler makes machine code. `'auto'`: a module with no cached
+    /// artifact is compiled by Winch, Wasmtime's baseline compiler (about 5×
+    /// faster to compile, code 1.5–3× slower), and runs at once, while Cranelift
+    /// compiles it again in the background (one module at a time, at low
+    /// priority, on all cores but one); instances created after that run the
+    /// Cranelift code (see {@link Module.tier} and {@link Module.optimized}), and
+    /// the optimized code is what the memory and disk caches keep. Calls and
+    /// instances that already run keep the code they started with, so one long
+    /// call started cold stays on Winch code: precompile such modules
+    /// (`cwasm compile`, {@link precompile}) or use `'cranelift'`. A module Winch
+    /// cannot compile (GC, exceptions, tail calls, relaxed SIMD, Wasmtime's own
+    /// fuel) is compiled by Cranelift straight away. `'cranelift'`: always
+    /// Cranelift (slow to compile, fastest code). `'winch'`: always Winch; modules
+    /// using what Winch does not support are a {@link CompileError}. Both
+    /// compilers get the same woven checks: results, traps, fuel counts and
+    /// limits are the same.
+    /// @default 'auto'
+    pub compiler: Option<String>,
     /// Cranelift optimisation level: `none` compiles fastest and runs slowest.
     /// @default 'speed'
     pub opt_level: Option<String>,
@@ -150,6 +168,9 @@ pub(crate) fn to_pooling_config(o: &BindingPoolingOptions) -> Result<PoolingConf
 /// BindingEngineOptions to the core's `EngineConfig`.
 pub(crate) fn to_config(o: &BindingEngineOptions) -> Result<EngineConfig, Error> {
     let mut c = EngineConfig::default();
+    if let Some(v) = &o.compiler {
+        c.compiler = Compiler::parse(v).ok_or_else(|| Error::InvalidArgument { message: format!("compiler must be one of auto, cranelift, winch, got '{v}'") })?;
+    }
     if let Some(v) = &o.opt_level {
         c.opt_level = OptLevel::parse(v).ok_or_else(|| Error::InvalidArgument { message: format!("optLevel must be one of none, speed, speed_and_size, got '{v}'") })?;
     }

@@ -51,6 +51,21 @@ impl BindingStore {
         Ok(BindingStore { inner: Arc::new(Store::new(&engine.inner, opts)), instances: RefCell::default(), fast_ids: RefCell::default() })
     }
 
+    /// Creates an empty store for instances of `module`: it runs the
+    /// module's Winch code while its Cranelift code is not ready.
+    #[napi(factory)]
+    pub fn for_module(engine: &BindingEngine, module: &BindingModule, options: Option<BindingStoreOptions>) -> napi::Result<BindingStore> {
+        let opts = guard(|| to_store_config(&options.unwrap_or_default()))?;
+        let store = Store::for_module(&engine.inner, opts, &module.inner);
+        Ok(BindingStore { inner: Arc::new(store), instances: RefCell::default(), fast_ids: RefCell::default() })
+    }
+
+    /// Which compiler's code this store's instances run: `'winch'` or `'cranelift'`.
+    #[napi(getter)]
+    pub fn tier(&self) -> String {
+        self.inner.tier().as_str().to_string()
+    }
+
     /// Instantiates a module; `modules[i]`/`names[i]` name the import
     /// `items[i]` satisfies. Returns the instance's index in this store.
     #[napi]

@@ -179,6 +179,20 @@ impl DiskCache {
         }
         MISSES.fetch_add(1, Ordering::Relaxed);
         let module = Module::compile_as(engine, &binary, SourceFormat::Binary)?;
+        if module.tier() != engine.config().main_compiler() {
+            // Running Winch code for now: the entry holds the Cranelift
+            // code, written when the background compile is done (a process
+            // that ends first leaves none; precompile for that).
+            let cache = self.clone();
+            module.on_main(move |m| {
+                if cache.write(&path, m).is_err() {
+                    WRITE_FAILURES.fetch_add(1, Ordering::Relaxed);
+                } else {
+                    cache.evict(&path);
+                }
+            });
+            return Ok(CacheLoad { module, outcome: CacheOutcome::Compiled, rejected, write_error: None });
+        }
         let write_error = self.write(&path, &module).err().map(|e| {
             WRITE_FAILURES.fetch_add(1, Ordering::Relaxed);
             e.message()

@@ -5,7 +5,7 @@ use wasmtime::{Config, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 // The settings themselves (fields, defaults, ranges, the settings list)
 // are generated from the option definitions: config_options.rs.
-pub use crate::config_options::{EngineConfig, FuelMeter, OptLevel, PoolingConfig};
+pub use crate::config_options::{Compiler, EngineConfig, FuelMeter, OptLevel, PoolingConfig};
 
 /// How an engine interrupts running calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,12 +41,47 @@ impl EngineConfig {
         format!("{self:?}")
     }
 
-    /// Builds the Wasmtime [`Config`] this describes.
+    /// Builds the Wasmtime [`Config`] this describes: the engine that runs
+    /// stores and makes cached artifacts (Winch with `compiler: 'winch'`,
+    /// Cranelift otherwise).
     ///
     /// # Errors
     ///
     /// [`Error::InvalidArgument`] when a value is out of its range (a stack under 16 KiB, …).
     pub fn to_wasmtime(&self) -> Result<Config, Error> {
+        self.wasmtime_config(self.compiler == Compiler::Winch)
+    }
+
+    /// The compiler of the code stores run once a module is fully
+    /// compiled, and that artifacts and caches hold.
+    pub fn main_compiler(&self) -> Compiler {
+        match self.compiler {
+            Compiler::Winch => Compiler::Winch,
+            _ => Compiler::Cranelift,
+        }
+    }
+
+    /// Whether modules start on Winch code while Cranelift compiles them
+    /// in the background: `compiler: 'auto'`, unless Wasmtime's own fuel
+    /// is on (Winch cannot count it).
+    pub fn tiered(&self) -> bool {
+        self.compiler == Compiler::Auto && !(self.fuel && !self.woven_fuel())
+    }
+
+    /// The Wasmtime [`Config`] of the baseline (Winch) engine of a tiered
+    /// config; `None` when the config is not tiered.
+    ///
+    /// # Errors
+    ///
+    /// As [`EngineConfig::to_wasmtime`].
+    pub fn baseline_wasmtime(&self) -> Result<Option<Config>, Error> {
+        if !self.tiered() {
+            return Ok(None);
+        }
+        self.wasmtime_config(true).map(Some)
+    }
+
+    fn wasmtime_config(&self, winch: bool) -> Result<Config, Error> {
         self.check_ranges()?;
         let mut c = Config::new();
         c.cranelift_opt_level(match self.opt_level {
@@ -73,6 +108,22 @@ impl EngineConfig {
             .parallel_compilation(self.parallel_compilation)
             .wasm_backtrace_max_frames(std::num::NonZeroUsize::new(64))
             .wasm_backtrace_details(wasmtime::WasmBacktraceDetails::Disable);
+        if winch {
+            c.strategy(wasmtime::Strategy::Winch);
+            if self.fuel && !self.woven_fuel() {
+                return Err(Error::invalid("compiler 'winch' cannot count Wasmtime's own fuel; use fuelMeter: 'woven' or another compiler"));
+            }
+            // What Winch does not compile: a module using it fails to
+            // validate here (and `auto` compiles it with Cranelift instead).
+            c.wasm_gc(false)
+                .wasm_function_references(false)
+                .wasm_relaxed_simd(false)
+                .wasm_tail_call(false)
+                .wasm_exceptions(false)
+                .wasm_stack_switching(false);
+        } else {
+            c.strategy(wasmtime::Strategy::Cranelift);
+        }
         if let Some(p) = &self.pooling {
             let mut pool = PoolingAllocationConfig::new();
             // Each instance of a woven module also has its flag memory.

@@ -5,6 +5,54 @@
 
 use crate::error::Error;
 
+/// The values of `compiler`: Which compiler makes machine code. `'auto'`: a module with no cached
+/// artifact is compiled by Winch, Wasmtime's baseline compiler (about 5×
+/// faster to compile, code 1.5–3× slower), and runs at once, while Cranelift
+/// compiles it again in the background (one module at a time, at low
+/// priority, on all cores but one); instances created after that run the
+/// Cranelift code (see {@link Module.tier} and {@link Module.optimized}), and
+/// the optimized code is what the memory and disk caches keep. Calls and
+/// instances that already run keep the code they started with, so one long
+/// call started cold stays on Winch code: precompile such modules
+/// (`cwasm compile`, {@link precompile}) or use `'cranelift'`. A module Winch
+/// cannot compile (GC, exceptions, tail calls, relaxed SIMD, Wasmtime's own
+/// fuel) is compiled by Cranelift straight away. `'cranelift'`: always
+/// Cranelift (slow to compile, fastest code). `'winch'`: always Winch; modules
+/// using what Winch does not support are a {@link CompileError}. Both
+/// compilers get the same woven checks: results, traps, fuel counts and
+/// limits are the same.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Compiler {
+    /// `auto`
+    #[default]
+    Auto,
+    /// `cranelift`
+    Cranelift,
+    /// `winch`
+    Winch,
+}
+
+impl Compiler {
+    /// The value as the JS option writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Compiler::Auto => "auto",
+            Compiler::Cranelift => "cranelift",
+            Compiler::Winch => "winch",
+        }
+    }
+
+    /// The value the JS option `compiler` names, if any.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "auto" => Some(Compiler::Auto),
+            "cranelift" => Some(Compiler::Cranelift),
+            "winch" => Some(Compiler::Winch),
+            _ => None,
+        }
+    }
+}
+
 /// The values of `optLevel`: Cranelift optimisation level: `none` compiles fastest and runs slowest.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum OptLevel {
@@ -157,6 +205,24 @@ impl PoolingConfig {
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct EngineConfig {
+    /// `compiler`: Which compiler makes machine code. `'auto'`: a module with no cached
+    /// artifact is compiled by Winch, Wasmtime's baseline compiler (about 5×
+    /// faster to compile, code 1.5–3× slower), and runs at once, while Cranelift
+    /// compiles it again in the background (one module at a time, at low
+    /// priority, on all cores but one); instances created after that run the
+    /// Cranelift code (see `Module.tier` and `Module.optimized`), and
+    /// the optimized code is what the memory and disk caches keep. Calls and
+    /// instances that already run keep the code they started with, so one long
+    /// call started cold stays on Winch code: precompile such modules
+    /// (`cwasm compile`, `precompile`) or use `'cranelift'`. A module Winch
+    /// cannot compile (GC, exceptions, tail calls, relaxed SIMD, Wasmtime's own
+    /// fuel) is compiled by Cranelift straight away. `'cranelift'`: always
+    /// Cranelift (slow to compile, fastest code). `'winch'`: always Winch; modules
+    /// using what Winch does not support are a `CompileError`. Both
+    /// compilers get the same woven checks: results, traps, fuel counts and
+    /// limits are the same.
+    /// Default 'auto'.
+    pub compiler: Compiler,
     /// `optLevel`: Cranelift optimisation level: `none` compiles fastest and runs slowest.
     /// Default 'speed'.
     pub opt_level: OptLevel,
@@ -236,6 +302,7 @@ pub struct EngineConfig {
 impl Default for EngineConfig {
     fn default() -> Self {
         EngineConfig {
+            compiler: Compiler::Auto,
             opt_level: OptLevel::Speed,
             simd: true,
             relaxed_simd: true,
@@ -278,6 +345,7 @@ impl EngineConfig {
     /// another configuration can be refused naming what differs.
     pub fn settings(&self) -> Vec<(&'static str, String)> {
         vec![
+            ("compiler", self.compiler.as_str().to_string()),
             ("optLevel", self.opt_level.as_str().to_string()),
             ("simd", self.simd.to_string()),
             ("relaxedSimd", self.relaxed_simd.to_string()),

@@ -30,11 +30,16 @@ pub struct Engine {
     /// Validates modules as the user configured: the compiling engine has
     /// the threads proposal on for the woven interrupt checks.
     validator: Option<wasmtime::Engine>,
+    /// With `compiler: 'auto'`: the Winch engine that runs modules until
+    /// their Cranelift code is ready (see `tier.rs`).
+    baseline: Option<wasmtime::Engine>,
     config: Arc<EngineConfig>,
     key: Arc<str>,
     compat: [u8; 32],
     /// Every WASI function, defined once for all stores of this engine.
     wasi: Arc<OnceLock<Result<wasmtime::Linker<StoreData>, Error>>>,
+    /// The same for the baseline engine's stores.
+    baseline_wasi: Arc<OnceLock<Result<wasmtime::Linker<StoreData>, Error>>>,
 }
 
 static ENGINES: OnceLock<Mutex<HashMap<String, Engine>>> = OnceLock::new();
@@ -85,6 +90,9 @@ impl Engine {
         let engine = Engine::new_unshared(config)?;
         if config.interrupts() == crate::config::Interrupts::Epoch {
             start_ticker(&engine.inner);
+            if let Some(b) = &engine.baseline {
+                start_ticker(b);
+            }
         }
         map.insert(key, engine.clone());
         Ok(engine)
@@ -120,12 +128,43 @@ impl Engine {
         } else {
             None
         };
-        Ok(Engine { inner, validator, config: Arc::new(config.clone()), key: key.into(), compat, wasi: Arc::default() })
+        let baseline = match config.baseline_wasmtime()? {
+            // A Winch engine this machine cannot build (no AVX, say) leaves
+            // every module to Cranelift.
+            Some(c) => wasmtime::Engine::new(&c).ok(),
+            None => None,
+        };
+        Ok(Engine {
+            inner,
+            validator,
+            baseline,
+            config: Arc::new(config.clone()),
+            key: key.into(),
+            compat,
+            wasi: Arc::default(),
+            baseline_wasi: Arc::default(),
+        })
     }
 
     /// The underlying Wasmtime engine.
     pub fn wasmtime(&self) -> &wasmtime::Engine {
         &self.inner
+    }
+
+    /// The Winch engine that runs modules until their optimized code is
+    /// ready, for a tiered (`compiler: 'auto'`) config.
+    pub fn baseline(&self) -> Option<&wasmtime::Engine> {
+        self.baseline.as_ref()
+    }
+
+    /// Which compiler made the code of a Wasmtime engine of this engine.
+    pub(crate) fn compiler_of(&self, engine: &wasmtime::Engine) -> crate::config::Compiler {
+        use crate::config::Compiler;
+        if self.baseline.as_ref().is_some_and(|b| wasmtime::Engine::same(b, engine)) || self.config.compiler == Compiler::Winch {
+            Compiler::Winch
+        } else {
+            Compiler::Cranelift
+        }
     }
 
     /// The engine that validates modules with exactly the configured features.
@@ -163,9 +202,23 @@ impl Engine {
         self.wasi.get_or_init(|| crate::wasi::wasi_linker(&self.inner)).as_ref().map_err(Clone::clone)
     }
 
+    /// [`Engine::wasi_linker`] for stores of `engine` (this engine's main
+    /// or baseline one: a linker serves the stores of one Wasmtime engine).
+    pub(crate) fn wasi_linker_for(&self, engine: &wasmtime::Engine) -> Result<&wasmtime::Linker<StoreData>, Error> {
+        match &self.baseline {
+            Some(b) if wasmtime::Engine::same(b, engine) => {
+                self.baseline_wasi.get_or_init(|| crate::wasi::wasi_linker(b)).as_ref().map_err(Clone::clone)
+            }
+            _ => self.wasi_linker(),
+        }
+    }
+
     /// Advances the epoch of every store on this engine by one.
     pub fn increment_epoch(&self) {
         self.inner.increment_epoch();
+        if let Some(b) = &self.baseline {
+            b.increment_epoch();
+        }
     }
 }
 

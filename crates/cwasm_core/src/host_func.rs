@@ -67,7 +67,7 @@ impl Store {
         let params: Vec<ValType> = params.iter().map(|p| parse_val_type(p)).collect::<Result<_, _>>()?;
         let results: Vec<ValType> = results.iter().map(|p| parse_val_type(p)).collect::<Result<_, _>>()?;
         let result_kinds: Vec<ValueKind> = results.iter().map(ValueKind::of).collect();
-        let ty = FuncType::new(self.engine().wasmtime(), params, results);
+        let ty = FuncType::new(self.wasmtime_engine(), params, results);
         self.with(|mut ctx| {
             Ok(Func::new(&mut ctx, ty, move |mut caller: Caller<'_, StoreData>, params: &[Val], out: &mut [Val]| {
                 let mut args = Vec::with_capacity(params.len());

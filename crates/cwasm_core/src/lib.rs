@@ -53,6 +53,7 @@ mod module;
 mod oneshot;
 mod store;
 mod store_data;
+mod tier;
 mod trap;
 mod types;
 mod value;
@@ -63,11 +64,12 @@ pub use aot::{
     ArtifactInfo, SignatureKind, Signer, Verifier, ARTIFACT_MAGIC, ARTIFACT_VERSION,
 };
 pub use cache::{CacheLoad, CacheOutcome, CacheStats, DiskCache};
-pub use config::{EngineConfig, FuelMeter, Interrupts, OptLevel, PoolingConfig};
+pub use config::{Compiler, EngineConfig, FuelMeter, Interrupts, OptLevel, PoolingConfig};
 pub use engine::Engine;
 pub use cancel::{cancel_call, live_call_tokens, CallToken, CancelOutcome};
 pub use executor::{pool_stats, pool_threads, spawn, spawn_call, PoolStats};
 pub use module::shared_modules;
+pub use tier::tier_up_queue_len;
 pub use oneshot::OneShot;
 pub use error::{ArtifactProblem, Error, Frame, LinkIssue, LinkProblem};
 pub use host::{stop_requested, HostError, HostFn, SlotHostFn};

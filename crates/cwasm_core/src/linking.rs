@@ -56,19 +56,22 @@ impl Store {
         if !module.engine().same(self.engine()) {
             return Err(Error::invalid("the module was compiled for another engine config than this store's"));
         }
+        // The code for this store's tier (waiting for the Cranelift code
+        // in a store that runs it).
+        let code = module.code_for(self.wasmtime_engine())?;
         if imports.is_empty() {
-            if let Some(pre) = module.instance_pre()? {
+            if let Some(pre) = module.instance_pre(&code)? {
                 return self.with_call(|mut ctx| {
-                    note_wasi_memory(&mut ctx, module);
+                    note_wasi_memory(&mut ctx, &code.module);
                     let i = pre.instantiate(&mut ctx).map_err(run_error)?;
                     self.start_woven(&mut ctx, i)
                 });
             }
         }
         self.with_call(|mut ctx| {
-            let externs = self.resolve(&mut ctx, module, imports)?;
-            note_wasi_memory(&mut ctx, module);
-            let instance = Instance::new(&mut ctx, module.wasmtime(), &externs).map_err(run_error)?;
+            let externs = self.resolve(&mut ctx, &code.module, imports)?;
+            note_wasi_memory(&mut ctx, &code.module);
+            let instance = Instance::new(&mut ctx, &code.module, &externs).map_err(run_error)?;
             self.start_woven(&mut ctx, instance)
         })
     }
@@ -78,17 +81,17 @@ impl Store {
     fn resolve(
         &self,
         ctx: &mut StoreContextMut<'_, StoreData>,
-        module: &Module,
+        module: &wasmtime::Module,
         imports: &[(String, String, Extern)],
     ) -> Result<Vec<wasmtime::Extern>, Error> {
         let mut provided: HashMap<(&str, &str), &Extern> = HashMap::new();
         for (m, n, e) in imports {
             provided.insert((m.as_str(), n.as_str()), e);
         }
-        let wasi = module.engine().wasi_linker()?;
+        let wasi = self.engine().wasi_linker_for(self.wasmtime_engine())?;
         let mut issues = Vec::new();
-        let mut externs = Vec::with_capacity(module.wasmtime().imports().len());
-        for imp in module.wasmtime().imports() {
+        let mut externs = Vec::with_capacity(module.imports().len());
+        for imp in module.imports() {
             let want = imp.ty();
             let issue = |problem, actual: Option<String>| LinkIssue {
                 module: imp.module().into(),
@@ -190,15 +193,15 @@ impl Store {
 
 /// Remembers where a WASI-importing module's `memory` export is, for the
 /// WASI functions' lookups (see `StoreData::wasi_memories`).
-fn note_wasi_memory(ctx: &mut StoreContextMut<'_, StoreData>, module: &Module) {
-    if !module.wasmtime().imports().any(|i| i.module() == WASI_MODULE) {
+fn note_wasi_memory(ctx: &mut StoreContextMut<'_, StoreData>, module: &wasmtime::Module) {
+    if !module.imports().any(|i| i.module() == WASI_MODULE) {
         return;
     }
-    if let Some(at) = module.wasmtime().get_export_index("memory") {
+    if let Some(at) = module.get_export_index("memory") {
         let known = &mut ctx.data_mut().wasi_memories;
         // A handful of modules per store at most; a linear scan is cheapest.
-        if known.len() < 64 && !known.iter().any(|(m, _)| wasmtime::Module::same(m, module.wasmtime())) {
-            known.push((module.wasmtime().clone(), at));
+        if known.len() < 64 && !known.iter().any(|(m, _)| wasmtime::Module::same(m, module)) {
+            known.push((module.clone(), at));
         }
     }
 }

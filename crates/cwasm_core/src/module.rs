@@ -3,6 +3,7 @@
 use crate::engine::Engine;
 use crate::error::Error;
 use crate::store_data::StoreData;
+use crate::tier::{Code, Tiers};
 use crate::types::{ExportDesc, ExternDesc, ImportDesc};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, VecDeque};
@@ -22,19 +23,23 @@ use std::sync::{Arc, Mutex, OnceLock};
 /// ```
 #[derive(Clone)]
 pub struct Module {
-    inner: wasmtime::Module,
     engine: Engine,
     hash: [u8; 32],
-    /// For modules without imports: instantiation with everything resolved
-    /// up front, made on first use.
-    pre: Arc<OnceLock<Option<wasmtime::InstancePre<StoreData>>>>,
+    /// Its compiled forms: with `compiler: 'auto'`, Winch code until the
+    /// Cranelift code is ready (`tier.rs`).
+    tiers: Arc<Tiers>,
 }
 
 /// Counters of the process-wide module registry.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ModuleStats {
-    /// Modules compiled by Cranelift since the process started.
+    /// Modules compiled by the main compiler since the process started
+    /// (Cranelift, or Winch with `compiler: 'winch'`).
     pub compiled: u64,
+    /// Modules compiled by Winch first to run at once (`compiler: 'auto'`).
+    pub baseline_compiled: u64,
+    /// Of those, how many wait for their Cranelift code now.
+    pub tiering: u64,
     /// Compilations avoided because the same bytes were already compiled for the same engine.
     pub cache_hits: u64,
     /// Modules loaded from verified AOT artifacts.
@@ -44,6 +49,7 @@ pub struct ModuleStats {
 }
 
 static COMPILED: AtomicU64 = AtomicU64::new(0);
+static BASELINE_COMPILED: AtomicU64 = AtomicU64::new(0);
 static HITS: AtomicU64 = AtomicU64::new(0);
 pub(crate) static DESERIALIZED: AtomicU64 = AtomicU64::new(0);
 /// How many modules the registry keeps; least recently added goes first.
@@ -54,20 +60,24 @@ type Key = (String, [u8; 32]);
 struct Registry {
     map: HashMap<Key, wasmtime::Module>,
     order: VecDeque<Key>,
+    /// Modules running baseline code until their main code is compiled.
+    tiering: HashMap<Key, Module>,
 }
 
 static REGISTRY: OnceLock<Mutex<Registry>> = OnceLock::new();
 static INFLIGHT: OnceLock<Mutex<HashMap<Key, Arc<Mutex<()>>>>> = OnceLock::new();
 
 fn registry() -> &'static Mutex<Registry> {
-    REGISTRY.get_or_init(|| Mutex::new(Registry { map: HashMap::new(), order: VecDeque::new() }))
+    REGISTRY.get_or_init(|| Mutex::new(Registry { map: HashMap::new(), order: VecDeque::new(), tiering: HashMap::new() }))
 }
 
 /// The process-wide module registry's counters.
 pub fn module_stats() -> ModuleStats {
-    let cached = registry().lock().map(|r| r.map.len() as u64).unwrap_or(0);
+    let (cached, tiering) = registry().lock().map(|r| (r.map.len() as u64, r.tiering.len() as u64)).unwrap_or((0, 0));
     ModuleStats {
         compiled: COMPILED.load(Ordering::Relaxed),
+        baseline_compiled: BASELINE_COMPILED.load(Ordering::Relaxed),
+        tiering,
         cache_hits: HITS.load(Ordering::Relaxed),
         deserialized: DESERIALIZED.load(Ordering::Relaxed),
         cached,
@@ -251,7 +261,7 @@ impl Module {
         let key = (engine.key().to_string(), hash);
         if let Some(m) = Self::cached(&key, engine) {
             HITS.fetch_add(1, Ordering::Relaxed);
-            return Ok(Module { inner: m, engine: engine.clone(), hash, pre: Arc::default() });
+            return Ok(m);
         }
         // Single flight: threads compiling the same bytes at once wait for
         // the first one instead of compiling again.
@@ -263,18 +273,17 @@ impl Module {
             let _turn = gate.lock().map_err(|_| Error::bug("compile gate poisoned"))?;
             if let Some(m) = Self::cached(&key, engine) {
                 HITS.fetch_add(1, Ordering::Relaxed);
-                Ok(Module { inner: m, engine: engine.clone(), hash, pre: Arc::default() })
+                Ok(m)
             } else {
-                match code_bytes(engine, &binary).and_then(|code| {
-                    wasmtime::Module::from_binary(engine.wasmtime(), &code).map_err(|e| compile_error(&e))
-                }) {
-                    Ok(inner) => {
+                code_bytes(engine, &binary).and_then(|code| match Self::compile_baseline(engine, hash, &code) {
+                    Some(m) => Ok(m),
+                    None => {
+                        let inner = wasmtime::Module::from_binary(engine.wasmtime(), &code).map_err(|e| compile_error(&e))?;
                         COMPILED.fetch_add(1, Ordering::Relaxed);
                         Self::remember(key.clone(), &inner);
-                        Ok(Module { inner, engine: engine.clone(), hash, pre: Arc::default() })
+                        Ok(Module { engine: engine.clone(), hash, tiers: Tiers::main(inner) })
                     }
-                    Err(e) => Err(e),
-                }
+                })
             }
         };
         if let Ok(mut inflight) = INFLIGHT.get_or_init(|| Mutex::new(HashMap::new())).lock() {
@@ -285,10 +294,30 @@ impl Module {
         result
     }
 
-    fn cached(key: &Key, engine: &Engine) -> Option<wasmtime::Module> {
+    /// For a tiered engine: the module compiled by Winch, queued for its
+    /// Cranelift code; `None` when the engine is not tiered or Winch
+    /// refused the module (what it does not support: Cranelift then
+    /// compiles it, and reports it if it is invalid).
+    fn compile_baseline(engine: &Engine, hash: [u8; 32], code: &[u8]) -> Option<Module> {
+        let baseline = engine.baseline()?;
+        let m = wasmtime::Module::from_binary(baseline, code).ok()?;
+        BASELINE_COMPILED.fetch_add(1, Ordering::Relaxed);
+        let module = Module { engine: engine.clone(), hash, tiers: Tiers::baseline(m, Arc::from(code)) };
+        if let Ok(mut reg) = registry().lock() {
+            reg.tiering.insert((engine.key().to_string(), hash), module.clone());
+        }
+        module.queue_main();
+        Some(module)
+    }
+
+    /// The registry's module for `key`: its main code, or one still on baseline code.
+    fn cached(key: &Key, engine: &Engine) -> Option<Module> {
         let reg = registry().lock().ok()?;
-        let m = reg.map.get(key)?;
-        wasmtime::Engine::same(m.engine(), engine.wasmtime()).then(|| m.clone())
+        if let Some(m) = reg.map.get(key) {
+            return wasmtime::Engine::same(m.engine(), engine.wasmtime())
+                .then(|| Module { engine: engine.clone(), hash: key.1, tiers: Tiers::main(m.clone()) });
+        }
+        reg.tiering.get(key).filter(|m| m.engine.same(engine)).cloned()
     }
 
     /// Compiles without consulting or filling the process-wide registry.
@@ -302,7 +331,7 @@ impl Module {
         let code = code_bytes(engine, &binary)?;
         let inner = wasmtime::Module::from_binary(engine.wasmtime(), &code).map_err(|e| compile_error(&e))?;
         COMPILED.fetch_add(1, Ordering::Relaxed);
-        Ok(Module { inner, engine: engine.clone(), hash, pre: Arc::default() })
+        Ok(Module { engine: engine.clone(), hash, tiers: Tiers::main(inner) })
     }
 
     /// Checks that bytes are a valid module for this engine without compiling.
@@ -333,12 +362,63 @@ impl Module {
     pub(crate) fn from_registry(engine: &Engine, hash: [u8; 32]) -> Option<Module> {
         let m = Self::cached(&(engine.key().to_string(), hash), engine)?;
         HITS.fetch_add(1, Ordering::Relaxed);
-        Some(Module { inner: m, engine: engine.clone(), hash, pre: Arc::default() })
+        Some(m)
     }
 
     pub(crate) fn from_parts(inner: wasmtime::Module, engine: &Engine, hash: [u8; 32]) -> Module {
         Self::remember((engine.key().to_string(), hash), &inner);
-        Module { inner, engine: engine.clone(), hash, pre: Arc::default() }
+        Module { engine: engine.clone(), hash, tiers: Tiers::main(inner) }
+    }
+
+    pub(crate) fn tiers(&self) -> &Tiers {
+        &self.tiers
+    }
+
+    /// The code of this module for stores of the Wasmtime engine `engine`
+    /// (the engine's main one or its baseline one): the main code is
+    /// compiled now, or waited for, if it is not ready.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] when the store runs baseline code and the
+    /// module has none (it was loaded from an artifact or optimized
+    /// before this store's first module was); [`Error::Compile`] when the
+    /// main compile failed.
+    pub(crate) fn code_for(&self, engine: &wasmtime::Engine) -> Result<Arc<Code>, Error> {
+        for code in [self.tiers.main.get(), self.tiers.baseline.get()].into_iter().flatten() {
+            if wasmtime::Engine::same(code.module.engine(), engine) {
+                return Ok(code.clone());
+            }
+        }
+        if wasmtime::Engine::same(self.engine.wasmtime(), engine) {
+            return self.main_code();
+        }
+        Err(Error::invalid(
+            "this store runs Winch code (it was made for a module whose Cranelift code was not ready yet), and this module \
+             has only Cranelift code; instantiate it in a store of its own, or use compiler: 'cranelift'",
+        ))
+    }
+
+    /// The Wasmtime engine a store made for this module should belong to:
+    /// the main one when the main code is ready, else the baseline one.
+    pub(crate) fn preferred_engine(&self) -> &wasmtime::Engine {
+        match (self.tiers.main.get(), self.tiers.baseline.get()) {
+            (None, Some(b)) => b.module.engine(),
+            _ => self.engine.wasmtime(),
+        }
+    }
+
+    /// Which compiler's code instances made now get: Cranelift once the
+    /// main code is ready (with `compiler: 'auto'`), Winch before.
+    pub fn tier(&self) -> crate::config::Compiler {
+        self.engine.compiler_of(self.preferred_engine())
+    }
+
+    /// How long the Cranelift code took to be ready after the Winch code
+    /// was (`None` for a module that did not start on Winch code, or
+    /// whose Cranelift code is not ready).
+    pub fn tier_up_time(&self) -> Option<std::time::Duration> {
+        self.tiers.tier_up_time()
     }
 
     /// A pre-resolved instantiation for a module whose imports are all
@@ -347,32 +427,36 @@ impl Module {
     /// # Errors
     ///
     /// [`Error::Bug`] if the engine's WASI linker could not be made.
-    pub(crate) fn instance_pre(&self) -> Result<Option<&wasmtime::InstancePre<StoreData>>, Error> {
-        let wasi = self.engine.wasi_linker()?;
-        Ok(self
+    pub(crate) fn instance_pre<'a>(&self, code: &'a Code) -> Result<Option<&'a wasmtime::InstancePre<StoreData>>, Error> {
+        let wasi = self.engine.wasi_linker_for(code.module.engine())?;
+        Ok(code
             .pre
             .get_or_init(|| {
-                let mut imports = self.inner.imports();
+                let mut imports = code.module.imports();
                 // The store's own fuel globals are given per store, by `resolve`.
                 if self.engine.config().woven_fuel() {
                     return None;
                 }
                 if imports.len() == 0 {
-                    return wasmtime::Linker::new(self.engine.wasmtime()).instantiate_pre(&self.inner).ok();
+                    return wasmtime::Linker::new(code.module.engine()).instantiate_pre(&code.module).ok();
                 }
                 if !imports.all(|i| i.module() == crate::wasi::WASI_MODULE) {
                     return None;
                 }
                 // Mismatched WASI signatures fall through to the checked
                 // path, which reports them.
-                wasi.instantiate_pre(&self.inner).ok()
+                wasi.instantiate_pre(&code.module).ok()
             })
             .as_ref())
     }
 
-    /// The underlying Wasmtime module.
+    /// The underlying Wasmtime module: the main code, or the baseline code
+    /// while the main code is not ready (both have the same types).
     pub fn wasmtime(&self) -> &wasmtime::Module {
-        &self.inner
+        match (self.tiers.main.get(), self.tiers.baseline.get()) {
+            (Some(c), _) | (None, Some(c)) => &c.module,
+            (None, None) => unreachable!("a module always has a compiled form"),
+        }
     }
 
     /// The engine this module was compiled for.
@@ -387,12 +471,12 @@ impl Module {
 
     /// The module's name from its name section, if any.
     pub fn name(&self) -> Option<&str> {
-        self.inner.name()
+        self.wasmtime().name()
     }
 
     /// Every import, in order, with its full type.
     pub fn imports(&self) -> Vec<ImportDesc> {
-        self.inner
+        self.wasmtime()
             .imports()
             // The store's fuel globals, which woven fuel adds, are not the module's own.
             .filter(|i| !(self.engine.config().woven_fuel() && i.module() == crate::fuel::FUEL_MODULE))
@@ -407,29 +491,52 @@ impl Module {
     /// How many linear memories the module defines itself (imported ones
     /// not counted, nor the hidden one the interrupt checks add).
     pub fn defined_memories(&self) -> u32 {
-        let n = self.inner.resources_required().num_memories;
+        let n = self.wasmtime().resources_required().num_memories;
         let woven = self.engine.config().interrupts() == crate::config::Interrupts::Flag
-            && self.inner.exports().any(|e| e.name() == crate::instrument::FLAG_EXPORT);
+            && self.wasmtime().exports().any(|e| e.name() == crate::instrument::FLAG_EXPORT);
         n.saturating_sub(u32::from(woven))
     }
 
     /// Every export, in order, with its full type.
     pub fn exports(&self) -> Vec<ExportDesc> {
         let woven = self.engine.config().interrupts() == crate::config::Interrupts::Flag;
-        self.inner
+        self.wasmtime()
             .exports()
             .filter(|e| !(woven && e.name().starts_with(crate::instrument::RESERVED_PREFIX)))
             .map(|e| ExportDesc { name: e.name().to_string(), ty: ExternDesc::from_wasmtime(&e.ty()) })
             .collect()
     }
 
-    /// Serializes the compiled code (see [`crate::precompile`] for the verified form).
+    /// Serializes the main compiled code (see [`crate::precompile`] for the
+    /// verified form), compiling it now if it is not ready.
     ///
     /// # Errors
     ///
-    /// [`Error::Bug`] if Wasmtime cannot serialize its own module.
+    /// [`Error::Compile`] when the main compile fails; [`Error::Bug`] if
+    /// Wasmtime cannot serialize its own module.
     pub fn serialize_raw(&self) -> Result<Vec<u8>, Error> {
-        self.inner.serialize().map_err(|e| Error::bug(format!("serialize failed: {e:#}")))
+        self.main_code()?.module.serialize().map_err(|e| Error::bug(format!("serialize failed: {e:#}")))
+    }
+}
+
+/// The background compile of `module`'s main code is done: the registry
+/// holds the main code from now on.
+pub(crate) fn note_main_compiled(module: &Module) {
+    COMPILED.fetch_add(1, Ordering::Relaxed);
+    let key = (module.engine.key().to_string(), module.hash);
+    if let Some(code) = module.tiers.main.get() {
+        Module::remember(key.clone(), &code.module);
+    }
+    if let Ok(mut reg) = registry().lock() {
+        reg.tiering.remove(&key);
+    }
+}
+
+/// The main compile of `module` failed: it stays on baseline code, and the
+/// next compile of its bytes starts over.
+pub(crate) fn note_main_failed(module: &Module) {
+    if let Ok(mut reg) = registry().lock() {
+        reg.tiering.remove(&(module.engine.key().to_string(), module.hash));
     }
 }
 
@@ -497,7 +604,7 @@ impl Module {
     pub fn from_shared(engine: &Engine, id: u64) -> Result<Module, Error> {
         let s = shared();
         let m = s.by_id.get(&id).ok_or_else(|| Error::invalid(format!("no module is shared under the number {id}")))?;
-        if !wasmtime::Engine::same(m.inner.engine(), engine.wasmtime()) {
+        if !m.engine.same(engine) {
             return Err(Error::invalid(format!("the module shared under {id} was compiled for another engine")));
         }
         Ok(m.clone())

@@ -54,7 +54,7 @@ impl Module {
                 return Err(Error::Cancelled);
             }
         }
-        let store = Store::new(self.engine(), o.store.clone());
+        let store = Store::for_module(self.engine(), o.store.clone(), self);
         let r = (|| {
             store.set_deadline(o.deadline)?;
             store.set_fuel_budget(o.fuel)?;

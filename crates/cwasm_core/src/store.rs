@@ -13,6 +13,7 @@ use crate::error::Error;
 use crate::externref::ExternRefs;
 use crate::interrupt::{self, Interrupt};
 use crate::limits::{Limiter, StoreOptions};
+use crate::module::Module;
 use crate::store_data::{FuncHandles, StoreData};
 use std::cell::UnsafeCell;
 use std::ptr::null_mut;
@@ -49,6 +50,10 @@ pub struct Store {
     /// Set by [`Store::release`]: the inner store is an empty stand-in.
     released: AtomicBool,
     engine: Engine,
+    /// The Wasmtime engine the inner store belongs to: the engine's main
+    /// one, or its baseline (Winch) one for a store made for a module
+    /// still on Winch code (see `tier.rs`).
+    wt: wasmtime::Engine,
     /// Wall-clock limit for each top-level call, in ms; 0 means none.
     pub(crate) deadline_ms: AtomicU64,
     /// Fuel for each top-level call; 0 means unlimited.
@@ -88,8 +93,22 @@ impl Drop for RestorePtr<'_> {
 }
 
 impl Store {
-    /// Creates an empty store with the given limits.
+    /// Creates an empty store with the given limits. Its modules run their
+    /// main code (Cranelift, unless `compiler: 'winch'`): instantiating a
+    /// module whose main code is still compiling waits for it.
     pub fn new(engine: &Engine, options: StoreOptions) -> Store {
+        Store::new_on(engine, engine.wasmtime().clone(), options)
+    }
+
+    /// Creates an empty store for instances of `module`: one that runs its
+    /// Winch code while its Cranelift code is not ready (`compiler:
+    /// 'auto'`), so the first instances need not wait for Cranelift. Other
+    /// modules instantiated into it run the same tier.
+    pub fn for_module(engine: &Engine, options: StoreOptions, module: &Module) -> Store {
+        Store::new_on(engine, module.preferred_engine().clone(), options)
+    }
+
+    fn new_on(engine: &Engine, wt: wasmtime::Engine, options: StoreOptions) -> Store {
         let active = Arc::new(AtomicPtr::new(null_mut()));
         let cancel = Arc::new(AtomicBool::new(false));
         let interrupt = Arc::new(Interrupt::default());
@@ -105,7 +124,7 @@ impl Store {
             wasi_memories: Vec::new(),
             fuel_globals: None,
         };
-        let mut store = wasmtime::Store::new(engine.wasmtime(), data);
+        let mut store = wasmtime::Store::new(&wt, data);
         store.limiter(|d| &mut d.limiter);
         if engine.config().woven_fuel() {
             store.data_mut().fuel_globals = crate::fuel::store_globals(&mut store);
@@ -137,6 +156,7 @@ impl Store {
             busy: AtomicBool::new(false),
             released: AtomicBool::new(false),
             engine: engine.clone(),
+            wt,
             deadline_ms: AtomicU64::new(0),
             fuel_budget: AtomicU64::new(0),
             cancel,
@@ -153,6 +173,17 @@ impl Store {
     /// The engine this store belongs to.
     pub fn engine(&self) -> &Engine {
         &self.engine
+    }
+
+    /// The Wasmtime engine of the inner store (host function types and
+    /// linkers must come from it).
+    pub(crate) fn wasmtime_engine(&self) -> &wasmtime::Engine {
+        &self.wt
+    }
+
+    /// Which compiler's code this store's instances run.
+    pub fn tier(&self) -> crate::config::Compiler {
+        self.engine.compiler_of(&self.wt)
     }
 
     /// Runs `f` with exclusive access to the store.
@@ -304,7 +335,7 @@ impl Store {
         let data = StoreData::empty(self.active.clone(), self.cancel.clone(), self.interrupt.clone());
         // SAFETY: the busy flag gives us the only reference.
         let store = unsafe { &mut *self.inner.get() };
-        let old = std::mem::replace(store, wasmtime::Store::new(self.engine.wasmtime(), data));
+        let old = std::mem::replace(store, wasmtime::Store::new(&self.wt, data));
         drop(old);
         Ok(())
     }

@@ -111,6 +111,29 @@ When to use which limit: **fuel** counts instructions (deterministic, the
 same on every machine, costs speed on every loop); **epochs** check a clock
 (cheap, not deterministic) and power deadlines and cancellation.`,
     options: {
+      compiler: {
+        kind: 'enum',
+        values: ['auto', 'cranelift', 'winch'],
+        coreType: 'Compiler',
+        core: 'compiler',
+        default: 'auto',
+        doc: `Which compiler makes machine code. \`'auto'\`: a module with no cached
+artifact is compiled by Winch, Wasmtime's baseline compiler (about 5×
+faster to compile, code 1.5–3× slower), and runs at once, while Cranelift
+compiles it again in the background (one module at a time, at low
+priority, on all cores but one); instances created after that run the
+Cranelift code (see {@link Module.tier} and {@link Module.optimized}), and
+the optimized code is what the memory and disk caches keep. Calls and
+instances that already run keep the code they started with, so one long
+call started cold stays on Winch code: precompile such modules
+(\`cwasm compile\`, {@link precompile}) or use \`'cranelift'\`. A module Winch
+cannot compile (GC, exceptions, tail calls, relaxed SIMD, Wasmtime's own
+fuel) is compiled by Cranelift straight away. \`'cranelift'\`: always
+Cranelift (slow to compile, fastest code). \`'winch'\`: always Winch; modules
+using what Winch does not support are a {@link CompileError}. Both
+compilers get the same woven checks: results, traps, fuel counts and
+limits are the same.`,
+      },
       optLevel: {
         kind: 'enum',
         values: ['none', 'speed', 'speed_and_size'],

@@ -65,6 +65,26 @@ export const POOLING_DEFAULTS = Object.freeze({
  */
 export interface EngineOptions {
   /**
+   * Which compiler makes machine code. `'auto'`: a module with no cached
+   * artifact is compiled by Winch, Wasmtime's baseline compiler (about 5×
+   * faster to compile, code 1.5–3× slower), and runs at once, while Cranelift
+   * compiles it again in the background (one module at a time, at low
+   * priority, on all cores but one); instances created after that run the
+   * Cranelift code (see {@link Module.tier} and {@link Module.optimized}), and
+   * the optimized code is what the memory and disk caches keep. Calls and
+   * instances that already run keep the code they started with, so one long
+   * call started cold stays on Winch code: precompile such modules
+   * (`cwasm compile`, {@link precompile}) or use `'cranelift'`. A module Winch
+   * cannot compile (GC, exceptions, tail calls, relaxed SIMD, Wasmtime's own
+   * fuel) is compiled by Cranelift straight away. `'cranelift'`: always
+   * Cranelift (slow to compile, fastest code). `'winch'`: always Winch; modules
+   * using what Winch does not support are a {@link CompileError}. Both
+   * compilers get the same woven checks: results, traps, fuel counts and
+   * limits are the same.
+   * @default 'auto'
+   */
+  compiler?: 'auto' | 'cranelift' | 'winch'
+  /**
    * Cranelift optimisation level: `none` compiles fastest and runs slowest.
    * @default 'speed'
    */
@@ -176,6 +196,7 @@ export interface EngineOptions {
 
 /** How each {@link EngineOptions} key is validated. @internal */
 export const ENGINE_SCHEMA = {
+  compiler: { kind: 'enum', values: ['auto', 'cranelift', 'winch'] },
   optLevel: { kind: 'enum', values: ['none', 'speed', 'speed_and_size'] },
   simd: { kind: 'boolean' },
   relaxedSimd: { kind: 'boolean' },
@@ -197,6 +218,7 @@ export const ENGINE_SCHEMA = {
 
 /** The default of each {@link EngineOptions} key that has one. @internal */
 export const ENGINE_DEFAULTS = Object.freeze({
+  compiler: "auto" as 'auto' | 'cranelift' | 'winch',
   optLevel: "speed" as 'none' | 'speed' | 'speed_and_size',
   simd: true,
   relaxedSimd: true,
