@@ -117,7 +117,21 @@ export declare class BindingModule {
   get name(): string | null
   /** How many linear memories the module defines itself. */
   get definedMemories(): number
-  /** Hex SHA-256 of the module's binary form. */
+  /**
+   * Hex SHA-256 of the module's binary form.
+   * Which compiler's code instances made now get: `'winch'` or `'cranelift'`.
+   */
+  get tier(): string
+  /**
+   * How long the Cranelift code took to be ready after the Winch code
+   * was, in ms (`null` until then, and for modules that did not start on Winch).
+   */
+  get tierUpMs(): number | null
+  /**
+   * Resolves once the module's Cranelift code is ready (`true`), or
+   * after `timeout_ms` with `false`; rejects when its compile failed.
+   */
+  waitOptimized(timeoutMs?: number | undefined | null): Promise<boolean>
   get hash(): string
   /**
    * A process-wide number for this module, which a worker thread turns
@@ -158,6 +172,13 @@ export declare class BindingStore {
   instanceFuncFastId(index: number, name: string): number
   /** Creates an empty store. */
   constructor(engine: BindingEngine, options?: BindingStoreOptions | undefined | null)
+  /**
+   * Creates an empty store for instances of `module`: it runs the
+   * module's Winch code while its Cranelift code is not ready.
+   */
+  static forModule(engine: BindingEngine, module: BindingModule, options?: BindingStoreOptions | undefined | null): BindingStore
+  /** Which compiler's code this store's instances run: `'winch'` or `'cranelift'`. */
+  get tier(): string
   /**
    * Instantiates a module; `modules[i]`/`names[i]` name the import
    * `items[i]` satisfies. Returns the instance's index in this store.
@@ -309,6 +330,33 @@ export interface BindingCustomSection {
  * (cheap, not deterministic) and power deadlines and cancellation.
  */
 export interface BindingEngineOptions {
+  /**
+   * Which compiler makes machine code. `'auto'`: a module with no cached
+   * artifact is compiled by Winch, Wasmtime's baseline compiler (about 5×
+   * faster to compile, code 1.5–3× slower), and runs at once, while Cranelift
+   * compiles it again in the background (one module at a time, at low
+   * priority, on all cores but one); instances created after that run the
+   * Cranelift code (see {@link Module.tier} and {@link Module.optimized}), and
+   * the optimized code is what the memory and disk caches keep. Calls and
+   * instances that already run keep the code they started with, so one long
+   * call started cold stays on Winch code: precompile such modules
+   * (`cwasm compile`, {@link precompile}) or use `'cranelift'`. A module Winch
+   * cannot compile (GC, exceptions, tail calls, relaxed SIMD, Wasmtime's own
+   * fuel) is compiled by Cranelift straight away. `'cranelift'`: always
+   * Cranelift (slow to compile, fastest code). `'winch'`: always Winch; modules
+   * using what Winch does not support are a {@link CompileError}. Both
+   * compilers get the same woven checks: results, traps, fuel counts and
+   * limits are the same.
+   * @default 'auto'
+   */
+  compiler?: string
+  /**
+   * With `compiler: 'auto'`, the size (of the binary) from which a module
+   * starts on Winch code; smaller modules are compiled by Cranelift at once,
+   * since that takes milliseconds (about 1 ms per 2 KB on one core). `0` starts every module on Winch.
+   * @default 131072 (128 KiB)
+   */
+  baselineMinBytes?: number
   /**
    * Cranelift optimisation level: `none` compiles fastest and runs slowest.
    * @default 'speed'
@@ -491,8 +539,12 @@ export interface BindingModuleInfo {
 
 /** Counters of the process-wide module registry. */
 export interface BindingModuleStats {
-  /** Modules compiled by Cranelift in this process. */
+  /** Modules compiled by the main compiler in this process (Cranelift, or Winch with `compiler: 'winch'`). */
   compiled: number
+  /** Modules compiled by Winch first, to run at once (`compiler: 'auto'`). */
+  baselineCompiled: number
+  /** Of those, how many wait for their Cranelift code now. */
+  tiering: number
   /** Compilations avoided because the same bytes were compiled before for the same engine. */
   cacheHits: number
   /** Modules loaded from verified AOT artifacts. */

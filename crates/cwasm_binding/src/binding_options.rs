@@ -53,6 +53,11 @@ pub struct BindingEngineOptions {
     /// limits are the same.
     /// @default 'auto'
     pub compiler: Option<String>,
+    /// With `compiler: 'auto'`, the size (of the binary) from which a module
+    /// starts on Winch code; smaller modules are compiled by Cranelift at once,
+    /// since that takes milliseconds (about 1 ms per 2 KB on one core). `0` starts every module on Winch.
+    /// @default 131072 (128 KiB)
+    pub baseline_min_bytes: Option<u32>,
     /// Cranelift optimisation level: `none` compiles fastest and runs slowest.
     /// @default 'speed'
     pub opt_level: Option<String>,
@@ -170,6 +175,9 @@ pub(crate) fn to_config(o: &BindingEngineOptions) -> Result<EngineConfig, Error>
     let mut c = EngineConfig::default();
     if let Some(v) = &o.compiler {
         c.compiler = Compiler::parse(v).ok_or_else(|| Error::InvalidArgument { message: format!("compiler must be one of auto, cranelift, winch, got '{v}'") })?;
+    }
+    if let Some(v) = o.baseline_min_bytes {
+        c.baseline_min_bytes = v;
     }
     if let Some(v) = &o.opt_level {
         c.opt_level = OptLevel::parse(v).ok_or_else(|| Error::InvalidArgument { message: format!("optLevel must be one of none, speed, speed_and_size, got '{v}'") })?;

@@ -93,6 +93,11 @@ pub struct CacheStats {
 /// let engine = Engine::shared(&EngineConfig::default())?;
 /// let first = cache.load(&engine, b"(module (func (export \"f\")))", SourceFormat::Auto)?;
 /// assert!(matches!(first.outcome, CacheOutcome::Compiled | CacheOutcome::Memory));
+/// // With the default `compiler: 'auto'` the entry holds the Cranelift
+/// // code, written once the background compile is done.
+/// first.module.wait_optimized(None)?;
+/// # let t0 = std::time::Instant::now();
+/// # while cache.stats()?.entries == 0 && t0.elapsed().as_secs() < 10 { std::thread::sleep(std::time::Duration::from_millis(5)); }
 /// assert!(cache.stats()?.entries >= 1);
 /// # std::fs::remove_dir_all(&dir).ok();
 /// # Ok::<(), cwasm_core::Error>(())
@@ -142,7 +147,10 @@ impl DiskCache {
     }
 
     /// The module of `bytes` for `engine`: from the process's registry, else
-    /// from a verified disk entry, else compiled (and written).
+    /// from a verified disk entry, else compiled (and written). A module
+    /// compiled cold by a tiered engine (`compiler: 'auto'`) starts on Winch
+    /// code; its entry, which holds the Cranelift code, is written when the
+    /// background compile is done (a process that ends first leaves none).
     ///
     /// # Errors
     ///

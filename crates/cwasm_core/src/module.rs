@@ -300,6 +300,9 @@ impl Module {
     /// compiles it, and reports it if it is invalid).
     fn compile_baseline(engine: &Engine, hash: [u8; 32], code: &[u8]) -> Option<Module> {
         let baseline = engine.baseline()?;
+        if (code.len() as u64) < u64::from(engine.config().baseline_min_bytes) {
+            return None;
+        }
         let m = wasmtime::Module::from_binary(baseline, code).ok()?;
         BASELINE_COMPILED.fetch_add(1, Ordering::Relaxed);
         let module = Module { engine: engine.clone(), hash, tiers: Tiers::baseline(m, Arc::from(code)) };

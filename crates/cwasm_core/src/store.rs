@@ -105,6 +105,10 @@ impl Store {
     /// 'auto'`), so the first instances need not wait for Cranelift. Other
     /// modules instantiated into it run the same tier.
     pub fn for_module(engine: &Engine, options: StoreOptions, module: &Module) -> Store {
+        if !module.engine().same(engine) {
+            // Instantiating it will say so.
+            return Store::new(engine, options);
+        }
         Store::new_on(engine, module.preferred_engine().clone(), options)
     }
 

@@ -1,7 +1,7 @@
 //! The disk cache: entries survive the process, bad ones are refused,
 //! recompiled and reported, and the directory stays under its bound.
 
-use cwasm_core::{ArtifactProblem, CacheOutcome, DiskCache, Engine, EngineConfig, SourceFormat};
+use cwasm_core::{ArtifactProblem, CacheOutcome, Compiler, DiskCache, Engine, EngineConfig, SourceFormat};
 use std::path::PathBuf;
 
 fn dir(name: &str) -> PathBuf {
@@ -16,9 +16,30 @@ fn module(tag: &str, n: u32) -> Vec<u8> {
 }
 
 /// An engine of its own, so that the process-wide registry of the default
-/// engine (which other tests fill) does not answer first.
+/// engine (which other tests fill) does not answer first. Cranelift only:
+/// a cold load on a tiered engine writes its entry later (tested below).
 fn engine(stack: usize) -> Engine {
-    Engine::new_unshared(&EngineConfig { max_wasm_stack: stack, ..Default::default() }).unwrap()
+    Engine::new_unshared(&EngineConfig { max_wasm_stack: stack, compiler: Compiler::Cranelift, ..Default::default() }).unwrap()
+}
+
+#[test]
+fn a_cold_load_on_a_tiered_engine_writes_the_cranelift_code_once_it_is_ready() {
+    let d = dir("tiered");
+    let cache = DiskCache::new(&d, 1 << 30, b"k").unwrap();
+    let bytes = module("tiered", 7);
+    let tiered = || Engine::new_unshared(&EngineConfig { max_wasm_stack: 700 * 1024, ..Default::default() }).unwrap();
+    let first = cache.load(&tiered(), &bytes, SourceFormat::Auto).unwrap();
+    assert_eq!(first.outcome, CacheOutcome::Compiled);
+    assert_eq!(first.module.tier(), Compiler::Winch);
+    assert!(first.module.wait_optimized(Some(std::time::Duration::from_secs(60))).unwrap());
+    // The entry is written right after the code is installed, on the compiling thread.
+    let t0 = std::time::Instant::now();
+    while cache.stats().unwrap().entries == 0 && t0.elapsed().as_secs() < 10 {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let second = cache.load(&tiered(), &bytes, SourceFormat::Auto).unwrap();
+    assert_eq!(second.outcome, CacheOutcome::Disk);
+    assert_eq!(second.module.tier(), Compiler::Cranelift);
 }
 
 #[test]
@@ -73,7 +94,7 @@ fn a_truncated_flipped_or_swapped_entry_is_refused_recompiled_and_reported() {
 
 /// The module's hash (SHA-256 of its binary), as entries are named by it.
 fn cwasm_sha(wat: &[u8]) -> [u8; 32] {
-    cwasm_core::Module::compile(&Engine::shared(&EngineConfig::default()).unwrap(), wat).unwrap().hash()
+    cwasm_core::Module::compile(&engine(512 * 1024), wat).unwrap().hash()
 }
 
 #[test]

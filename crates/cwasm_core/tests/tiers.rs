@@ -4,8 +4,9 @@
 use cwasm_core::{Compiler, Engine, EngineConfig, Error, Module, Store, StoreOptions, Value};
 use std::time::Duration;
 
+/// Every module starts on Winch with `auto` here, however small.
 fn engine(compiler: Compiler, fuel: bool) -> Engine {
-    Engine::shared(&EngineConfig { compiler, fuel, ..Default::default() }).unwrap()
+    Engine::shared(&EngineConfig { compiler, fuel, baseline_min_bytes: 0, ..Default::default() }).unwrap()
 }
 
 /// Kernels and the calls made on them: loops, calls, memory, SIMD, traps.
@@ -163,6 +164,13 @@ fn a_store_made_without_a_module_runs_cranelift_code_at_once() {
     let f = store.export_func(i, "f").unwrap();
     assert_eq!(store.call(f, &[]).unwrap(), vec![Value::I32(std::process::id() as i32 + 1)]);
     assert_eq!(m.tier(), Compiler::Cranelift, "instantiating in a Cranelift store compiled (or waited for) the Cranelift code");
+}
+
+#[test]
+fn a_module_under_baseline_min_bytes_is_compiled_by_cranelift_at_once() {
+    let auto = Engine::shared(&EngineConfig::default()).unwrap();
+    let m = Module::compile(&auto, format!(r#"(module (func (export "f") (result i32) (i32.const {})))"#, std::process::id() + 3).as_bytes()).unwrap();
+    assert_eq!(m.tier(), Compiler::Cranelift);
 }
 
 #[test]

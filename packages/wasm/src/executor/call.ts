@@ -27,7 +27,7 @@ export function prepare(rt: Runtime, module: Module, name: string, args: unknown
   if (!Array.isArray(args)) throw new InvalidArgumentError('call arguments must be an array', 'args')
   if (options.signal?.aborted) throw new CancelledError('the call was cancelled before it started', { cause: options.signal.reason })
   const timeout = options.timeout === undefined ? rt.options.maxExecutionTime : options.timeout
-  const store = rt.createStore(options.maxMemory !== undefined ? { maxMemory: options.maxMemory } : {}, timeout)
+  const store = rt.createStore(options.maxMemory !== undefined ? { maxMemory: options.maxMemory } : {}, timeout, module)
   const fuel = options.fuel === undefined ? rt.options.fuel : options.fuel
   if (fuel != null) store.setFuel(fuel)
   if (stats) store.collectStats = true
@@ -123,7 +123,7 @@ export async function callBytesOnce(rt: Runtime, target: Module | Plugin, name: 
     }
   }
   const module = target as Module
-  const store = rt.createStore(options.maxMemory !== undefined ? { maxMemory: options.maxMemory } : {}, options.timeout === undefined ? rt.options.maxExecutionTime : options.timeout)
+  const store = rt.createStore(options.maxMemory !== undefined ? { maxMemory: options.maxMemory } : {}, options.timeout === undefined ? rt.options.maxExecutionTime : options.timeout, module)
   try {
     const fuel = options.fuel === undefined ? rt.options.fuel : options.fuel
     if (fuel != null) store.setFuel(fuel)

@@ -384,7 +384,7 @@ export class Executor {
     const result = this.submit(signal, async (s) => {
       const target = current(module)
       if (target instanceof Plugin) throw new InvalidArgumentError('stream() takes a module; for a plugin use streamRun', 'module')
-      const store = this.runtime.createStore(o.maxMemory !== undefined ? { maxMemory: o.maxMemory } : {}, o.timeout === undefined ? this.runtime.options.maxExecutionTime : o.timeout)
+      const store = this.runtime.createStore(o.maxMemory !== undefined ? { maxMemory: o.maxMemory } : {}, o.timeout === undefined ? this.runtime.options.maxExecutionTime : o.timeout, target)
       try {
         const fuel = o.fuel === undefined ? this.runtime.options.fuel : o.fuel
         if (fuel != null) store.setFuel(fuel)

@@ -139,7 +139,7 @@ function drainAudit(rt: Runtime, store: Store, p: Plan): AuditRecord[] {
 }
 
 function storeFor(rt: Runtime, p: Plan): Store {
-  const store = new Store(p.module.engine, { maxMemory: p.maxMemory })
+  const store = new Store(p.module.engine, { maxMemory: p.maxMemory }, p.module)
   if (p.timeout !== null && p.module.engine.options.epochInterruption !== false) store.setTimeout(p.timeout)
   if (p.fuel != null) store.setFuel(p.fuel)
   store.collectStats = true

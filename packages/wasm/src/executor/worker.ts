@@ -50,7 +50,7 @@ export default async function runTask(t: WorkerTask): Promise<WorkerReply> {
   try {
     const module = moduleOf(t)
     const host = await hostOf(t.host)
-    store = new Store(module.engine, { maxMemory: t.maxMemory })
+    store = new Store(module.engine, { maxMemory: t.maxMemory }, module)
     if (t.timeout !== null && module.engine.options.epochInterruption !== false) store.setTimeout(t.timeout)
     if (t.fuel != null) store.setFuel(t.fuel)
     if (t.stats) store.collectStats = true

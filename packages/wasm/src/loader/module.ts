@@ -2,7 +2,7 @@ import { Engine } from '../runtime/engine.js'
 import { binding, type BindingModule } from '../runtime/binding.js'
 import { externType, type ExternType } from '../runtime/externs.js'
 import { CompileError, fromNative, native, withCodeFrame } from '../errors.js'
-import { checkOptionsObject, checkSource } from '../options/arguments.js'
+import { checkMillis, checkOptionsObject, checkSource } from '../options/arguments.js'
 
 /** One import of a module. */
 export interface ImportType {
@@ -132,6 +132,48 @@ export class Module {
   get exports(): ExportType[] {
     this.#exports ??= this.binding.exports().map((e) => ({ name: e.name, type: externType(e.ty) }))
     return this.#exports
+  }
+
+  /**
+   * Which compiler's code instances created now get: `'winch'` right
+   * after a cold compile with `compiler: 'auto'` (the default), while
+   * Cranelift compiles the module in the background; `'cranelift'` once
+   * that is done (and for modules from the cache or an artifact);
+   * `'winch'` always with `compiler: 'winch'`. See {@link EngineOptions.compiler}.
+   * @example
+   * const m = await rt.loadModule('big.wasm') // cold: m.tier === 'winch'
+   * await m.optimized()                       // now m.tier === 'cranelift'
+   */
+  get tier(): 'winch' | 'cranelift' {
+    return this.binding.tier as 'winch' | 'cranelift'
+  }
+
+  /**
+   * How long the module's Cranelift code took to be ready after its Winch
+   * code was, in ms; `null` until then, and for modules that did not start
+   * on Winch code.
+   */
+  get tierUpMs(): number | null {
+    return this.binding.tierUpMs ?? null
+  }
+
+  /**
+   * Resolves once instances of this module run Cranelift code (`true`; at
+   * once for a module that already does), or with `false` after `timeout`
+   * ms. It never compiles on the calling thread.
+   * @param timeout The longest wait in ms. @default no limit
+   * @throws {@linkcode InvalidArgumentError} for a bad timeout; {@linkcode CompileError} (rejected) when the background compile failed.
+   * @example
+   * if (!(await m.optimized(5000))) console.log('still on Winch code')
+   */
+  async optimized(timeout?: number): Promise<boolean> {
+    if (timeout !== undefined) checkMillis(timeout, 'module.optimized(timeout)')
+    if (this.engine.options.compiler === 'winch') return false
+    try {
+      return await this.binding.waitOptimized(timeout ?? undefined)
+    } catch (e) {
+      throw fromNative(e, { file: this.file })
+    }
   }
 
   /** The module's name from its name section, if any. */

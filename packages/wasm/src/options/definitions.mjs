@@ -134,6 +134,20 @@ using what Winch does not support are a {@link CompileError}. Both
 compilers get the same woven checks: results, traps, fuel counts and
 limits are the same.`,
       },
+      baselineMinBytes: {
+        kind: 'integer',
+        min: 0,
+        max: 2 ** 31,
+        hint: 'bytes from 0 to 2^31',
+        napi: 'u32',
+        coreType: 'u32',
+        core: 'baseline_min_bytes',
+        default: 131_072,
+        defaultText: '131072 (128 KiB)',
+        doc: `With \`compiler: 'auto'\`, the size (of the binary) from which a module
+starts on Winch code; smaller modules are compiled by Cranelift at once,
+since that takes milliseconds (about 1 ms per 2 KB on one core). \`0\` starts every module on Winch.`,
+      },
       optLevel: {
         kind: 'enum',
         values: ['none', 'speed', 'speed_and_size'],

@@ -16,7 +16,7 @@ import { Plugin, readPlugin, type LoadPluginOptions } from '../sandbox/plugin.js
 import { Watched, type Loaded, type WatchOptions } from '../loader/watch.js'
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import { checkName, checkOptionsObject, checkSource } from '../options/arguments.js'
+import { checkInstance, checkName, checkOptionsObject, checkSource } from '../options/arguments.js'
 import { RUNTIME_DEFAULTS, type RuntimeOptions } from '../options/options.generated.js'
 
 // The runtime's options are defined once, in options/definitions.mjs.
@@ -143,11 +143,16 @@ export class Runtime {
   }
 
   /**
-   * A new store with this runtime's limits (overridable).
+   * A new store with this runtime's limits (overridable); made for `module`
+   * when given, so it runs the best code that module has now (see the
+   * {@link Store} constructor).
+   * @param limits Limits over the runtime's. @default the runtime's
+   * @param maxExecutionTime The store's time limit in ms. @default the runtime's `maxExecutionTime`
+   * @param module The module the store is made for. @default none
    * @throws {@linkcode InvalidArgumentError} for invalid limits.
    */
-  createStore(limits: StoreLimits = {}, maxExecutionTime: number | null = this.options.maxExecutionTime): Store {
-    const store = new Store(this.engine, { maxMemory: this.options.maxMemory, ...limits })
+  createStore(limits: StoreLimits = {}, maxExecutionTime: number | null = this.options.maxExecutionTime, module?: Module): Store {
+    const store = new Store(this.engine, { maxMemory: this.options.maxMemory, ...limits }, module)
     if (maxExecutionTime !== null && this.engine.options.epochInterruption !== false) {
       store.setTimeout(maxExecutionTime)
     }
@@ -159,7 +164,8 @@ export class Runtime {
    * @throws {@linkcode LinkError}, {@linkcode TrapError}
    */
   instantiate(module: Module, imports: Imports = {}): Instance {
-    return this.createStore().instantiate(module, imports)
+    checkInstance(module, Module, 'rt.instantiate(module)', 'a compiled Module (see rt.loadModule)')
+    return this.createStore({}, this.options.maxExecutionTime, module).instantiate(module, imports)
   }
 
   /**

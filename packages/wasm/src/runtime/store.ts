@@ -60,21 +60,43 @@ export class Store implements RefTable {
   #sinceSweep = 0
 
   /**
+   * A store runs one compiler's code (see {@link EngineOptions.compiler}):
+   * with `module` given, the code `module` has best now (its Winch code
+   * while its Cranelift code compiles, so the first instances need not
+   * wait); without, Cranelift code (instantiating a module whose Cranelift
+   * code is still compiling waits for it). Every module instantiated into
+   * the store runs that store's tier.
    * @param engine The engine modules must be compiled for. @default Engine.shared()
    * @param limits Limits for the store. @default none beyond the module's own (see {@link StoreLimits})
-   * @throws {@linkcode InvalidArgumentError} when a limit is invalid.
+   * @param module The module the store is made for. @default none
+   * @throws {@linkcode InvalidArgumentError} when a limit is invalid, or `module` is not a Module of `engine`.
+   * @example
+   * const store = new Store(rt.engine, {}, module)
+   * store.tier // 'winch' right after a cold compile, 'cranelift' once it is optimized
    */
-  constructor(engine: Engine = Engine.shared(), limits?: StoreLimits) {
+  constructor(engine: Engine = Engine.shared(), limits?: StoreLimits, module?: Module) {
     checkInstance(engine, Engine, 'new Store(engine)')
     this.engine = engine
-    if (limits === undefined) {
-      // No options object to read across napi.
-      this.binding = new binding.BindingStore(engine.binding)
+    if (limits !== undefined) validateStoreLimits(limits)
+    if (module !== undefined) {
+      checkInstance(module, Module, 'new Store(engine, limits, module)', 'a compiled Module (see rt.loadModule)')
+      if (module.engine !== engine && module.engine.configKey !== engine.configKey) {
+        throw new InvalidArgumentError('the module was compiled for another engine config than the store\'s', 'module')
+      }
+      this.binding = binding.BindingStore.forModule(engine.binding, module.binding, limits)
       return
     }
-    validateStoreLimits(limits)
-    // Validated: only known keys, which the addon's struct names the same.
-    this.binding = new binding.BindingStore(engine.binding, limits)
+    // Validated: only known keys, which the addon's struct names the same
+    // (and none at all: no options object to read across napi).
+    this.binding = limits === undefined ? new binding.BindingStore(engine.binding) : new binding.BindingStore(engine.binding, limits)
+  }
+
+  /**
+   * Which compiler's code this store's instances run: `'winch'` (a store
+   * made for a module still being optimized) or `'cranelift'`.
+   */
+  get tier(): 'winch' | 'cranelift' {
+    return this.binding.tier as 'winch' | 'cranelift'
   }
 
   /**
