@@ -82,6 +82,13 @@ if (existsSync(corpus)) {
     const m = [...out.matchAll(/^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/gm)].pop()
     return m ? { passed: Number(m[1]), failed: Number(m[2]), skipped: Number(m[3] ?? 0) } : { passed: 0, failed: 1, skipped: 0 }
   })
+  // The same suite on Winch code (tiered compilation's first tier), less
+  // what Winch does not implement, each listed with its reason.
+  const winchSkips = join(root, 'packages', 'cli', 'spec-skips-winch.json')
+  step('winch', process.execPath, [join(root, 'packages', 'cli', 'bin', 'cwasm.js'), 'spec', '-C', 'compiler=winch', '--skips', winchSkips, corpus], (out) => {
+    const m = [...out.matchAll(/^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/gm)].pop()
+    return m ? { passed: Number(m[1]), failed: Number(m[2]), skipped: Number(m[3] ?? 0) } : { passed: 0, failed: 1, skipped: 0 }
+  })
 } else {
   process.stdout.write(`\n=== spec: the corpus is missing at ${corpus}; counted as a failure\n`)
   results.push({ name: 'spec', passed: 0, failed: 1, skipped: 0, seconds: 0, ok: false })

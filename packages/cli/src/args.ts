@@ -90,3 +90,26 @@ export function parseCount(text: string, flag: string): number {
   if (!/^\d+$/.test(text)) throw new UsageError(`--${flag} must be a whole number, got '${text}'`)
   return safe(Number(text), flag, text)
 }
+
+/** The `-C NAME=VALUE` code-generation settings `cwasm run`, `compile` and `spec` take, as wasmtime's CLI does. */
+export const CODEGEN_HELP = `  -C compiler=NAME       auto (the default: Winch code first for a large module with no cached
+                         code, Cranelift code compiled in the background), cranelift or winch`
+
+const COMPILERS = ['auto', 'cranelift', 'winch'] as const
+
+/**
+ * The engine options that `-C` settings give.
+ * @throws {@linkcode UsageError} for an unknown setting or value.
+ */
+export function parseCodegen(settings: string[] = []): { compiler?: (typeof COMPILERS)[number] } {
+  const out: { compiler?: (typeof COMPILERS)[number] } = {}
+  for (const s of settings) {
+    const [name, value] = s.split(/=(.*)/s, 2) as [string, string | undefined]
+    if (name !== 'compiler') throw new UsageError(`unknown -C setting '${name}'; settings are: compiler`)
+    if (!COMPILERS.includes(value as (typeof COMPILERS)[number])) {
+      throw new UsageError(`-C compiler must be one of ${COMPILERS.join(', ')}, got '${value ?? ''}'`)
+    }
+    out.compiler = value as (typeof COMPILERS)[number]
+  }
+  return out
+}

@@ -1,11 +1,11 @@
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { dirname, join, relative } from 'node:path'
 import { createRuntime, InvalidArgumentError, WasmError, type Runtime } from '@cybernetic/wasm'
-import { parseArgs, UsageError, type Command } from '../args.js'
+import { CODEGEN_HELP, parseArgs, parseCodegen, UsageError, type Command } from '../args.js'
 import { report } from '../report.js'
 
-const HELP = `usage: cwasm compile MODULE [-o OUT.cwasm] [--sign-key KEY]
-       cwasm compile DIR --out-dir OUT_DIR [--sign-key KEY] [--json]
+const HELP = `usage: cwasm compile MODULE [-o OUT.cwasm] [--sign-key KEY] [-C compiler=NAME]
+       cwasm compile DIR --out-dir OUT_DIR [--sign-key KEY] [--json] [-C compiler=NAME]
 
 Precompiles modules (.wasm or .wat) into artifacts for this machine's engine.
 An artifact is signed with the local key (CWASM_ARTIFACT_KEY if set, else a
@@ -16,7 +16,12 @@ Loading verifies the signature before anything is deserialized.
 
 With a directory, every .wasm and .wat below it is compiled into OUT_DIR
 (same relative paths, .cwasm), with a progress bar on a terminal, a line per
-module otherwise, or a JSON array with --json. Exits 1 if any module failed.`
+module otherwise, or a JSON array with --json. Exits 1 if any module failed.
+An artifact always holds the engine's optimized code (Cranelift, unless
+-C compiler=winch): precompile a module whose calls run long, so that its
+first run does not start on Winch code.
+
+${CODEGEN_HELP}`
 
 interface Outcome {
   source: string
@@ -28,11 +33,12 @@ interface Outcome {
 
 /** `cwasm compile`. */
 export const compileCommand: Command = async (argv) => {
-  const { flags, positionals } = parseArgs(argv, {
+  const { flags, repeated, positionals } = parseArgs(argv, {
     output: { value: true, alias: 'o' },
     'out-dir': { value: true },
     'sign-key': { value: true },
     json: { value: false },
+    C: { value: true, repeat: true },
     help: { value: false, alias: 'h' },
   })
   if (flags['help']) {
@@ -42,7 +48,7 @@ export const compileCommand: Command = async (argv) => {
   const [source] = positionals
   if (!source || positionals.length > 1) throw new UsageError('cwasm compile takes one MODULE or DIR; see cwasm compile --help')
   const signKey = typeof flags['sign-key'] === 'string' ? await readText(flags['sign-key'], 'the signing key') : undefined
-  const rt = await createRuntime()
+  const rt = await createRuntime({ engine: parseCodegen(repeated['C']) })
   const isDir = (await stat(source).catch(() => null))?.isDirectory() ?? false
   if (!isDir) {
     if (flags['out-dir']) throw new UsageError('--out-dir takes a directory of modules; for one module use -o')

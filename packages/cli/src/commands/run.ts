@@ -13,7 +13,7 @@ import {
   type RuntimeOptions,
   type SandboxPolicy,
 } from '@cybernetic/wasm'
-import { parseArgs, parseCount, parseDuration, parseSize, UsageError, type Command } from '../args.js'
+import { CODEGEN_HELP, parseArgs, parseCodegen, parseCount, parseDuration, parseSize, UsageError, type Command } from '../args.js'
 import { report } from '../report.js'
 
 const HELP = `usage: cwasm run [OPTIONS] MODULE [ARGS…]
@@ -48,6 +48,7 @@ options:
   --timeout T            wall-clock limit: 5s, 250ms, 5000 (default: none for a command, 5s for --invoke)
   --max-memory SIZE      largest linear memory: 100MB, 64KiB, bytes (default: 4GiB)
   --max-stack BYTES      wasm stack limit (default 512KiB)
+${CODEGEN_HELP}
 
 exit status: the guest's exit code (0-125) for a command; 126 when the
 module could not start (bad flags, compile, link, manifest or sandbox
@@ -92,6 +93,7 @@ async function run(argv: string[], onStart: () => void): Promise<number> {
       timeout: { value: true },
       'max-memory': { value: true },
       'max-stack': { value: true },
+      C: { value: true, repeat: true },
       help: { value: false, alias: 'h' },
     },
     true,
@@ -107,7 +109,7 @@ async function run(argv: string[], onStart: () => void): Promise<number> {
   const guestArgs = manifestFile ? positionals : positionals.slice(1)
   if (!file && !manifestFile) throw new UsageError('cwasm run needs a MODULE; see cwasm run --help')
 
-  const options: RuntimeOptions = { engine: {}, maxMemory: 4 * 1024 ** 3 }
+  const options: RuntimeOptions = { engine: { ...parseCodegen(repeated['C']) }, maxMemory: 4 * 1024 ** 3 }
   if (typeof flags['fuel'] === 'string') options.fuel = parseCount(flags['fuel'], 'fuel')
   const timeout = typeof flags['timeout'] === 'string' ? parseDuration(flags['timeout'], 'timeout') : undefined
   if (timeout === 0) throw new UsageError('--timeout must be more than 0')

@@ -2,7 +2,7 @@
 // the failures and counts passes, failures and skips.
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { Engine, InvalidArgumentError } from '@cybernetic/wasm'
+import { Engine, InvalidArgumentError, type EngineOptions } from '@cybernetic/wasm'
 import { loadScript } from './script.js'
 import { Interpreter, describeError } from './interpreter.js'
 import { DEFAULT_SKIPS_FILE, loadSkips } from './skips.js'
@@ -16,6 +16,8 @@ export interface SpecOptions {
   verbose?: boolean
   /** The skip list to use instead of the one shipped with the CLI. */
   skipsFile?: string
+  /** Engine options to run the scripts with (`cwasm spec -C compiler=winch`). */
+  engine?: EngineOptions
 }
 
 /** Counts of one run: each command of a script is one test. */
@@ -61,7 +63,7 @@ export async function runSpec(paths: string[], opts: SpecOptions = {}): Promise<
   const skips = await loadSkips(opts.skipsFile ?? DEFAULT_SKIPS_FILE)
   const files = await findScripts(paths)
   if (files.length === 0) throw new InvalidArgumentError(`no .json spec scripts found in ${paths.join(', ')}`)
-  const engine = Engine.shared()
+  const engine = Engine.shared(opts.engine ?? {})
   const total: SpecSummary = { passed: 0, failed: 0, skipped: 0 }
   const names: string[] = []
   const out = (line: string): void => void process.stdout.write(`${line}\n`)
