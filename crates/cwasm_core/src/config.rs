@@ -61,6 +61,14 @@ impl EngineConfig {
         }
     }
 
+    /// The config as far as the code in artifacts and cache entries goes:
+    /// `auto` and `cranelift` make the same main (Cranelift) code, and
+    /// `baselineMinBytes` only chooses when Winch code comes first, so an
+    /// artifact of one such engine loads in the other.
+    pub fn code_identity(&self) -> EngineConfig {
+        EngineConfig { compiler: self.main_compiler(), baseline_min_bytes: EngineConfig::default().baseline_min_bytes, ..self.clone() }
+    }
+
     /// Whether modules start on Winch code while Cranelift compiles them
     /// in the background: `compiler: 'auto'`, unless Wasmtime's own fuel
     /// is on (Winch cannot count it).

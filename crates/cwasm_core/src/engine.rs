@@ -110,7 +110,7 @@ impl Engine {
         let key = config.cache_key();
         let mut hasher = ShaHasher(Sha256::new());
         inner.precompile_compatibility_hash().hash(&mut hasher);
-        key.hash(&mut hasher);
+        config.code_identity().cache_key().hash(&mut hasher);
         if config.interrupts() == crate::config::Interrupts::Flag {
             // How modules are woven is part of what an artifact needs.
             crate::instrument::WEAVE_VERSION.hash(&mut hasher);

@@ -154,15 +154,18 @@ impl Module {
         match result {
             Ok(m) => {
                 let code = Code::new(m);
+                // New stores get the code from here on; those waiting in
+                // `wait_optimized` wake once the listeners (the disk cache
+                // entry) are done too.
                 let _ = tiers.main.set(code.clone());
                 let _ = tiers.tier_up.set(tiers.since.elapsed());
-                *tiers.state() = State::Done;
-                tiers.changed.notify_all();
                 crate::module::note_main_compiled(self);
                 let listeners = std::mem::take(&mut *tiers.listeners.lock().unwrap_or_else(|p| p.into_inner()));
                 for l in listeners {
                     l(self);
                 }
+                *tiers.state() = State::Done;
+                tiers.changed.notify_all();
                 Ok(code)
             }
             Err(e) => {
@@ -191,8 +194,9 @@ impl Module {
         }
     }
 
-    /// Waits until the module's main code exists or `timeout` passes;
-    /// whether it exists. It never compiles on this thread.
+    /// Waits until the module's main code exists (and what waits for it,
+    /// such as writing its disk cache entry, is done) or `timeout` passes;
+    /// whether it does. It never compiles on this thread.
     ///
     /// # Errors
     ///
@@ -202,9 +206,6 @@ impl Module {
         let until = timeout.map(|t| Instant::now() + t);
         let mut st = tiers.state();
         loop {
-            if tiers.main.get().is_some() {
-                return Ok(true);
-            }
             match &*st {
                 State::Failed(e) => return Err(e.clone()),
                 State::Done => return Ok(tiers.main.get().is_some()),

@@ -27,7 +27,7 @@ fn a_cold_load_on_a_tiered_engine_writes_the_cranelift_code_once_it_is_ready() {
     let d = dir("tiered");
     let cache = DiskCache::new(&d, 1 << 30, b"k").unwrap();
     let bytes = module("tiered", 7);
-    let tiered = || Engine::new_unshared(&EngineConfig { max_wasm_stack: 700 * 1024, ..Default::default() }).unwrap();
+    let tiered = || Engine::new_unshared(&EngineConfig { max_wasm_stack: 700 * 1024, baseline_min_bytes: 0, ..Default::default() }).unwrap();
     let first = cache.load(&tiered(), &bytes, SourceFormat::Auto).unwrap();
     assert_eq!(first.outcome, CacheOutcome::Compiled);
     assert_eq!(first.module.tier(), Compiler::Winch);

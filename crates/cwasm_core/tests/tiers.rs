@@ -212,3 +212,17 @@ fn an_endless_loop_on_winch_code_stops_at_its_deadline() {
     let f = store.export_func(i, "spin").unwrap();
     assert!(matches!(store.call(f, &[]), Err(Error::Timeout { limit_ms: 50 })));
 }
+
+#[test]
+fn artifacts_of_auto_and_cranelift_engines_load_in_each_other_but_not_in_winch() {
+    use cwasm_core::{load_artifact, precompile};
+    let wat = br#"(module (func (export "f") (result i32) (i32.const 41)))"#;
+    let (auto, cranelift, winch) = (engine(Compiler::Auto, false), engine(Compiler::Cranelift, false), engine(Compiler::Winch, false));
+    assert_eq!(auto.compatibility_hash(), cranelift.compatibility_hash());
+    assert_ne!(auto.compatibility_hash(), winch.compatibility_hash());
+    let art = precompile(&cranelift, wat, b"k").unwrap();
+    let m = load_artifact(&auto, &art, b"k").unwrap();
+    assert_eq!(m.tier(), Compiler::Cranelift);
+    assert!(load_artifact(&cranelift, &precompile(&auto, wat, b"k").unwrap(), b"k").is_ok());
+    assert!(matches!(load_artifact(&winch, &art, b"k"), Err(Error::Artifact { .. })));
+}

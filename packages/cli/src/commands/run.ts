@@ -1,13 +1,15 @@
+import { spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { isAbsolute, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import {
   createRuntime,
   InvalidArgumentError,
+  Plugin,
   readPolicy,
   WasmError,
   type AuditRecord,
   type Module,
-  type Plugin,
   type RunOptions,
   type Runtime,
   type RuntimeOptions,
@@ -49,6 +51,12 @@ options:
   --max-memory SIZE      largest linear memory: 100MB, 64KiB, bytes (default: 4GiB)
   --max-stack BYTES      wasm stack limit (default 512KiB)
 ${CODEGEN_HELP}
+
+A large module with no cached code starts at once on Winch code. If the run
+ends before its Cranelift code is ready, cwasm leaves \`cwasm cache add\`
+compiling it at low priority into the disk cache, so the next run starts
+from optimized code (CWASM_BACKGROUND_COMPILE=0 turns this off; \`cwasm
+compile\` precompiles instead).
 
 exit status: the guest's exit code (0-125) for a command; 126 when the
 module could not start (bad flags, compile, link, manifest or sandbox
@@ -187,7 +195,7 @@ async function run(argv: string[], onStart: () => void): Promise<number> {
   if (invoke !== undefined) wasi.invoke = invoke
   onStart()
   try {
-    const r = await rt.run(target, wasi).finally(releaseStdin)
+    const r = await rt.run(target, wasi).finally(releaseStdin).finally(() => handOver(rt, target, file))
     if (flags['audit']) printAudit(rt.audit.records(), rt.audit.dropped)
     if (invoke !== undefined && r.exitCode === 0) printValues(exportResults(target, invoke), r.value)
     return r.exitCode
@@ -195,6 +203,27 @@ async function run(argv: string[], onStart: () => void): Promise<number> {
     if (flags['audit']) printAudit(rt.audit.records(), rt.audit.dropped)
     throw e
   }
+}
+
+/**
+ * A large module that ran on Winch code (no cached code yet) and whose
+ * Cranelift code is not ready when the run ends: a detached low-priority
+ * `cwasm cache add` finishes it into the disk cache, so the next run of
+ * the same bytes starts from optimized code. Off with CWASM_BACKGROUND_COMPILE=0.
+ */
+function handOver(rt: Runtime, target: Module | Plugin, file: string | undefined): void {
+  const m = target instanceof Plugin ? target.module : target
+  const source = target instanceof Plugin ? m.file : file
+  if (m.tier !== 'winch' || m.engine.options.compiler === 'winch' || !rt.cache || !source || source.endsWith('.cwasm')) return
+  if (process.env['CWASM_BACKGROUND_COMPILE'] === '0') return
+  const cli = fileURLToPath(new URL('../../bin/cwasm.js', import.meta.url))
+  const child = spawn(process.execPath, [cli, 'cache', 'add', '--dir', rt.cache.dir, '--engine', JSON.stringify(m.engine.options), source], {
+    detached: true,
+    stdio: 'ignore',
+    env: process.env,
+  })
+  child.on('error', () => {})
+  child.unref()
 }
 
 async function readKey(file: string): Promise<string> {
