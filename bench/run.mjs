@@ -27,7 +27,7 @@ import { GOALS } from './lib/record.mjs';
 import { computeChartSvg, consoleTable, fmt, markdownTable, ratioChartSvg } from './lib/report.mjs';
 import { nowMs } from './lib/stats.mjs';
 
-const SUITES = ['compute', 'call', 'instantiate', 'load', 'parallel', 'executor', 'metering', 'memory', 'wasi'];
+const SUITES = ['compute', 'call', 'instantiate', 'load', 'parallel', 'executor', 'metering', 'memory', 'wasi', 'coldstart'];
 const REPO = join(BENCH_DIR, '..');
 
 function parseArgs(argv) {
@@ -203,6 +203,11 @@ function resultsMarkdown() {
     'metering.epoch': 'Epoch',
     'memory.1000_instances.vs_v8': 'Memory for 1,000 instances vs V8',
     'wasi.program.cwasm_vs_node_wasi': 'A large WASI program from `.cwasm` vs node:wasi',
+    'wasi.program.cold_vs_node_wasi': 'The same from the `.wasm`, empty cache, vs node:wasi',
+    'wasi.program.cache_vs_node_wasi': 'The same from the `.wasm`, disk cache filled, vs node:wasi',
+    'coldstart.first_result.vs_v8': 'First result of a 30 MB module, empty cache, vs V8',
+    'coldstart.compile.winch_vs_cranelift': 'Compile: Winch vs Cranelift',
+    'coldstart.tierup.ms': 'Tier-up in the background vs a foreground compile',
     'cli.run.cwasm_vs_node_wasi': '`cwasm run` of a short run from `.cwasm` vs node:wasi',
   };
   for (const [id, target] of Object.entries(GOALS)) {

@@ -36,6 +36,11 @@ impl EngineConfig {
         self.fuel && self.fuel_meter == FuelMeter::Woven
     }
 
+    /// Whether Wasmtime's own fuel counts (`fuelMeter: 'wasmtime'`).
+    pub fn wasmtime_fuel(&self) -> bool {
+        self.fuel && self.fuel_meter == FuelMeter::Wasmtime
+    }
+
     /// A stable string that identifies this config, used as a cache key.
     pub fn cache_key(&self) -> String {
         format!("{self:?}")
@@ -73,7 +78,7 @@ impl EngineConfig {
     /// in the background: `compiler: 'auto'`, unless Wasmtime's own fuel
     /// is on (Winch cannot count it).
     pub fn tiered(&self) -> bool {
-        self.compiler == Compiler::Auto && !(self.fuel && !self.woven_fuel())
+        self.compiler == Compiler::Auto && !self.wasmtime_fuel()
     }
 
     /// The Wasmtime [`Config`] of the baseline (Winch) engine of a tiered
@@ -118,7 +123,7 @@ impl EngineConfig {
             .wasm_backtrace_details(wasmtime::WasmBacktraceDetails::Disable);
         if winch {
             c.strategy(wasmtime::Strategy::Winch);
-            if self.fuel && !self.woven_fuel() {
+            if self.wasmtime_fuel() {
                 return Err(Error::invalid("compiler 'winch' cannot count Wasmtime's own fuel; use fuelMeter: 'woven' or another compiler"));
             }
             // What Winch does not compile: a module using it fails to

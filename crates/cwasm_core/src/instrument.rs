@@ -48,11 +48,8 @@ pub const WEAVE_VERSION: u32 = 5;
 
 struct Weaver {
     flag_memory: u32,
-    /// Whether each defined function gets an entry check (`entry_checks.rs`).
-    entry_checks: Vec<bool>,
-    /// For each defined function, whether each of its loops keeps its check
-    /// (`bounded.rs`), from the same pass that decided the entry checks.
-    loop_checks: Vec<Vec<bool>>,
+    /// Every defined function's woven body, made beforehand on all cores.
+    bodies: Vec<Vec<u8>>,
     /// The defined function whose body comes next.
     next_function: usize,
     /// The start function, exported instead of started.
@@ -155,21 +152,87 @@ fn facts(ops: &[Operator<'_>]) -> (FuncFacts, Vec<bool>) {
     (facts, loop_checks)
 }
 
-impl Weaver {
-    /// The woven check: an atomic load of the flag, trapping when it is set.
-    fn check(&self) -> [Instruction<'static>; 5] {
-        [
+/// The woven check: an atomic load of the flag, trapping when it is set.
+fn check(flag_memory: u32) -> [Instruction<'static>; 5] {
+    [
             Instruction::I32Const(0),
             // Atomic, so that Cranelift cannot reuse an earlier load of the
             // flag (a plain load in a loop without stores is hoisted out of
             // it). On x86-64 and arm64 it is the same single load instruction.
-            Instruction::I32AtomicLoad8U(MemArg { offset: 0, align: 0, memory_index: self.flag_memory }),
+            Instruction::I32AtomicLoad8U(MemArg { offset: 0, align: 0, memory_index: flag_memory }),
             Instruction::If(wasm_encoder::BlockType::Empty),
             Instruction::Unreachable,
             Instruction::End,
         ]
-    }
+}
 
+/// A function body woven but for its entry check, which depends on every
+/// function's facts: its locals and its code apart, so the check can go
+/// between them.
+struct WovenBody {
+    facts: FuncFacts,
+    locals: Vec<u8>,
+    code: Vec<u8>,
+}
+
+/// The bytes of instructions alone (a body's encoding without its locals).
+fn instruction_bytes(f: wasm_encoder::Function) -> Vec<u8> {
+    let mut b = f.into_raw_body();
+    // An empty locals list is the one byte 0.
+    b.remove(0);
+    b
+}
+
+/// One function body with its checks at each loop header that keeps one
+/// (`bounded.rs`) and before each indirect call and bulk operation, and
+/// the facts that decide its entry check; one pass over its operators.
+fn weave_body(func: &wasmparser::FunctionBody<'_>, flag_memory: u32) -> Result<WovenBody, String> {
+    let mut r = wasm_encoder::reencode::RoundtripReencoder;
+    let locals = r.new_function_with_parsed_locals(func).map_err(|e| e.to_string())?.into_raw_body();
+    let ops = operators(func).map_err(|e| e.to_string())?;
+    let (facts, loop_checks) = facts(&ops);
+    let check = check(flag_memory);
+    let mut f = wasm_encoder::Function::new([]);
+    let mut loops = loop_checks.into_iter();
+    for op in ops {
+        let is_loop = matches!(op, Operator::Loop { .. });
+        // An indirect call's callee is not known, and a bulk operation
+        // takes as long as its length: each gets a check of its own
+        // (see `entry_checks.rs`).
+        if needs_own_check(&op) {
+            emit(&mut f, &check);
+        }
+        f.instruction(&r.instruction(op).map_err(|e| e.to_string())?);
+        // A short counted loop needs no check of its own: the enclosing
+        // loop's or function's check bounds it.
+        if is_loop && loops.next().unwrap_or(true) {
+            emit(&mut f, &check);
+        }
+    }
+    Ok(WovenBody { facts, locals, code: instruction_bytes(f) })
+}
+
+/// `f` of every item, on all cores, in order (the functions of a large
+/// module are woven independently).
+pub(crate) fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(usize, &T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(items.len() / 64).max(1);
+    if threads == 1 {
+        return items.iter().enumerate().map(|(i, t)| f(i, t)).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    let f = &f;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .enumerate()
+            .map(|(c, part)| s.spawn(move || part.iter().enumerate().map(|(i, t)| f(c * chunk + i, t)).collect::<Vec<R>>()))
+            .collect();
+        // A worker that panicked is a bug; resume it here rather than lose it.
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+    })
+}
+
+impl Weaver {
     fn added_exports(&self, exports: &mut wasm_encoder::ExportSection) {
         exports.export(FLAG_EXPORT, ExportKind::Memory, self.flag_memory);
         if let Some(start) = self.start {
@@ -180,39 +243,18 @@ impl Weaver {
 }
 
 impl Reencode for Weaver {
-    type Error = std::convert::Infallible;
+    type Error = String;
 
     fn parse_function_body(
         &mut self,
         code: &mut wasm_encoder::CodeSection,
-        func: wasmparser::FunctionBody<'_>,
+        _func: wasmparser::FunctionBody<'_>,
     ) -> Result<(), wasm_encoder::reencode::Error<Self::Error>> {
-        let mut f = self.new_function_with_parsed_locals(&func)?;
-        let ops = operators(&func)?;
-        let check = self.check();
-        let entry = self.entry_checks.get(self.next_function).copied().unwrap_or(true);
-        let loop_checks = self.loop_checks.get_mut(self.next_function).map(std::mem::take).unwrap_or_default();
+        match self.bodies.get(self.next_function) {
+            Some(b) => code.raw(b),
+            None => return Err(wasm_encoder::reencode::Error::UserError("a function body the first pass did not see".into())),
+        };
         self.next_function += 1;
-        if entry {
-            emit(&mut f, &check);
-        }
-        let mut loops = loop_checks.into_iter();
-        for op in ops {
-            let is_loop = matches!(op, Operator::Loop { .. });
-            // An indirect call's callee is not known, and a bulk operation
-            // takes as long as its length: each gets a check of its own
-            // (see `entry_checks.rs`).
-            if needs_own_check(&op) {
-                emit(&mut f, &check);
-            }
-            f.instruction(&self.instruction(op)?);
-            // A short counted loop needs no check of its own: the enclosing
-            // loop's or function's check bounds it.
-            if is_loop && loops.next().unwrap_or(true) {
-                emit(&mut f, &check);
-            }
-        }
-        code.function(&f);
         Ok(())
     }
 
@@ -276,8 +318,7 @@ pub(crate) fn weave(binary: &[u8], fuel_imports: bool) -> Result<Vec<u8>, Error>
     };
     let mut memories = 0u32;
     let mut imported_functions = 0u32;
-    let mut functions = Vec::new();
-    let mut loop_checks = Vec::new();
+    let mut bodies = Vec::new();
     let mut start = None;
     let (mut has_memory_section, mut has_export_section) = (false, false);
     for payload in Parser::new(0).parse_all(binary) {
@@ -300,11 +341,7 @@ pub(crate) fn weave(binary: &[u8], fuel_imports: bool) -> Result<Vec<u8>, Error>
                 memories += s.count();
             }
             Payload::StartSection { func, .. } => start = Some(func),
-            Payload::CodeSectionEntry(body) => {
-                let (f, l) = facts(&operators(&body).map_err(|e| bad(e.to_string()))?);
-                functions.push(f);
-                loop_checks.push(l);
-            }
+            Payload::CodeSectionEntry(body) => bodies.push(body),
             Payload::ExportSection(s) => {
                 has_export_section = true;
                 for e in s {
@@ -317,9 +354,24 @@ pub(crate) fn weave(binary: &[u8], fuel_imports: bool) -> Result<Vec<u8>, Error>
             _ => {}
         }
     }
-    let entry_checks = crate::entry_checks::entry_checks(imported_functions, &functions);
-    let mut weaver =
-        Weaver { flag_memory: memories, entry_checks, loop_checks, next_function: 0, start, has_memory_section, has_export_section };
+    let mut woven: Vec<WovenBody> = par_map(&bodies, |_, b| weave_body(b, memories)).into_iter().collect::<Result<_, _>>().map_err(bad)?;
+    let facts: Vec<FuncFacts> = woven.iter_mut().map(|w| std::mem::take(&mut w.facts)).collect();
+    let entry_checks = crate::entry_checks::entry_checks(imported_functions, &facts);
+    let mut check_bytes = wasm_encoder::Function::new([]);
+    emit(&mut check_bytes, &check(memories));
+    let check_bytes = instruction_bytes(check_bytes);
+    let bodies: Vec<Vec<u8>> = woven
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut w)| {
+            if entry_checks.get(i).copied().unwrap_or(true) {
+                w.locals.extend_from_slice(&check_bytes);
+            }
+            w.locals.extend_from_slice(&w.code);
+            w.locals
+        })
+        .collect();
+    let mut weaver = Weaver { flag_memory: memories, bodies, next_function: 0, start, has_memory_section, has_export_section };
     let mut module = wasm_encoder::Module::new();
     weaver.parse_core_module(&mut module, Parser::new(0), binary).map_err(|e| bad(e.to_string()))?;
     let out = module.finish();
