@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, writeFileSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -114,6 +114,45 @@ describe('cwasm CLI', () => {
     const bad = spawnSync(process.execPath, [cwasm, 'run', out, '21'], { cwd: root, encoding: 'utf8', env: { ...env, CWASM_ARTIFACT_KEY: 'k2' }, timeout: 30_000 })
     expect(bad.stderr).toMatch(/^error\[artifact_rejected\]: /)
   })
+
+  it('takes -C compiler=NAME on run, compile and spec, and refuses an unknown setting or compiler', () => {
+    for (const compiler of ['auto', 'cranelift', 'winch']) {
+      expect(run('run', '-C', `compiler=${compiler}`, '--invoke', 'process', 'examples/compute.wasm', '42').stdout, compiler).toBe('84\n')
+    }
+    expect(run('run', '-C', 'compiler=v8', 'examples/compute.wasm')).toMatchObject({ code: 126, stderr: expect.stringMatching(/^error\[usage\]: -C compiler must be one of auto, cranelift, winch/) })
+    expect(run('compile', '-C', 'opt-level=2', 'examples/compute.wasm')).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown -C setting 'opt-level'/) })
+    const out = join(mkdtempSync(join(tmpdir(), 'cwasm-winch-')), 'c.cwasm')
+    expect(run('compile', '-C', 'compiler=winch', 'examples/compute.wasm', '-o', out).code).toBe(0)
+    expect(run('run', '-C', 'compiler=winch', out, '21').stdout).toBe('42\n')
+    // A Winch artifact is not code for the default engine.
+    expect(run('run', out, '21').stderr).toMatch(/^error\[artifact_rejected\]: /)
+  })
+
+  it('cache add writes an entry that later runs start from', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cwasm-cache-add-'))
+    const add = run('cache', 'add', '--dir', dir, 'examples/compute.wat')
+    expect(add).toMatchObject({ code: 0, stdout: 'examples/compute.wat: cached (cranelift code)\n' })
+    expect(JSON.parse(run('cache', 'stats', '--dir', dir, '--json').stdout)).toMatchObject({ entries: 1 })
+    expect(run('cache', 'add', '--dir', dir)).toMatchObject({ code: 2, stderr: expect.stringMatching(/needs at least one MODULE/) })
+    expect(run('cache', 'add', '--dir', dir, '--engine', '[1]', 'examples/compute.wat')).toMatchObject({ code: 2, stderr: expect.stringMatching(/--engine must be a JSON object/) })
+  })
+
+  it('hands a large module that ran on Winch code to a background cache add, which fills the cache for the next run', async () => {
+    // Over 128 KiB of binary (baselineMinBytes), so it starts on Winch code.
+    const body = (i: number) => Array.from({ length: 6 }, (_, k) => `(local.set 0 (i32.add (local.get 0) (i32.mul (local.get 0) (i32.const ${i * 7 + k}))))`).join(' ')
+    const funcs = Array.from({ length: 4000 }, (_, i) => `(func (param i32) (result i32) ${body(i)} (local.get 0))`).join('\n')
+    const f = tmpFile('big.wat', `(module ${funcs} (func (export "f") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1))))`)
+    const dir = mkdtempSync(join(tmpdir(), 'cwasm-handover-'))
+    const env = { ...process.env, CWASM_CACHE_DIR: dir }
+    const r = spawnSync(process.execPath, [cwasm, 'run', '--invoke', 'f', f, '41'], { cwd: root, encoding: 'utf8', env, timeout: 30_000 })
+    expect(r.stdout).toBe('42\n')
+    const entries = () => readdirSync(dir).filter((n) => n.endsWith('.cwasm')).length
+    // The run itself wrote nothing: its module was still on Winch code.
+    expect(entries()).toBe(0)
+    const t0 = Date.now()
+    while (entries() === 0 && Date.now() - t0 < 60_000) await new Promise((ok) => setTimeout(ok, 200))
+    expect(entries()).toBe(1)
+  }, 90_000)
 
   it('validates modules and reports each invalid one', () => {
     const good = tmpFile('g.wat', '(module)')

@@ -165,7 +165,7 @@ describe.each(['auto', 'winch'] as const)('hostile modules (compiler %s)', (comp
   })
 
   it('calls the same module again after every failure above', async () => {
-    const rt = await createRuntime({ engine: { compiler }, engine: { compiler } })
+    const rt = await createRuntime({ engine: { compiler } })
     const mod = rt.compile('(module (func (export "ok") (result i32) i32.const 1))')
     expect(await rt.call(mod, 'ok')).toBe(1)
   })

@@ -165,7 +165,9 @@ async function run(argv: string[], onStart: () => void): Promise<number> {
     ]
     const isCommand = mod.exports.some((e) => e.name === '_start' && e.type.kind === 'func')
     const usesWasi = [mod, ...Object.values(preload)].some((m) => m.imports.some((i) => i.module === 'wasi_snapshot_preview1'))
-    if (!usesWasi && !Object.keys(preload).length && (invoke !== undefined || !isCommand)) return invokeExport(rt, mod, invoke, guestArgs, timeout, onStart)
+    if (!usesWasi && !Object.keys(preload).length && (invoke !== undefined || !isCommand)) {
+      return invokeExport(rt, mod, invoke, guestArgs, timeout, onStart).finally(() => handOver(rt, mod, file))
+    }
     // wasmtime run's grants: args, clocks, random, inherited stdio.
     wasi = {
       argv0: file!,
