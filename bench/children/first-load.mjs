@@ -5,7 +5,7 @@
 //   node bench/children/first-load.mjs <disk|compile|v8> FILE CACHE_DIR
 //
 // disk:    createRuntime({ cacheDir }) + rt.loadModule(FILE) (the entry is there)
-// compile: createRuntime({ cacheDir: false }) + rt.loadModule(FILE) (Cranelift)
+// compile: createRuntime({ cacheDir: false }) + rt.loadModule(FILE) (Winch first: tiered compilation)
 // v8:      new WebAssembly.Module(readFileSync(FILE))
 // Prints JSON { side, ms, outcome }.
 import { readFileSync } from 'node:fs';
