@@ -16,7 +16,7 @@ const opt = (name, d) => {
   return i >= 0 ? argv[i + 1] : d
 }
 if (argv.includes('--help') || argv.includes('-h')) {
-  console.log('usage: npm run fuzz -- [--cases N] [--seed S] [--batch B] [--jobs J] [--out DIR]')
+  console.log('usage: npm run fuzz -- [--cases N] [--seed S] [--batch B] [--jobs J] [--out DIR] [--compiler auto|cranelift|winch]')
   process.exit(0)
 }
 const cases = Number(opt('--cases', 10_000))
@@ -24,6 +24,11 @@ const seed = Number(opt('--seed', Date.now() % 1_000_000_000))
 const batch = Number(opt('--batch', 250))
 const jobs = Number(opt('--jobs', (await import('node:os')).availableParallelism()))
 const out = opt('--out', 'fuzz-findings')
+const compiler = opt('--compiler', null)
+if (compiler !== null && !['auto', 'cranelift', 'winch'].includes(compiler)) {
+  console.error('--compiler must be auto, cranelift or winch')
+  process.exit(64)
+}
 if (!Number.isSafeInteger(cases) || cases < 1 || !Number.isSafeInteger(seed) || seed < 0) {
   console.error('--cases and --seed must be whole numbers (cases at least 1)')
   process.exit(64)
@@ -39,6 +44,7 @@ const { counts, findings } = await campaign({
   batch,
   jobs,
   reproDir: out,
+  compiler,
   onResult: (r, counts) => {
     n++
     if (r.verdict === 'divergence' || r.verdict === 'crash' || r.verdict === 'timeout') {

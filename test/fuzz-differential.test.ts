@@ -20,4 +20,16 @@ describe('differential fuzzing against V8', () => {
     // Almost every case reaches a verdict (the rest overflowed a stack).
     expect(counts.same).toBeGreaterThan(cases * 0.9)
   }, 300_000)
+
+  it(`gives the same on Winch code (compiler: 'winch') on ${cases} generated modules (seed ${seed + cases})`, async () => {
+    buildGenerator()
+    const n = cases
+    const { counts, findings } = await campaign({ seed: seed + cases, cases: n, jobs: 2, compiler: 'winch', reproDir: join(tmpdir(), `cwasm-fuzz-findings-winch-${seed}`) })
+    expect(findings.map((f) => `${f.seed}: ${f.verdict} at ${f.step}: ${f.reason}`)).toEqual([])
+    expect(counts.crash).toBe(0)
+    // Those with tail calls or typed function references are skipped (Winch does not
+    // compile them): about a third reach a verdict.
+    console.log(`winch batch: ${JSON.stringify(counts)}`)
+    expect(counts.same).toBeGreaterThan(n * 0.25)
+  }, 300_000)
 })

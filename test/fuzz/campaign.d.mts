@@ -18,6 +18,8 @@ export declare function campaign(options?: {
   cases?: number
   batch?: number
   jobs?: number
+  /** Run the modules on this compiler's code (`compiler: 'winch'` tests the first tier). */
+  compiler?: 'auto' | 'cranelift' | 'winch' | null
   timeoutMs?: number
   reproDir?: string | null
   onResult?: (r: CaseResult, counts: Counts) => void

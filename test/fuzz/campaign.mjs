@@ -15,7 +15,7 @@ const WORKER = fileURLToPath(new URL('./worker.mjs', import.meta.url))
  * iterations, not the bulk operations inside one); a child that dies is a
  * `crash` of the seed it was on. Resolves to the counts by verdict.
  */
-export async function campaign({ seed = 0, cases = 1000, batch = 250, jobs = 2, timeoutMs = 20_000, reproDir = null, onResult = () => {} } = {}) {
+export async function campaign({ seed = 0, cases = 1000, batch = 250, jobs = 2, timeoutMs = 20_000, reproDir = null, compiler = null, onResult = () => {} } = {}) {
   const counts = { same: 0, divergence: 0, crash: 0, unknown: 0, timeout: 0, skipped: 0 }
   const findings = []
   const end = seed + cases
@@ -37,7 +37,7 @@ export async function campaign({ seed = 0, cases = 1000, batch = 250, jobs = 2, 
       const to = Math.min(from + batch, end)
       next = to
       while (from < to) {
-        const { last, results } = await runBatch(from, to - from, timeoutMs)
+        const { last, results } = await runBatch(from, to - from, timeoutMs, compiler)
         for (const r of results) record(r)
         from = last + 1
       }
@@ -47,9 +47,10 @@ export async function campaign({ seed = 0, cases = 1000, batch = 250, jobs = 2, 
   return { counts, findings }
 }
 
-function runBatch(seed, count, timeoutMs) {
+function runBatch(seed, count, timeoutMs, compiler) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [WORKER, String(seed), String(count)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const env = compiler ? { ...process.env, CWASM_FUZZ_COMPILER: compiler } : process.env
+    const child = spawn(process.execPath, [WORKER, String(seed), String(count)], { stdio: ['ignore', 'pipe', 'pipe'], env })
     const results = []
     let current = null
     let last = seed - 1

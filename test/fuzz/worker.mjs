@@ -7,7 +7,9 @@ import * as wasm from '@cybernetic/wasm'
 import { compareModule, generate } from './differential.mjs'
 
 const [seed, count] = process.argv.slice(2).map(Number)
-const engine = wasm.Engine.shared()
+// CWASM_FUZZ_COMPILER (from the campaign's `compiler`) runs the campaign on one compiler's code.
+const compiler = process.env.CWASM_FUZZ_COMPILER
+const engine = wasm.Engine.shared(compiler ? { compiler } : {})
 for (const { seed: s, bytes } of generate(seed, count)) {
   if (!bytes) {
     process.stdout.write(`${JSON.stringify({ seed: s, verdict: 'skipped', step: 'generate', reason: 'wasm-smith made no module' })}\n`)
