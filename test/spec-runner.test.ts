@@ -200,6 +200,67 @@ describe('the spec runner', () => {
     expect(r).toMatchObject({ passed: 2, failed: 3 })
   })
 
+  it('accepts an either among the expected results (the 3.0 form), and only one of its values', async () => {
+    const path = script({ 'arith.wasm': ARITH }, [
+      { type: 'module', line: 1, filename: 'arith.wasm' },
+      { type: 'assert_return', line: 2, action: invoke('add', [i32(1), i32(2)]), expected: [{ type: 'either', values: [i32(4), i32(3)] }] },
+      { type: 'assert_return', line: 3, action: invoke('add', [i32(1), i32(2)]), expected: [{ type: 'either', values: [i32(4), i32(5)] }] },
+      { type: 'assert_return', line: 4, action: invoke('pair'), expected: [{ type: 'either', values: [i32(-1)] }, { type: 'i64', value: '7' }] },
+    ])
+    const r = await run([path], { verbose: true })
+    expect(r).toMatchObject({ passed: 3, failed: 1 })
+    expect(r.lines.find((l) => l.includes(':3:'))).toMatch(/expected i32 4 \| i32 5, got i32 3/)
+  })
+
+  it('matches null references of any type, typed references by their kind, and a reference without a value as any non-null one', async () => {
+    const wat = `(module (type $t (func))
+      (func $f (export "f") (type $t))
+      (elem declare func $f)
+      (func (export "null_typed") (result (ref null $t)) (ref.null $t))
+      (func (export "some_typed") (result (ref null $t)) (ref.func $f))
+      (func (export "null_extern") (result externref) (ref.null extern))
+      (func (export "id_extern") (param (ref extern)) (result (ref extern)) (local.get 0)))`
+    const path = script({ 'refs.wasm': wat }, [
+      { type: 'module', line: 1, filename: 'refs.wasm' },
+      { type: 'assert_return', line: 2, action: invoke('null_typed'), expected: [{ type: 'refnull' }] },
+      { type: 'assert_return', line: 3, action: invoke('null_typed'), expected: [{ type: 'nullfuncref' }] },
+      { type: 'assert_return', line: 4, action: invoke('some_typed'), expected: [{ type: 'funcref' }] },
+      { type: 'assert_return', line: 5, action: invoke('null_extern'), expected: [{ type: 'nullexternref' }] },
+      { type: 'assert_return', line: 6, action: invoke('id_extern', [{ type: 'externref', value: '5' }]), expected: [{ type: 'externref', value: '5' }] },
+      // Wrong: a non-null where null is expected, and the other way round.
+      { type: 'assert_return', line: 7, action: invoke('some_typed'), expected: [{ type: 'refnull' }] },
+      { type: 'assert_return', line: 8, action: invoke('null_typed'), expected: [{ type: 'funcref' }] },
+      { type: 'assert_return', line: 9, action: invoke('null_extern'), expected: [{ type: 'externref' }] },
+    ])
+    const r = await run([path], { verbose: true })
+    expect(r.lines.filter((l) => l.startsWith('FAIL')).map((l) => l.replace(/^FAIL [^:]+:(\d+):.*/, '$1'))).toEqual(['7', '8', '9'])
+    expect(r).toMatchObject({ passed: 6, failed: 3 })
+  })
+
+  it('compiles a module_definition without instantiating it, and instantiates it as often as module_instance asks', async () => {
+    const counter = `(module (global $g (export "g") (mut i32) (i32.const 0))
+      (func (export "inc") (result i32) (global.set $g (i32.add (global.get $g) (i32.const 1))) (global.get $g))
+      (func (export "boom") (result i32) unreachable))`
+    const path = script({ 'c.wasm': counter }, [
+      { type: 'module_definition', line: 1, name: 'M', filename: 'c.wasm', module_type: 'binary' },
+      // A definition is not the current module.
+      { type: 'assert_return', line: 2, action: invoke('inc'), expected: [i32(1)] },
+      { type: 'module_instance', line: 3, instance: 'I1', module: 'M' },
+      { type: 'module_instance', line: 4, instance: 'I2', module: 'M' },
+      { type: 'assert_return', line: 5, action: invoke('inc', [], 'I1'), expected: [i32(1)] },
+      { type: 'assert_return', line: 6, action: invoke('inc', [], 'I1'), expected: [i32(2)] },
+      // Each instance has its own state; the last one made is current.
+      { type: 'assert_return', line: 7, action: invoke('inc'), expected: [i32(1)] },
+      { type: 'module_instance', line: 8, instance: 'I3', module: 'nope' },
+    ])
+    const r = await run([path], { verbose: true })
+    expect(r.lines.filter((l) => l.startsWith('FAIL')).map((l) => l.replace(/^FAIL [^:]+:(\d+): (.*)/, '$1 $2'))).toEqual([
+      expect.stringMatching(/^2 .*no current module/),
+      expect.stringMatching(/^8 .*no module definition named nope/),
+    ])
+    expect(r).toMatchObject({ passed: 6, failed: 2 })
+  })
+
   it('counts a trap with the wrong message, or no trap at all, as a failure', async () => {
     const path = script({ 'arith.wasm': ARITH }, [
       { type: 'module', line: 1, filename: 'arith.wasm' },

@@ -221,7 +221,11 @@ fn wasmtime_extern(e: &Extern) -> wasmtime::Extern {
 /// within limits for memories and tables).
 fn compatible(ctx: &StoreContextMut<'_, StoreData>, want: &ExternType, item: &Extern) -> bool {
     match (want, item) {
-        (ExternType::Func(want), Extern::Func(f)) => f.ty(ctx).matches(want),
+        // Declared subtyping (rec groups, `sub` chains), as Wasmtime checks
+        // it when instantiating; `FuncType::matches` alone is structural.
+        (ExternType::Func(want), Extern::Func(f)) => {
+            wasmtime::HeapType::ConcreteFunc(f.ty(ctx)).matches(&wasmtime::HeapType::ConcreteFunc(want.clone()))
+        }
         (ExternType::Global(want), Extern::Global(g)) => {
             let have = g.ty(ctx);
             have.mutability() == want.mutability()
@@ -254,8 +258,8 @@ fn compatible(ctx: &StoreContextMut<'_, StoreData>, want: &ExternType, item: &Ex
                 }
         }
         (ExternType::Tag(want), Extern::Tag(t)) => {
-            let have = t.ty(ctx);
-            have.ty().matches(want.ty()) && want.ty().matches(have.ty())
+            // Tags match only when their types are the same type.
+            wasmtime::FuncType::eq(t.ty(ctx).ty(), want.ty())
         }
         _ => false,
     }

@@ -145,3 +145,29 @@ fn a_function_keeps_one_funcref_handle_however_often_it_crosses() {
     assert_ne!(store.func_handle(b).unwrap(), h);
     assert_eq!(store.func_handle(b).unwrap(), h + 1, "no handle was spent on repeats");
 }
+
+/// Instantiates `importer` with `exporter`'s export `f` as its import `a::f`.
+fn link_f(exporter: &str, importer: &str) -> Result<(), Error> {
+    let engine = Engine::shared(&EngineConfig::default()).unwrap();
+    let store = Store::new(&engine, StoreOptions::default());
+    let a = store.instantiate(&Module::compile(&engine, exporter.as_bytes()).unwrap(), &[]).unwrap();
+    let f = store.export_func(a, "f").unwrap();
+    store.instantiate(&Module::compile(&engine, importer.as_bytes()).unwrap(), &[("a".into(), "f".into(), Extern::Func(f))]).map(|_| ())
+}
+
+#[test]
+fn function_imports_follow_declared_subtyping_not_structure() {
+    // The same structure, but an open (non-final) type is not the final one.
+    match link_f(r#"(module (type $t (sub (func))) (func (export "f") (type $t)))"#, r#"(module (type $u (func)) (import "a" "f" (func (type $u))))"#) {
+        Err(Error::Link { issues, .. }) => assert_eq!(issues[0].problem, LinkProblem::Incompatible),
+        other => panic!("expected a link error, got {other:?}"),
+    }
+    // A declared subtype is accepted where its supertype is imported.
+    link_f(
+        r#"(module (type $t (sub (func))) (type $s (sub $t (func))) (func (export "f") (type $s)))"#,
+        r#"(module (type $t (sub (func))) (import "a" "f" (func (type $t))))"#,
+    )
+    .unwrap();
+    // Structurally equal types in one rec group each are the same type.
+    link_f(r#"(module (func (export "f") (param i32)))"#, r#"(module (import "a" "f" (func (param i32))))"#).unwrap();
+}

@@ -16,7 +16,7 @@ import {
   type Imports,
 } from '@cybernetic/wasm'
 import { modulePath, type Action, type Command, type Const, type Script } from './script.js'
-import { matches, showConst, showSlot, writeConst } from './values.js'
+import { argumentFits, resultMatches, showConst, showResult, writeConst } from './values.js'
 import { isExpectedTrap } from './traps.js'
 import { spectest } from './spectest.js'
 
@@ -50,6 +50,8 @@ export class Interpreter {
   readonly #store: Store
   readonly #imports: Imports
   readonly #named = new Map<string, Instance>()
+  /** Modules compiled by `module_definition`, by name. */
+  readonly #definitions = new Map<string, Module>()
   #current: Instance | undefined
   /** Why there is no current module (the last module command failed). */
   #noCurrent = 'no module has been defined yet'
@@ -83,6 +85,35 @@ export class Interpreter {
         }
         this.#current = instance
         if (cmd.name !== undefined) this.#named.set(cmd.name, instance)
+        return null
+      }
+      case 'module_definition': {
+        // Compiled only; it does not become the current module.
+        let module: Module
+        try {
+          module = this.#compile(cmd.filename)
+        } catch (e) {
+          return `the module definition did not compile: ${describeError(e)}`
+        }
+        if (cmd.name !== undefined) this.#definitions.set(cmd.name, module)
+        return null
+      }
+      case 'module_instance': {
+        this.#current = undefined
+        const module = cmd.module === undefined ? undefined : this.#definitions.get(cmd.module)
+        if (!module) {
+          this.#noCurrent = `the instance at line ${cmd.line} failed`
+          throw new ScriptError(`no module definition named ${cmd.module ?? '(none)'}`)
+        }
+        let instance: Instance
+        try {
+          instance = this.#store.instantiate(module, this.#imports)
+        } catch (e) {
+          this.#noCurrent = `the instance at line ${cmd.line} failed`
+          return `the instance did not start: ${describeError(e)}`
+        }
+        this.#current = instance
+        if (cmd.instance !== undefined) this.#named.set(cmd.instance, instance)
         return null
       }
       case 'register':
@@ -145,7 +176,7 @@ export class Interpreter {
       throw new ScriptError(`'${action.field}' takes ${params.length} argument(s), the script passes ${args.length}`)
     }
     args.forEach((a, i) => {
-      if (a.type !== params[i]) throw new ScriptError(`argument ${i} of '${action.field}' is ${params[i]}, the script passes ${a.type}`)
+      if (!argumentFits(a.type, params[i]!)) throw new ScriptError(`argument ${i} of '${action.field}' is ${params[i]}, the script passes ${a.type}`)
     })
     const slots = new Uint8Array(Math.max(params.length, results.length, 1) * SLOT)
     const view = new DataView(slots.buffer)
@@ -164,11 +195,7 @@ export class Interpreter {
   #showResults(r: Results, like: Const[]): string {
     if (r.count === 0) return 'no results'
     const out: string[] = []
-    for (let i = 0; i < r.count; i++) {
-      const type = r.types[i] ?? 'i32'
-      const c = like[i]?.type === type ? like[i]! : ({ type } as Const)
-      out.push(showSlot(r.view, i, c))
-    }
+    for (let i = 0; i < r.count; i++) out.push(showResult(r.view, i, r.types[i] ?? 'i32', like[i]))
     return out.join(', ')
   }
 
@@ -183,12 +210,11 @@ export class Interpreter {
     }
     if (either) {
       // Relaxed SIMD: any one of the alternatives is right.
-      const typed = r.count === 1 && either.every((c) => c.type === r.types[0])
-      if (typed && either.some((c) => matches(r.view, 0, c))) return null
+      if (r.count === 1 && either.some((c) => resultMatches(r.view, 0, c, r.types[0] ?? ''))) return null
       return `${this.#describeAction(action)}: expected one of ${either.map(showConst).join(' | ')}, got ${this.#showResults(r, either)}`
     }
     const want = expected ?? []
-    if (r.count === want.length && want.every((c, i) => c.type === r.types[i] && matches(r.view, i, c))) return null
+    if (r.count === want.length && want.every((c, i) => resultMatches(r.view, i, c, r.types[i] ?? ''))) return null
     const wanted = want.length === 0 ? 'no results' : want.map(showConst).join(', ')
     return `${this.#describeAction(action)}: expected ${wanted}, got ${this.#showResults(r, want)}`
   }

@@ -1,5 +1,7 @@
 // The shape of a spec-test script as wabt's `wast2json` writes it (wabt
-// 1.0.32): one JSON file per .wast, with module files written beside it.
+// 1.0.32), with what `wasm-tools json-from-wast` adds for WebAssembly 3.0
+// (`either` results, null references of any type, module definitions and
+// instances): one JSON file per .wast, with module files written beside it.
 // Only this file knows the JSON layout; everything else uses these types.
 import { readFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
@@ -18,8 +20,14 @@ export interface VectorConst {
   value: string[]
 }
 
+/** An expected result that may be any one of `values` (relaxed SIMD). */
+export interface EitherConst {
+  type: 'either'
+  values: Const[]
+}
+
 /** Any constant of a script. */
-export type Const = ScalarConst | VectorConst
+export type Const = ScalarConst | VectorConst | EitherConst
 
 /** `invoke` or `get`, optionally on a named module. */
 export interface Action {
@@ -36,6 +44,9 @@ interface Base {
 /** Every command `wast2json` emits. */
 export type Command =
   | (Base & { type: 'module'; filename: string; name?: string })
+  // Compiled, not instantiated; `module_instance` instantiates it by `name`.
+  | (Base & { type: 'module_definition'; filename: string; name?: string })
+  | (Base & { type: 'module_instance'; instance?: string; module?: string })
   | (Base & { type: 'register'; as: string; name?: string })
   | (Base & { type: 'action'; action: Action; expected?: Const[] })
   | (Base & { type: 'assert_return'; action: Action; expected?: Const[]; either?: Const[] })

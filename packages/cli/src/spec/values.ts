@@ -2,7 +2,7 @@
 // Func.callSlots): writing arguments, and comparing results with expected
 // constants, NaN patterns (`nan:canonical`, `nan:arithmetic`) included.
 import { SLOT } from '@cybernetic/wasm'
-import type { Const, ScalarConst, VectorConst } from './script.js'
+import type { Const, EitherConst, ScalarConst, VectorConst } from './script.js'
 
 const LANE_BITS = { i8: 8, i16: 16, i32: 32, i64: 64, f32: 32, f64: 64 } as const
 
@@ -77,6 +77,56 @@ export function writeConst(view: DataView, index: number, c: Const): void {
   }
 }
 
+/** Null references of a type, as the 3.0 scripts write them (`value` absent or `null`). */
+const NULL_TYPES = new Set(['refnull', 'nullref', 'nullfuncref', 'nullexternref', 'nullexnref'])
+
+/**
+ * How a reference result of this declared type sits in its slot: a function
+ * handle, an externref id, or neither (GC and exception references cannot
+ * reach the host yet). Typed references (`(ref null $t)`, `(ref extern)`)
+ * sit as their top type does.
+ */
+export function refKind(type: string): 'func' | 'extern' | null {
+  if (/func/.test(type)) return 'func'
+  if (/extern/.test(type)) return 'extern'
+  return null
+}
+
+/** Whether an argument constant of type `given` may be passed where the function declares `declared`. */
+export function argumentFits(given: string, declared: string): boolean {
+  if (given === declared) return true
+  return (given === 'funcref' || given === 'externref') && refKind(declared) === refKind(given) && refKind(given) !== null
+}
+
+/**
+ * Whether slot `index`, declared of type `type`, matches the expected
+ * constant: one of an `either`'s values, a null of any reference type, a
+ * reference of the same kind (for typed references), or a value of exactly
+ * the declared type.
+ */
+export function resultMatches(view: DataView, index: number, c: Const, type: string): boolean {
+  if (c.type === 'either') return (c as EitherConst).values.some((v) => resultMatches(view, index, v, type))
+  const kind = refKind(type)
+  const isNull = (c as ScalarConst).value === undefined || (c as ScalarConst).value === 'null'
+  if (NULL_TYPES.has(c.type)) {
+    if (!isNull) return false
+    const off = index * SLOT
+    if (kind === 'func') return view.getUint32(off, true) === 0
+    if (kind === 'extern') return view.getUint8(off + 8) === 0
+    return false
+  }
+  if ((c.type === 'funcref' || c.type === 'externref') && (c as ScalarConst).value === undefined) {
+    // No value: any non-null reference of the type.
+    const off = index * SLOT
+    if (kind !== refKind(c.type)) return false
+    return kind === 'func' ? view.getUint32(off, true) !== 0 : view.getUint8(off + 8) !== 0
+  }
+  if ((c.type === 'funcref' || c.type === 'externref') && c.type !== type) {
+    return kind === refKind(c.type) && matches(view, index, c)
+  }
+  return c.type === type && matches(view, index, c)
+}
+
 /** Whether a float of `bits` width matches `pattern` (an exact bit pattern or a NaN pattern). */
 function floatMatches(actual: bigint, bits: 32 | 64, pattern: string): boolean {
   if (!isNanPattern(pattern)) return actual === bitsOf(pattern, bits, `f${bits}`)
@@ -127,6 +177,7 @@ export function matches(view: DataView, index: number, c: Const): boolean {
 
 /** Renders an expected constant for a failure message. */
 export function showConst(c: Const): string {
+  if (c.type === 'either') return (c as EitherConst).values.map(showConst).join(' | ')
   if (c.type === 'v128') {
     const v = c as VectorConst
     return `v128 ${v.lane_type} [${v.value.map((l) => showLane(v.lane_type, l)).join(' ')}]`
@@ -194,4 +245,14 @@ export function showSlot(view: DataView, index: number, like: Const): string {
     default:
       return like.type
   }
+}
+
+/** Renders slot `index` of declared type `type`, in the shape of the expected `like` where it has one. */
+export function showResult(view: DataView, index: number, type: string, like: Const | undefined): string {
+  const shape = like?.type === 'either' ? (like as EitherConst).values[0] : like
+  if (shape?.type === type) return showSlot(view, index, shape)
+  const kind = refKind(type)
+  if (kind === 'func') return `${type}: ${showSlot(view, index, { type: 'funcref' })}`
+  if (kind === 'extern') return `${type}: ${showSlot(view, index, { type: 'externref' })}`
+  return showSlot(view, index, { type } as Const)
 }
