@@ -454,6 +454,11 @@ export interface BindingEngineOptions {
    */
   wideArithmetic?: boolean
   /**
+   * The custom-page-sizes proposal (memories with 1-byte pages), beyond WebAssembly 3.0. Off by default, as in Wasmtime.
+   * @default false
+   */
+  customPageSizes?: boolean
+  /**
    * The pooling allocator: `true` for default sizes, an object to size it,
    * `false` to allocate each instance on demand. Pooling makes instantiation
    * several times faster but caps live instances.

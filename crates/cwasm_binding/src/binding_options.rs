@@ -124,6 +124,9 @@ pub struct BindingEngineOptions {
     /// The wide-arithmetic proposal (`i64.add128`, `i64.mul_wide_s` and kin), beyond WebAssembly 3.0. Off by default, as in Wasmtime.
     /// @default false
     pub wide_arithmetic: Option<bool>,
+    /// The custom-page-sizes proposal (memories with 1-byte pages), beyond WebAssembly 3.0. Off by default, as in Wasmtime.
+    /// @default false
+    pub custom_page_sizes: Option<bool>,
     /// The pooling allocator: `true` for default sizes, an object to size it,
     /// `false` to allocate each instance on demand. Pooling makes instantiation
     /// several times faster but caps live instances.
@@ -223,6 +226,9 @@ pub(crate) fn to_config(o: &BindingEngineOptions) -> Result<EngineConfig, Error>
     }
     if let Some(v) = o.wide_arithmetic {
         c.wide_arithmetic = v;
+    }
+    if let Some(v) = o.custom_page_sizes {
+        c.custom_page_sizes = v;
     }
     if let Some(v) = &o.pooling {
         c.pooling = Some(to_pooling_config(v)?);

@@ -112,6 +112,7 @@ impl EngineConfig {
             .wasm_function_references(self.gc)
             .wasm_gc(self.gc)
             .wasm_wide_arithmetic(self.wide_arithmetic)
+            .wasm_custom_page_sizes(self.custom_page_sizes)
             .wasm_reference_types(true)
             .wasm_bulk_memory(true)
             .wasm_multi_value(true)

@@ -294,6 +294,9 @@ pub struct EngineConfig {
     /// `wideArithmetic`: The wide-arithmetic proposal (`i64.add128`, `i64.mul_wide_s` and kin), beyond WebAssembly 3.0. Off by default, as in Wasmtime.
     /// Default false.
     pub wide_arithmetic: bool,
+    /// `customPageSizes`: The custom-page-sizes proposal (memories with 1-byte pages), beyond WebAssembly 3.0. Off by default, as in Wasmtime.
+    /// Default false.
+    pub custom_page_sizes: bool,
     /// `pooling`: The pooling allocator: `true` for default sizes, an object to size it,
     /// `false` to allocate each instance on demand. Pooling makes instantiation
     /// several times faster but caps live instances.
@@ -324,6 +327,7 @@ impl Default for EngineConfig {
             extended_const: true,
             gc: true,
             wide_arithmetic: false,
+            custom_page_sizes: false,
             pooling: None,
             parallel_compilation: true,
         }
@@ -371,6 +375,7 @@ impl EngineConfig {
             ("extendedConst", self.extended_const.to_string()),
             ("gc", self.gc.to_string()),
             ("wideArithmetic", self.wide_arithmetic.to_string()),
+            ("customPageSizes", self.custom_page_sizes.to_string()),
             ("pooling", self.pooling.as_ref().map_or_else(|| "off".to_string(), |g| g.settings_text())),
             ("parallelCompilation", self.parallel_compilation.to_string()),
         ]

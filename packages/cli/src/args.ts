@@ -91,6 +91,40 @@ export function parseCount(text: string, flag: string): number {
   return safe(Number(text), flag, text)
 }
 
+/** The WebAssembly features `-W NAME[=y|n]` turns on or off, by their engine option. */
+const FEATURES = {
+  simd: 'simd',
+  'relaxed-simd': 'relaxedSimd',
+  'tail-call': 'tailCall',
+  gc: 'gc',
+  memory64: 'memory64',
+  'multi-memory': 'multiMemory',
+  'extended-const': 'extendedConst',
+  threads: 'threads',
+  'wide-arithmetic': 'wideArithmetic',
+  'custom-page-sizes': 'customPageSizes',
+} as const
+
+/** Help lines for `-W`. */
+export const FEATURES_HELP = `  -W NAME[=y|n]          turn a WebAssembly feature on (or off): ${Object.keys(FEATURES).join(', ')}
+                         (threads, wide-arithmetic and custom-page-sizes are off by default)`
+
+/**
+ * The engine options that `-W` settings give.
+ * @throws {@linkcode UsageError} for an unknown feature or value.
+ */
+export function parseFeatures(settings: string[] = []): Partial<Record<(typeof FEATURES)[keyof typeof FEATURES], boolean>> {
+  const out: Partial<Record<(typeof FEATURES)[keyof typeof FEATURES], boolean>> = {}
+  for (const s of settings) {
+    const [name, value = 'y'] = s.split(/=(.*)/s, 2) as [string, string | undefined]
+    const option = FEATURES[name as keyof typeof FEATURES]
+    if (!option) throw new UsageError(`unknown -W feature '${name}'; features are: ${Object.keys(FEATURES).join(', ')}`)
+    if (!['y', 'n', 'yes', 'no', 'true', 'false'].includes(value)) throw new UsageError(`-W ${name} takes y or n, got '${value}'`)
+    out[option] = ['y', 'yes', 'true'].includes(value)
+  }
+  return out
+}
+
 /** The `-C NAME=VALUE` code-generation settings `cwasm run`, `compile` and `spec` take, as wasmtime's CLI does. */
 export const CODEGEN_HELP = `  -C compiler=NAME       auto (the default: Winch code first for a large module with no cached
                          code, Cranelift code compiled in the background), cranelift or winch`

@@ -15,7 +15,7 @@ import {
   type RuntimeOptions,
   type SandboxPolicy,
 } from '@cybernetic/wasm'
-import { CODEGEN_HELP, parseArgs, parseCodegen, parseCount, parseDuration, parseSize, UsageError, type Command } from '../args.js'
+import { CODEGEN_HELP, FEATURES_HELP, parseArgs, parseCodegen, parseFeatures, parseCount, parseDuration, parseSize, UsageError, type Command } from '../args.js'
 import { report } from '../report.js'
 
 const HELP = `usage: cwasm run [OPTIONS] MODULE [ARGS…]
@@ -51,6 +51,7 @@ options:
   --max-memory SIZE      largest linear memory: 100MB, 64KiB, bytes (default: 4GiB)
   --max-stack BYTES      wasm stack limit (default 512KiB)
 ${CODEGEN_HELP}
+${FEATURES_HELP}
 
 A large module with no cached code starts at once on Winch code. If the run
 ends before its Cranelift code is ready, cwasm leaves \`cwasm cache add\`
@@ -102,6 +103,7 @@ async function run(argv: string[], onStart: () => void): Promise<number> {
       'max-memory': { value: true },
       'max-stack': { value: true },
       C: { value: true, repeat: true },
+      W: { value: true, repeat: true },
       help: { value: false, alias: 'h' },
     },
     true,
@@ -117,7 +119,7 @@ async function run(argv: string[], onStart: () => void): Promise<number> {
   const guestArgs = manifestFile ? positionals : positionals.slice(1)
   if (!file && !manifestFile) throw new UsageError('cwasm run needs a MODULE; see cwasm run --help')
 
-  const options: RuntimeOptions = { engine: { ...parseCodegen(repeated['C']) }, maxMemory: 4 * 1024 ** 3 }
+  const options: RuntimeOptions = { engine: { ...parseFeatures(repeated['W']), ...parseCodegen(repeated['C']) }, maxMemory: 4 * 1024 ** 3 }
   if (typeof flags['fuel'] === 'string') options.fuel = parseCount(flags['fuel'], 'fuel')
   const timeout = typeof flags['timeout'] === 'string' ? parseDuration(flags['timeout'], 'timeout') : undefined
   if (timeout === 0) throw new UsageError('--timeout must be more than 0')

@@ -229,6 +229,12 @@ use it when a module must stay byte-identical. Flag checks need
         default: false,
         doc: 'The wide-arithmetic proposal (`i64.add128`, `i64.mul_wide_s` and kin), beyond WebAssembly 3.0. Off by default, as in Wasmtime.',
       },
+      customPageSizes: {
+        kind: 'boolean',
+        core: 'custom_page_sizes',
+        default: false,
+        doc: 'The custom-page-sizes proposal (memories with 1-byte pages), beyond WebAssembly 3.0. Off by default, as in Wasmtime.',
+      },
       pooling: {
         kind: 'group',
         group: 'pooling',

@@ -188,6 +188,11 @@ export interface EngineOptions {
    */
   wideArithmetic?: boolean
   /**
+   * The custom-page-sizes proposal (memories with 1-byte pages), beyond WebAssembly 3.0. Off by default, as in Wasmtime.
+   * @default false
+   */
+  customPageSizes?: boolean
+  /**
    * The pooling allocator: `true` for default sizes, an object to size it,
    * `false` to allocate each instance on demand. Pooling makes instantiation
    * several times faster but caps live instances.
@@ -220,6 +225,7 @@ export const ENGINE_SCHEMA = {
   extendedConst: { kind: 'boolean' },
   gc: { kind: 'boolean' },
   wideArithmetic: { kind: 'boolean' },
+  customPageSizes: { kind: 'boolean' },
   pooling: { kind: 'booleanOrObject', schema: POOLING_SCHEMA },
   parallelCompilation: { kind: 'boolean' },
 } satisfies { [K in keyof Required<EngineOptions>]: Rule }
@@ -243,6 +249,7 @@ export const ENGINE_DEFAULTS = Object.freeze({
   extendedConst: true,
   gc: true,
   wideArithmetic: false,
+  customPageSizes: false,
   pooling: false,
   parallelCompilation: true,
 }) satisfies Readonly<Partial<EngineOptions>>
