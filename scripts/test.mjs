@@ -75,24 +75,29 @@ step('vitest', join(root, 'node_modules', '.bin', 'vitest'), ['run', '--reporter
   return { passed: j.numPassedTests, failed: j.numFailedTests, skipped: j.numPendingTests + j.numTodoTests }
 })
 
-// 3. The official WebAssembly spec suite, from ../shared/corpus/spec.
-const corpus = join(root, '..', 'shared', 'corpus', 'spec')
-if (existsSync(corpus)) {
-  step('spec', process.execPath, [join(root, 'packages', 'cli', 'bin', 'cwasm.js'), 'spec', corpus], (out) => {
+// 3. The spec suites through `cwasm spec`, each a stage: its summary line is its count.
+const cli = join(root, 'packages', 'cli', 'bin', 'cwasm.js')
+const corpora = join(root, '..', 'shared', 'corpus')
+function specStage(name, folder, flags) {
+  const dir = join(corpora, folder)
+  if (!existsSync(dir)) {
+    process.stdout.write(`\n=== ${name}: the corpus is missing at ${dir}; counted as a failure\n`)
+    results.push({ name, passed: 0, failed: 1, skipped: 0, seconds: 0, ok: false })
+    return
+  }
+  step(name, process.execPath, [cli, 'spec', ...flags, dir], (out) => {
     const m = [...out.matchAll(/^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/gm)].pop()
     return m ? { passed: Number(m[1]), failed: Number(m[2]), skipped: Number(m[3] ?? 0) } : { passed: 0, failed: 1, skipped: 0 }
   })
-  // The same suite on Winch code (tiered compilation's first tier), less
-  // what Winch does not implement, each listed with its reason.
-  const winchSkips = join(root, 'packages', 'cli', 'spec-skips-winch.json')
-  step('winch', process.execPath, [join(root, 'packages', 'cli', 'bin', 'cwasm.js'), 'spec', '-C', 'compiler=winch', '--skips', winchSkips, corpus], (out) => {
-    const m = [...out.matchAll(/^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/gm)].pop()
-    return m ? { passed: Number(m[1]), failed: Number(m[2]), skipped: Number(m[3] ?? 0) } : { passed: 0, failed: 1, skipped: 0 }
-  })
-} else {
-  process.stdout.write(`\n=== spec: the corpus is missing at ${corpus}; counted as a failure\n`)
-  results.push({ name: 'spec', passed: 0, failed: 1, skipped: 0, seconds: 0, ok: false })
 }
+const skipFile = (name) => join(root, 'packages', 'cli', name)
+// The official suite, from ../shared/corpus/spec.
+specStage('spec', 'spec', [])
+// The same on Winch code (tiered compilation's first tier), less what Winch
+// does not implement, each listed with its reason.
+specStage('winch', 'spec', ['-C', 'compiler=winch', '--skips', skipFile('spec-skips-winch.json')])
+// The proposals beyond 3.0 that Wasmtime 48 implements, with their options on.
+specStage('proposal', 'spec-proposals', ['-W', 'threads', '-W', 'wide-arithmetic', '-W', 'custom-page-sizes', '--skips', skipFile('spec-skips-proposals.json')])
 
 process.stdout.write('\n=== summary\n')
 for (const r of results) {

@@ -261,6 +261,16 @@ describe('the spec runner', () => {
     expect(r).toMatchObject({ passed: 6, failed: 2 })
   })
 
+  it('expects the custom-section forms of assert_malformed and assert_invalid to be refused', async () => {
+    const path = script({ 'bad.wat': { text: '(module (@custom))' }, 'good.wat': { text: '(module)' } }, [
+      { type: 'assert_malformed_custom', line: 1, filename: 'bad.wat', module_type: 'text', text: '@custom annotation: missing section name' },
+      { type: 'assert_invalid_custom', line: 2, filename: 'good.wat', module_type: 'text', text: 'nothing wrong here' },
+    ])
+    const r = await run([path], { verbose: true })
+    expect(r).toMatchObject({ passed: 1, failed: 1 })
+    expect(r.lines.find((l) => l.startsWith('FAIL'))).toMatch(/:2: assert_invalid_custom: .*compiled, but should have been rejected/)
+  })
+
   it('counts a trap with the wrong message, or no trap at all, as a failure', async () => {
     const path = script({ 'arith.wasm': ARITH }, [
       { type: 'module', line: 1, filename: 'arith.wasm' },

@@ -113,6 +113,9 @@ impl EngineConfig {
             .wasm_gc(self.gc)
             .wasm_wide_arithmetic(self.wide_arithmetic)
             .wasm_custom_page_sizes(self.custom_page_sizes)
+            // Shared memories only where every wait is woven to end at its
+            // deadline (`waits.rs`), which the flag checks do.
+            .shared_memory(self.threads && self.interrupts() == Interrupts::Flag)
             .wasm_reference_types(true)
             .wasm_bulk_memory(true)
             .wasm_multi_value(true)

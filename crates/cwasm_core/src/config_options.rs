@@ -282,7 +282,14 @@ pub struct EngineConfig {
     /// `tailCall`: Tail calls (`return_call` and friends).
     /// Default true.
     pub tail_call: bool,
-    /// `threads`: Threads and shared memories. Off by default: a store cannot cap a shared memory the way it caps its own.
+    /// `threads`: Threads and shared memories (the threads proposal, beyond WebAssembly 3.0). Off by
+    /// default. A shared memory grows without asking its store, so a module's own shared memory
+    /// is admitted only when its declared maximum fits the store's `maxMemory` (else a
+    /// `MemoryLimitError` at instantiation); every `memory.atomic.wait` waits in slices
+    /// of about 1 ms with the interrupt check between them, so a wait ends at its call's
+    /// deadline or cancellation (a notify that lands between two slices is seen by the next
+    /// slice's value check). Needs the woven interrupt checks (`epochChecks` off).
+    /// The host cannot yet make a shared memory or reach a module's shared memory export.
     /// Default false.
     pub threads: bool,
     /// `extendedConst`: Extended constant expressions.

@@ -42,9 +42,13 @@ pub const FLAG_EXPORT: &str = "\0cwasm:interrupt";
 pub const START_EXPORT: &str = "\0cwasm:start";
 /// Prefix of every name the weaver adds.
 pub const RESERVED_PREFIX: &str = "\0cwasm";
+/// Prefix of the exports that name a module's own shared memories (so that
+/// instantiation can check their declared maximum against the store's limit:
+/// a shared memory grows without asking the store).
+pub const SHARED_EXPORT_PREFIX: &str = "\0cwasm:shared:";
 /// Changes whenever woven code changes shape, so that artifacts woven the
 /// old way are refused as incompatible.
-pub const WEAVE_VERSION: u32 = 5;
+pub const WEAVE_VERSION: u32 = 6;
 
 struct Weaver {
     flag_memory: u32,
@@ -52,6 +56,12 @@ struct Weaver {
     bodies: Vec<Vec<u8>>,
     /// The defined function whose body comes next.
     next_function: usize,
+    /// The bounded-wait helpers (`waits.rs`): each one's type index and body.
+    helpers: Vec<(u32, Vec<u8>)>,
+    /// The helpers' distinct signatures, appended to the type section.
+    helper_types: Vec<([wasm_encoder::ValType; 3], [wasm_encoder::ValType; 1])>,
+    /// Indices of the module's own shared memories.
+    shared_memories: Vec<u32>,
     /// The start function, exported instead of started.
     start: Option<u32>,
     has_memory_section: bool,
@@ -186,7 +196,7 @@ fn instruction_bytes(f: wasm_encoder::Function) -> Vec<u8> {
 /// One function body with its checks at each loop header that keeps one
 /// (`bounded.rs`) and before each indirect call and bulk operation, and
 /// the facts that decide its entry check; one pass over its operators.
-fn weave_body(func: &wasmparser::FunctionBody<'_>, flag_memory: u32) -> Result<WovenBody, String> {
+fn weave_body(func: &wasmparser::FunctionBody<'_>, flag_memory: u32, waits: &crate::waits::Helpers) -> Result<WovenBody, String> {
     let mut r = wasm_encoder::reencode::RoundtripReencoder;
     let locals = r.new_function_with_parsed_locals(func).map_err(|e| e.to_string())?.into_raw_body();
     let ops = operators(func).map_err(|e| e.to_string())?;
@@ -202,7 +212,11 @@ fn weave_body(func: &wasmparser::FunctionBody<'_>, flag_memory: u32) -> Result<W
         if needs_own_check(&op) {
             emit(&mut f, &check);
         }
-        f.instruction(&r.instruction(op).map_err(|e| e.to_string())?);
+        // A wait on a shared memory becomes a call of its bounded helper.
+        match crate::waits::Wait::of(&op).and_then(|w| waits.index.get(&w)) {
+            Some(&helper) => f.instruction(&Instruction::Call(helper)),
+            None => f.instruction(&r.instruction(op).map_err(|e| e.to_string())?),
+        };
         // A short counted loop needs no check of its own: the enclosing
         // loop's or function's check bounds it.
         if is_loop && loops.next().unwrap_or(true) {
@@ -235,6 +249,9 @@ pub(crate) fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(usize, &T) -> R 
 impl Weaver {
     fn added_exports(&self, exports: &mut wasm_encoder::ExportSection) {
         exports.export(FLAG_EXPORT, ExportKind::Memory, self.flag_memory);
+        for &m in &self.shared_memories {
+            exports.export(&format!("{SHARED_EXPORT_PREFIX}{m}"), ExportKind::Memory, m);
+        }
         if let Some(start) = self.start {
             exports.export(START_EXPORT, ExportKind::Func, start);
         }
@@ -244,6 +261,42 @@ impl Weaver {
 
 impl Reencode for Weaver {
     type Error = String;
+
+    fn parse_type_section(
+        &mut self,
+        types: &mut wasm_encoder::TypeSection,
+        section: wasmparser::TypeSectionReader<'_>,
+    ) -> Result<(), wasm_encoder::reencode::Error<Self::Error>> {
+        utils::parse_type_section(self, types, section)?;
+        for (params, results) in &self.helper_types {
+            types.ty().function(params.iter().copied(), results.iter().copied());
+        }
+        Ok(())
+    }
+
+    fn parse_function_section(
+        &mut self,
+        functions: &mut wasm_encoder::FunctionSection,
+        section: wasmparser::FunctionSectionReader<'_>,
+    ) -> Result<(), wasm_encoder::reencode::Error<Self::Error>> {
+        utils::parse_function_section(self, functions, section)?;
+        for (ty, _) in &self.helpers {
+            functions.function(*ty);
+        }
+        Ok(())
+    }
+
+    fn parse_code_section(
+        &mut self,
+        code: &mut wasm_encoder::CodeSection,
+        section: wasmparser::CodeSectionReader<'_>,
+    ) -> Result<(), wasm_encoder::reencode::Error<Self::Error>> {
+        utils::parse_code_section(self, code, section)?;
+        for (_, body) in &self.helpers {
+            code.raw(body);
+        }
+        Ok(())
+    }
 
     fn parse_function_body(
         &mut self,
@@ -317,6 +370,10 @@ pub(crate) fn weave(binary: &[u8], fuel_imports: bool) -> Result<Vec<u8>, Error>
         column: None,
     };
     let mut memories = 0u32;
+    // Per memory, in index order: (64-bit, shared).
+    let mut memory_kinds: Vec<(bool, bool)> = Vec::new();
+    let mut imported_memories = 0u32;
+    let mut type_count = 0u32;
     let mut imported_functions = 0u32;
     let mut bodies = Vec::new();
     let mut start = None;
@@ -330,7 +387,11 @@ pub(crate) fn weave(binary: &[u8], fuel_imports: bool) -> Result<Vec<u8>, Error>
                         return Err(reserved(format!("the module imports '{}' from a module named {:?}", imp.name, imp.module)));
                     }
                     match imp.ty {
-                        wasmparser::TypeRef::Memory(_) => memories += 1,
+                        wasmparser::TypeRef::Memory(m) => {
+                            memories += 1;
+                            imported_memories += 1;
+                            memory_kinds.push((m.memory64, m.shared));
+                        }
                         wasmparser::TypeRef::Func(_) => imported_functions += 1,
                         _ => {}
                     }
@@ -339,6 +400,15 @@ pub(crate) fn weave(binary: &[u8], fuel_imports: bool) -> Result<Vec<u8>, Error>
             Payload::MemorySection(s) => {
                 has_memory_section = true;
                 memories += s.count();
+                for m in s {
+                    let m = m.map_err(|e| bad(e.to_string()))?;
+                    memory_kinds.push((m.memory64, m.shared));
+                }
+            }
+            Payload::TypeSection(s) => {
+                for group in s {
+                    type_count += group.map_err(|e| bad(e.to_string()))?.types().count() as u32;
+                }
             }
             Payload::StartSection { func, .. } => start = Some(func),
             Payload::CodeSectionEntry(body) => bodies.push(body),
@@ -354,7 +424,15 @@ pub(crate) fn weave(binary: &[u8], fuel_imports: bool) -> Result<Vec<u8>, Error>
             _ => {}
         }
     }
-    let mut woven: Vec<WovenBody> = par_map(&bodies, |_, b| weave_body(b, memories)).into_iter().collect::<Result<_, _>>().map_err(bad)?;
+    // Only waits on a shared memory can block; a module with none keeps its waits.
+    let waits = if memory_kinds.iter().any(|k| k.1) {
+        let functions = u32::try_from(bodies.len()).map_err(|_| bad("too many functions".into()))?;
+        crate::waits::find(&bodies, imported_functions + functions).map_err(bad)?
+    } else {
+        crate::waits::Helpers::default()
+    };
+    let mut woven: Vec<WovenBody> =
+        par_map(&bodies, |_, b| weave_body(b, memories, &waits)).into_iter().collect::<Result<_, _>>().map_err(bad)?;
     let facts: Vec<FuncFacts> = woven.iter_mut().map(|w| std::mem::take(&mut w.facts)).collect();
     let entry_checks = crate::entry_checks::entry_checks(imported_functions, &facts);
     let mut check_bytes = wasm_encoder::Function::new([]);
@@ -371,7 +449,32 @@ pub(crate) fn weave(binary: &[u8], fuel_imports: bool) -> Result<Vec<u8>, Error>
             w.locals
         })
         .collect();
-    let mut weaver = Weaver { flag_memory: memories, bodies, next_function: 0, start, has_memory_section, has_export_section };
+    let mut helper_types = Vec::new();
+    let mut helpers = Vec::new();
+    for w in &waits.waits {
+        let memory64 = memory_kinds.get(w.memory as usize).is_some_and(|k| k.0);
+        let sig = crate::waits::signature(w, memory64);
+        let at = match helper_types.iter().position(|s| *s == sig) {
+            Some(i) => i,
+            None => {
+                helper_types.push(sig);
+                helper_types.len() - 1
+            }
+        };
+        helpers.push((type_count + at as u32, crate::waits::body(w, &check(memories))));
+    }
+    let shared_memories = (imported_memories..memories).filter(|&i| memory_kinds.get(i as usize).is_some_and(|k| k.1)).collect();
+    let mut weaver = Weaver {
+        flag_memory: memories,
+        bodies,
+        next_function: 0,
+        helpers,
+        helper_types,
+        shared_memories,
+        start,
+        has_memory_section,
+        has_export_section,
+    };
     let mut module = wasm_encoder::Module::new();
     weaver.parse_core_module(&mut module, Parser::new(0), binary).map_err(|e| bad(e.to_string()))?;
     let out = module.finish();

@@ -57,6 +57,7 @@ mod tier;
 mod trap;
 mod types;
 mod value;
+mod waits;
 mod wasi;
 
 pub use aot::{

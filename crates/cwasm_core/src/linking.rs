@@ -59,6 +59,7 @@ impl Store {
         // The code for this store's tier (waiting for the Cranelift code
         // in a store that runs it).
         let code = module.code_for(self.wasmtime_engine())?;
+        self.check_shared_memories(&code.module)?;
         if imports.is_empty() {
             if let Some(pre) = module.instance_pre(&code)? {
                 return self.with_call(|mut ctx| {
@@ -74,6 +75,31 @@ impl Store {
             let instance = Instance::new(&mut ctx, &code.module, &externs).map_err(run_error)?;
             self.start_woven(&mut ctx, instance)
         })
+    }
+
+    /// A shared memory grows without asking the store, so a module's own
+    /// shared memories must fit the store's memory limit at their declared
+    /// maximum (weaving names them with [`crate::instrument::SHARED_EXPORT_PREFIX`]).
+    fn check_shared_memories(&self, module: &wasmtime::Module) -> Result<(), Error> {
+        let limit = self.with(|ctx| Ok(ctx.data().limiter.options.max_memory_bytes))?;
+        let Some(limit) = limit else { return Ok(()) };
+        for e in module.exports() {
+            if !e.name().starts_with(crate::instrument::SHARED_EXPORT_PREFIX) {
+                continue;
+            }
+            if let ExternType::Memory(m) = e.ty() {
+                let max = m.maximum().map(|pages| u128::from(pages) * u128::from(m.page_size()));
+                if max.is_none_or(|bytes| bytes > u128::from(limit)) {
+                    return Err(Error::MemoryLimit {
+                        message: format!(
+                            "the module's shared memory may grow to {} bytes, past the store's limit of {limit} bytes; a shared memory grows without asking the store, so its declared maximum must fit maxMemory",
+                            max.map_or("an unbounded number of".to_string(), |b| b.to_string())
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The items to instantiate `module` with, in import order; every

@@ -166,6 +166,16 @@ fn parse_line_col(text: &str) -> (Option<u32>, Option<u32>) {
 pub(crate) fn code_bytes<'a>(engine: &Engine, binary: &'a [u8]) -> Result<std::borrow::Cow<'a, [u8]>, Error> {
     let flags = engine.config().interrupts() == crate::config::Interrupts::Flag;
     let woven_fuel = engine.config().woven_fuel();
+    if engine.config().threads && !flags && has_shared_memory(binary) {
+        return Err(Error::Compile {
+            message: "the module has a shared memory, which needs the woven interrupt checks (epochChecks: false, multiMemory: true): \
+                      only they make an atomic wait end at its call's deadline"
+                .into(),
+            offset: None,
+            line: None,
+            column: None,
+        });
+    }
     if !flags && !woven_fuel {
         return Ok(std::borrow::Cow::Borrowed(binary));
     }
@@ -191,6 +201,21 @@ pub(crate) fn code_bytes<'a>(engine: &Engine, binary: &'a [u8]) -> Result<std::b
         bytes = std::borrow::Cow::Owned(crate::instrument::weave(&bytes, woven_fuel)?);
     }
     Ok(bytes)
+}
+
+/// Whether a module defines or imports a shared memory (sections only; the
+/// code is not read).
+fn has_shared_memory(binary: &[u8]) -> bool {
+    use wasmtime::wasmparser::{Parser, Payload, TypeRef};
+    for payload in Parser::new(0).parse_all(binary) {
+        match payload {
+            Ok(Payload::ImportSection(s)) if s.clone().into_imports().flatten().any(|i| matches!(i.ty, TypeRef::Memory(m) if m.shared)) => return true,
+            Ok(Payload::MemorySection(s)) if s.clone().into_iter().flatten().any(|m| m.shared) => return true,
+            Ok(Payload::CodeSectionStart { .. }) | Err(_) => return false,
+            _ => {}
+        }
+    }
+    false
 }
 
 pub(crate) fn compile_error(e: &wasmtime::Error) -> Error {

@@ -131,6 +131,8 @@ export class Interpreter {
         return this.#assertTrap(cmd.action, cmd.type === 'assert_exhaustion' ? 'call stack exhausted' : cmd.text)
       case 'assert_malformed':
       case 'assert_invalid':
+      case 'assert_malformed_custom':
+      case 'assert_invalid_custom':
         return this.#assertRejected(cmd.filename, cmd.text)
       case 'assert_unlinkable':
         return this.#assertUnlinkable(cmd.filename, cmd.text)

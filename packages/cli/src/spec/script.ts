@@ -52,7 +52,8 @@ export type Command =
   | (Base & { type: 'assert_return'; action: Action; expected?: Const[]; either?: Const[] })
   | (Base & { type: 'assert_trap' | 'assert_exhaustion'; action: Action; text: string; expected?: Const[] })
   | (Base & {
-      type: 'assert_invalid' | 'assert_malformed' | 'assert_unlinkable' | 'assert_uninstantiable'
+      // The _custom forms (annotation proposal): a custom section or annotation that must be refused.
+      type: 'assert_invalid' | 'assert_malformed' | 'assert_unlinkable' | 'assert_uninstantiable' | 'assert_malformed_custom' | 'assert_invalid_custom'
       filename: string
       text: string
       module_type: 'binary' | 'text'

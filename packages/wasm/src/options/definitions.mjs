@@ -219,7 +219,14 @@ use it when a module must stay byte-identical. Flag checks need
         kind: 'boolean',
         core: 'threads',
         default: false,
-        doc: 'Threads and shared memories. Off by default: a store cannot cap a shared memory the way it caps its own.',
+        doc: `Threads and shared memories (the threads proposal, beyond WebAssembly 3.0). Off by
+default. A shared memory grows without asking its store, so a module's own shared memory
+is admitted only when its declared maximum fits the store's \`maxMemory\` (else a
+{@link MemoryLimitError} at instantiation); every \`memory.atomic.wait\` waits in slices
+of about 1 ms with the interrupt check between them, so a wait ends at its call's
+deadline or cancellation (a notify that lands between two slices is seen by the next
+slice's value check). Needs the woven interrupt checks (\`epochChecks\` off).
+The host cannot yet make a shared memory or reach a module's shared memory export.`,
       },
       extendedConst: { kind: 'boolean', core: 'extended_const', default: true, doc: 'Extended constant expressions.' },
       gc: { kind: 'boolean', core: 'gc', default: true, doc: 'Typed function references and GC types.' },
