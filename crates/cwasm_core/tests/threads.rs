@@ -84,3 +84,17 @@ fn shared_memories_stay_refused_under_epoch_checks_whose_waits_could_not_be_stop
         other => panic!("expected a compile error, got {other:?}"),
     }
 }
+
+#[test]
+fn an_instance_with_a_shared_memory_export_lists_its_other_exports_and_refuses_that_one_by_name() {
+    let engine = threads(Compiler::Cranelift);
+    let m = Module::compile(&engine, br#"(module (memory (export "mem") 1 1 shared) (func (export "f") (result i32) (i32.atomic.load (i32.const 0))))"#).unwrap();
+    let store = Store::new(&engine, StoreOptions::default());
+    let i = store.instantiate(&m, &[]).unwrap();
+    let names: Vec<String> = store.exports(i).unwrap().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["f"]);
+    match store.export(i, "mem") {
+        Err(Error::InvalidArgument { message }) => assert!(message.contains("shared memories"), "{message}"),
+        other => panic!("expected an invalid argument, got {other:?}"),
+    }
+}

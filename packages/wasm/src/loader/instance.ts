@@ -102,7 +102,11 @@ export class Instance {
     return wrapExtern(this.store, native(() => this.store.binding.instanceExport(this.#index, name)))
   }
 
-  /** Every export by name (a function is the same object {@link Instance.func} returns). */
+  /**
+   * Every export by name (a function is the same object {@link Instance.func}
+   * returns). A shared memory (`threads` on) is left out: the host cannot
+   * hold one yet.
+   */
   get exports(): Readonly<Record<string, Extern>> {
     if (!this.#exports) {
       const out: Record<string, Extern> = Object.create(null)
