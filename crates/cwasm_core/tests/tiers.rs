@@ -190,7 +190,9 @@ fn compiler_winch_refuses_what_winch_does_not_support_with_a_compile_error() {
 #[test]
 fn a_winch_store_refuses_a_module_that_has_only_cranelift_code_with_a_clear_error() {
     let auto = engine(Compiler::Auto, false);
-    let a = Module::compile(&auto, format!(r#"(module (func (export "a") (result i32) (i32.const {})))"#, std::process::id() + 2).as_bytes()).unwrap();
+    // Large enough that its Cranelift code takes a while: the store below is made before it is ready.
+    let funcs: String = (0..3000).map(|i| format!("(func (param i32) (result i32) (i32.mul (local.get 0) (i32.const {i})))")).collect();
+    let a = Module::compile(&auto, format!(r#"(module {funcs} (func (export "a") (result i32) (i32.const {})))"#, std::process::id() + 2).as_bytes()).unwrap();
     let b = Module::compile(&auto, br#"(module (func $f (export "f") (return_call $f)))"#).unwrap();
     let store = Store::for_module(&auto, StoreOptions::default(), &a);
     if store.tier() != Compiler::Winch {
