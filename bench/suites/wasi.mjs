@@ -138,7 +138,8 @@ export async function run(ctx) {
   const runArgs = cwasmRunArgs(invocation({ outDir: '{out}', tmpDir: '{tmp}' }), wasm).map((a) => JSON.stringify(a)).join(' ');
   // No hand-over to a background `cwasm cache add`: it would compile while later runs are timed.
   const command = (cacheDir) => `CWASM_BACKGROUND_COMPILE=0 CWASM_CACHE_DIR=${cacheDir} ${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} ${runArgs}`;
-  const coldRuns = ctx.reps(2, 1);
+  // Cheap since tiered compilation (a few s each): enough runs for a steady median.
+  const coldRuns = ctx.reps(5, 2);
   const cold = await timeRunners(['cmd', 'node-wasi'], { runs: coldRuns, cmd: command('{tmp}/cache') });
   failuresOf(cold);
   const coldRec = fromSamples('wasi.program.cold_vs_node_wasi', cold[0].times, cold[1].times, {
