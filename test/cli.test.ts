@@ -121,6 +121,8 @@ describe('cwasm CLI', () => {
     }
     expect(run('run', '-C', 'compiler=v8', 'examples/compute.wasm')).toMatchObject({ code: 126, stderr: expect.stringMatching(/^error\[usage\]: -C compiler must be one of auto, cranelift, winch/) })
     expect(run('compile', '-C', 'opt-level=2', 'examples/compute.wasm')).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown -C setting 'opt-level'/) })
+    expect(run('run', '-W', 'threads=maybe', 'examples/compute.wasm')).toMatchObject({ code: 126, stderr: expect.stringMatching(/^error\[usage\]: -W threads takes y or n/) })
+    expect(run('spec', '-W', 'warp-drive', 'x.json')).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown -W feature 'warp-drive'/) })
     const out = join(mkdtempSync(join(tmpdir(), 'cwasm-winch-')), 'c.cwasm')
     expect(run('compile', '-C', 'compiler=winch', 'examples/compute.wasm', '-o', out).code).toBe(0)
     expect(run('run', '-C', 'compiler=winch', out, '21').stdout).toBe('42\n')

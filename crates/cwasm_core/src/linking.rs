@@ -81,6 +81,10 @@ impl Store {
     /// shared memories must fit the store's memory limit at their declared
     /// maximum (weaving names them with [`crate::instrument::SHARED_EXPORT_PREFIX`]).
     fn check_shared_memories(&self, module: &wasmtime::Module) -> Result<(), Error> {
+        // Only engines with threads on admit shared memories: the common path stays as it was.
+        if !self.engine().config().threads {
+            return Ok(());
+        }
         let limit = self.with(|ctx| Ok(ctx.data().limiter.options.max_memory_bytes))?;
         let Some(limit) = limit else { return Ok(()) };
         for e in module.exports() {

@@ -74,19 +74,8 @@ export class Interpreter {
 
   #run(cmd: Command): string | null {
     switch (cmd.type) {
-      case 'module': {
-        this.#current = undefined
-        let instance: Instance
-        try {
-          instance = this.#store.instantiate(this.#compile(cmd.filename), this.#imports)
-        } catch (e) {
-          this.#noCurrent = `the module at line ${cmd.line} failed`
-          return `the module did not load: ${describeError(e)}`
-        }
-        this.#current = instance
-        if (cmd.name !== undefined) this.#named.set(cmd.name, instance)
-        return null
-      }
+      case 'module':
+        return this.#makeCurrent(cmd.line, 'module', 'did not load', cmd.name, () => this.#compile(cmd.filename))
       case 'module_definition': {
         // Compiled only; it does not become the current module.
         let module: Module
@@ -98,24 +87,12 @@ export class Interpreter {
         if (cmd.name !== undefined) this.#definitions.set(cmd.name, module)
         return null
       }
-      case 'module_instance': {
-        this.#current = undefined
-        const module = cmd.module === undefined ? undefined : this.#definitions.get(cmd.module)
-        if (!module) {
-          this.#noCurrent = `the instance at line ${cmd.line} failed`
-          throw new ScriptError(`no module definition named ${cmd.module ?? '(none)'}`)
-        }
-        let instance: Instance
-        try {
-          instance = this.#store.instantiate(module, this.#imports)
-        } catch (e) {
-          this.#noCurrent = `the instance at line ${cmd.line} failed`
-          return `the instance did not start: ${describeError(e)}`
-        }
-        this.#current = instance
-        if (cmd.instance !== undefined) this.#named.set(cmd.instance, instance)
-        return null
-      }
+      case 'module_instance':
+        return this.#makeCurrent(cmd.line, 'instance', 'did not start', cmd.instance, () => {
+          const module = cmd.module === undefined ? undefined : this.#definitions.get(cmd.module)
+          if (!module) throw new ScriptError(`no module definition named ${cmd.module ?? '(none)'}`)
+          return module
+        })
       case 'register':
         this.#imports[cmd.as] = this.#instance(cmd.name)
         return null
@@ -141,6 +118,26 @@ export class Interpreter {
       default:
         return `unknown command type '${(cmd as { type: string }).type}'`
     }
+  }
+
+  /**
+   * Instantiates the module `module()` gives and makes it the current one
+   * (and `name`'s); when that fails there is no current module, and the
+   * commands that need one say which `what` at `line` failed.
+   */
+  #makeCurrent(line: number, what: string, failed: string, name: string | undefined, module: () => Module): string | null {
+    this.#current = undefined
+    this.#noCurrent = `the ${what} at line ${line} failed`
+    let instance: Instance
+    try {
+      instance = this.#store.instantiate(module(), this.#imports)
+    } catch (e) {
+      if (e instanceof ScriptError) throw e
+      return `the ${what} ${failed}: ${describeError(e)}`
+    }
+    this.#current = instance
+    if (name !== undefined) this.#named.set(name, instance)
+    return null
   }
 
   /** Reads and compiles a module file named by a command. */
