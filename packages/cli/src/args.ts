@@ -1,9 +1,14 @@
-// A small, strict argument parser: unknown flags are errors, never ignored.
+// Command lines: Node's own parser (util.parseArgs) splits them into
+// tokens; the option definitions here decide what each token means, and the
+// same definitions write each command's --help, so the help cannot list a
+// flag the parser refuses or leave out one it takes.
+import { parseArgs as tokenize } from 'node:util'
+import { EXIT } from './exit.js'
 
 /** A CLI command: takes its arguments, resolves to an exit code. */
 export type Command = (argv: string[]) => Promise<number>
 
-/** Wrong command-line usage (exit code 2). */
+/** Wrong command-line usage (exit code 2; 126 for `cwasm run`). */
 export class UsageError extends Error {
   constructor(message: string) {
     super(message)
@@ -11,8 +16,20 @@ export class UsageError extends Error {
   }
 }
 
-/** Flags a command accepts: name → takes a value? may it be given several times? */
-export type FlagSpec = Record<string, { value: boolean; alias?: string; repeat?: boolean }>
+/** One option of a command. */
+export interface OptionDef {
+  /** Takes a value: the value's name in the help (`N`, `FILE`), or `true` (`VALUE`). Default: a switch. */
+  value?: boolean | string
+  /** Its one-letter form, `-o` for `--output`. Default: none. */
+  alias?: string
+  /** May be given several times; every value is kept, in order. Default: the last one wins. */
+  repeat?: boolean
+  /** What it does, for the help (lines after the first are indented under it). */
+  help?: string
+}
+
+/** The options a command accepts, by long name. */
+export type FlagSpec = Record<string, OptionDef>
 
 /** Parsed command line: a repeatable flag's values in order, every other flag's last value. */
 export interface Parsed {
@@ -22,43 +39,128 @@ export interface Parsed {
 }
 
 /**
- * Parses `argv` against `spec`. Flags stop at the first positional when
- * `stopAtPositional` is set (so guest arguments like `-1` pass through).
+ * Parses `argv` against `spec`: an unknown option, a missing value or a
+ * value given to a switch is a {@link UsageError}, never ignored. A word
+ * like `-5` is a positional (a number, not an option). With
+ * `stopAtPositional`, everything from the first positional on is
+ * positional, flags included (a guest's own arguments).
+ * @throws {@linkcode UsageError} for an unknown option or a missing value.
  */
 export function parseArgs(argv: string[], spec: FlagSpec, stopAtPositional = false): Parsed {
+  const options = Object.fromEntries(
+    Object.entries(spec).map(([name, d]) => [name, { type: d.value ? ('string' as const) : ('boolean' as const), ...(d.alias ? { short: d.alias } : {}) }]),
+  )
+  // Not strict: the tokens below are checked here, with messages that name our options.
+  const { tokens } = tokenize({ args: argv, options, strict: false, allowPositionals: true, tokens: true })
   const flags: Record<string, string | true> = {}
   const repeated: Record<string, string[]> = {}
   const positionals: string[] = []
-  const aliases = new Map(Object.entries(spec).flatMap(([k, v]) => (v.alias ? [[v.alias, k] as const] : [])))
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!
-    if (stopAtPositional && positionals.length > 0) {
-      positionals.push(a)
-      continue
-    }
-    if (a === '--') {
-      positionals.push(...argv.slice(i + 1))
+  let numberAt = -1
+  for (const t of tokens) {
+    if (t.kind === 'option-terminator') {
+      positionals.push(...argv.slice(t.index + 1))
       break
     }
-    if (a.startsWith('-') && a.length > 1 && !/^-\d/.test(a)) {
-      let [name, inline] = a.replace(/^--?/, '').split(/=(.*)/s, 2) as [string, string | undefined]
-      name = aliases.get(name) ?? name
-      const f = spec[name]
-      if (!f) throw new UsageError(`unknown option '${a}'; options are: ${Object.keys(spec).map((k) => `--${k}`).join(', ')}`)
-      if (f.value) {
-        const v = inline ?? argv[++i]
-        if (v === undefined) throw new UsageError(`option --${name} needs a value`)
-        if (f.repeat) (repeated[name] ??= []).push(v)
-        else flags[name] = v
-      } else {
-        flags[name] = true
+    if (t.index === numberAt) continue
+    const word = argv[t.index]!
+    if (t.kind === 'positional' || /^-\d/.test(word)) {
+      if (stopAtPositional) {
+        positionals.push(...argv.slice(t.index))
+        break
       }
+      // `-12` comes as the tokens -1 and -2 of one word: keep the word once.
+      numberAt = t.index
+      positionals.push(word)
+      continue
+    }
+    const def = spec[t.name]
+    if (!def) throw new UsageError(`unknown option '${t.rawName}'${t.rawName === word ? '' : ` (in '${word}')`}; options are: ${Object.keys(spec).map((k) => `--${k}`).join(', ')}`)
+    if (def.value) {
+      if (t.value === undefined) throw new UsageError(`option --${t.name} needs a value`)
+      if (def.repeat) (repeated[t.name] ??= []).push(t.value)
+      else flags[t.name] = t.value
     } else {
-      positionals.push(a)
+      if (t.value !== undefined) throw new UsageError(`option --${t.name} takes no value, got '${t.value}'`)
+      flags[t.name] = true
     }
   }
   return { flags, repeated, positionals }
 }
+
+/** What a command's help says besides its options; `defineCommand` takes it. */
+export interface CommandDef {
+  /** The subcommand, as typed: `run`. */
+  name: string
+  /** Usage lines, each without the leading `cwasm NAME `. */
+  usage: string[]
+  /** One line for `cwasm --help`. */
+  summary: string
+  /** What it does, printed after the usage lines. */
+  description: string
+  /** The options it takes (`--help` is added). */
+  options: FlagSpec
+  /** Text printed after the options. Default: none. */
+  more?: string
+  /** Each exit status and what it means. */
+  exits: [string, string][]
+  /** Everything from the first positional on is positional (`cwasm run MODULE ARGS…`). Default: false. */
+  stopAtPositional?: boolean
+}
+
+/** A command made by {@link defineCommand}: callable, and carrying its definition. */
+export type DefinedCommand = Command & { def: CommandDef }
+
+const HELP_OPTION: OptionDef = { alias: 'h', help: 'print this help and exit' }
+
+/** Column where option descriptions start. */
+const DESC_COLUMN = 25
+
+/** The help text of a command, from its definition. */
+export function renderHelp(def: CommandDef): string {
+  const out: string[] = []
+  def.usage.forEach((u, i) => out.push(`${i === 0 ? 'usage: ' : '       '}cwasm ${def.name} ${u}`))
+  out.push('', def.description.trimEnd(), '', 'options:')
+  for (const [name, o] of Object.entries({ ...def.options, help: HELP_OPTION })) {
+    const value = typeof o.value === 'string' ? ` ${o.value}` : o.value ? ' VALUE' : ''
+    // A one-letter name (-C, -W) is its own short form, as in wasmtime's CLI.
+    const flag = `${o.alias ? `-${o.alias}, ` : ''}--${name}${value}${o.repeat ? '…' : ''}`
+    const [first = '', ...rest] = (o.help ?? '').split('\n')
+    out.push(flag.length + 2 < DESC_COLUMN ? `  ${flag.padEnd(DESC_COLUMN - 2)}${first}` : `  ${flag}\n${' '.repeat(DESC_COLUMN)}${first}`)
+    for (const line of rest) out.push(`${' '.repeat(DESC_COLUMN)}${line}`)
+  }
+  if (Object.values(def.options).some((o) => o.repeat)) out.push('', 'An option marked … may be given more than once; each value counts.')
+  if (def.more) out.push('', def.more.trimEnd())
+  out.push('', 'exit status:')
+  for (const [code, meaning] of def.exits) out.push(`  ${code.padEnd(8)}${meaning}`)
+  return `${out.join('\n')}\n`
+}
+
+/**
+ * A command from its definition and its body: parses the arguments with
+ * the definition's options (so `--help` and the parser agree), prints the
+ * help for `--help`/`-h`, else runs `body`.
+ */
+export function defineCommand(def: CommandDef, body: (parsed: Parsed) => Promise<number>): DefinedCommand {
+  const spec: FlagSpec = { ...def.options, help: HELP_OPTION }
+  const cmd = async (argv: string[]): Promise<number> => {
+    const parsed = parseArgs(argv, spec, def.stopAtPositional)
+    if (parsed.flags['help']) {
+      process.stdout.write(renderHelp(def))
+      return EXIT.ok
+    }
+    return body(parsed)
+  }
+  return Object.assign(cmd, { def })
+}
+
+/** A flag's string value, or undefined when it was not given. */
+export function stringFlag(parsed: Parsed, name: string): string | undefined {
+  const v = parsed.flags[name]
+  return typeof v === 'string' ? v : undefined
+}
+
+/** The `--json` option, for every command that prints data. */
+export const JSON_OPTION: OptionDef = { help: 'print the result as JSON on stdout (nothing else goes to stdout)' }
 
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 }
 
@@ -105,9 +207,13 @@ const FEATURES = {
   'custom-page-sizes': 'customPageSizes',
 } as const
 
-/** Help lines for `-W`. */
-export const FEATURES_HELP = `  -W NAME[=y|n]          turn a WebAssembly feature on (or off): ${Object.keys(FEATURES).join(', ')}
-                         (threads, wide-arithmetic and custom-page-sizes are off by default)`
+/** `-W NAME[=y|n]`, as wasmtime's CLI takes it. */
+export const FEATURES_OPTION: OptionDef = {
+  value: 'NAME[=y|n]',
+  alias: 'W',
+  repeat: true,
+  help: `turn a WebAssembly feature on (or off):\n${Object.keys(FEATURES).join(', ').replace(/(.{1,60})(, |$)/g, '$1,\n').replace(/,\n$/, '')}\n(threads, wide-arithmetic and custom-page-sizes are off by default)`,
+}
 
 /**
  * The engine options that `-W` settings give.
@@ -125,9 +231,13 @@ export function parseFeatures(settings: string[] = []): Partial<Record<(typeof F
   return out
 }
 
-/** The `-C NAME=VALUE` code-generation settings `cwasm run`, `compile` and `spec` take, as wasmtime's CLI does. */
-export const CODEGEN_HELP = `  -C compiler=NAME       auto (the default: Winch code first for a large module with no cached
-                         code, Cranelift code compiled in the background), cranelift or winch`
+/** The `-C NAME=VALUE` code-generation settings `cwasm run`, `compile`, `spec` and `cache add` take, as wasmtime's CLI does. */
+export const CODEGEN_OPTION: OptionDef = {
+  value: 'compiler=NAME',
+  alias: 'C',
+  repeat: true,
+  help: 'auto (the default: Winch code first for a large module with no cached\ncode, Cranelift code compiled in the background), cranelift or winch',
+}
 
 const COMPILERS = ['auto', 'cranelift', 'winch'] as const
 

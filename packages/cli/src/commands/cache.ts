@@ -1,56 +1,56 @@
 import { createRuntime, defaultModuleCacheDir, type EngineOptions } from '@cybernetic/wasm'
-import { CODEGEN_HELP, parseArgs, parseCodegen, UsageError, type Command } from '../args.js'
+import { CODEGEN_OPTION, defineCommand, parseCodegen, stringFlag, UsageError, type CommandDef } from '../args.js'
+import { commonExits, EXIT } from '../exit.js'
 
-const HELP = `usage: cwasm cache stats [--dir DIR] [--json]
-       cwasm cache clear [--dir DIR]
-       cwasm cache add [--dir DIR] [-C compiler=NAME] [--engine JSON] MODULE…
-
-The on-disk module cache (default: $CWASM_CACHE_DIR, else modules/ in the
+const DEF: CommandDef = {
+  name: 'cache',
+  usage: ['stats [--dir DIR] [--json]', 'clear [--dir DIR] [--json]', 'add [--dir DIR] [-C compiler=NAME] [--engine JSON] [--json] MODULE…'],
+  summary: 'the on-disk module cache: stats, clear, or add modules compiled to optimized code',
+  description: `The on-disk module cache (default: $CWASM_CACHE_DIR, else modules/ in the
 user's cache directory). stats: entries, their size and the size bound;
 clear: removes every entry; add: compiles each MODULE (.wasm or .wat) to
 its optimized code and writes it into the cache, so that a later load of
 the same bytes by the same engine starts from it (what \`cwasm run\` leaves
 running at low priority when a large module's run ends before its
-Cranelift code is ready). --engine gives the engine options as JSON (an
-entry is only used by an engine of the same options).
-
-\${CODEGEN_HELP}`
+Cranelift code is ready).`,
+  options: {
+    dir: { value: 'DIR', help: 'the cache directory (default: $CWASM_CACHE_DIR, else the user cache)' },
+    engine: { value: 'JSON', help: 'add: the engine options as JSON (an entry is only used by an\nengine of the same options)' },
+    json: { help: 'print the result as JSON' },
+    codegen: CODEGEN_OPTION,
+  },
+  exits: commonExits('a MODULE could not be read or compiled (add)'),
+}
 
 /** `cwasm cache`. */
-export const cacheCommand: Command = async (argv) => {
-  const { flags, repeated, positionals } = parseArgs(argv, {
-    dir: { value: true },
-    json: { value: false },
-    engine: { value: true },
-    C: { value: true, repeat: true },
-    help: { value: false, alias: 'h' },
-  })
-  if (flags['help'] || positionals.length === 0) {
-    process.stdout.write(`${HELP}\n`)
-    return flags['help'] ? 0 : 2
-  }
+export const cacheCommand = defineCommand(DEF, async ({ flags, repeated, positionals }) => {
   const [sub, ...rest] = positionals
-  const dir = typeof flags['dir'] === 'string' ? flags['dir'] : defaultModuleCacheDir()
-  if (sub === 'add') return add(dir, rest, flags['engine'], repeated['C'])
+  if (!sub) throw new UsageError('cwasm cache takes stats, clear or add; see cwasm cache --help')
+  const dir = stringFlag({ flags, repeated, positionals }, 'dir') ?? defaultModuleCacheDir()
+  const json = flags['json'] === true
+  const print = (data: unknown, text: string) => process.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : text)
+  if (sub === 'add') return add(dir, rest, flags['engine'], repeated['codegen'], json)
   if (rest.length || (sub !== 'stats' && sub !== 'clear')) throw new UsageError(`cwasm cache takes stats, clear or add, got '${positionals.join(' ')}'`)
   const rt = await createRuntime({ cacheDir: dir })
   const cache = rt.cache!
   if (sub === 'clear') {
     const n = cache.clear()
-    process.stdout.write(`removed ${n} entr${n === 1 ? 'y' : 'ies'} from ${dir}\n`)
-    return 0
+    print({ dir, removed: n }, `removed ${n} entr${n === 1 ? 'y' : 'ies'} from ${dir}\n`)
+    return EXIT.ok
   }
   const s = cache.stats()
-  if (flags['json']) {
-    process.stdout.write(`${JSON.stringify({ dir: s.dir, entries: s.entries, bytes: s.bytes, maxBytes: s.maxBytes }, null, 2)}\n`)
-    return 0
-  }
   const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`
-  process.stdout.write(`${s.dir}\n  entries  ${s.entries}\n  size     ${mb(s.bytes)} of ${mb(s.maxBytes)}\n`)
-  return 0
-}
+  print({ dir: s.dir, entries: s.entries, bytes: s.bytes, maxBytes: s.maxBytes }, `${s.dir}\n  entries  ${s.entries}\n  size     ${mb(s.bytes)} of ${mb(s.maxBytes)}\n`)
+  return EXIT.ok
+})
 
-async function add(dir: string, files: string[], engineJson: string | true | undefined, codegen: string[] | undefined): Promise<number> {
+async function add(
+  dir: string,
+  files: string[],
+  engineJson: string | true | undefined,
+  codegen: string[] | undefined,
+  json: boolean,
+): Promise<number> {
   if (files.length === 0) throw new UsageError('cwasm cache add needs at least one MODULE')
   let engine: EngineOptions = {}
   if (typeof engineJson === 'string') {
@@ -65,9 +65,12 @@ async function add(dir: string, files: string[], engineJson: string | true | und
   // Cranelift at once (no Winch code first): its entries serve 'auto' engines of the same options too.
   if (options.compiler !== 'winch') options.compiler = 'cranelift'
   const rt = await createRuntime({ cacheDir: dir, engine: options })
+  const added: { file: string; hash: string; tier: string }[] = []
   for (const file of files) {
     const m = await rt.loadModule(file)
-    process.stdout.write(`${file}: cached (${m.tier} code)\n`)
+    added.push({ file, hash: m.hash, tier: m.tier })
+    if (!json) process.stdout.write(`${file}: cached (${m.tier} code)\n`)
   }
-  return 0
+  if (json) process.stdout.write(`${JSON.stringify(added, null, 2)}\n`)
+  return EXIT.ok
 }

@@ -9,23 +9,26 @@ import {
   WasmError,
   type Module,
 } from '@cybernetic/wasm'
-import { parseArgs, UsageError, type Command } from '../args.js'
+import { defineCommand, UsageError, type CommandDef } from '../args.js'
+import { commonExits, EXIT } from '../exit.js'
 
-const HELP = `usage: cwasm inspect [--json] [--wat] MODULE
-
-Lists a module's imports and exports with their types, its custom sections
+const DEF: CommandDef = {
+  name: 'inspect',
+  usage: ['[--json] [--wat] MODULE'],
+  summary: 'imports, exports, custom sections, features; for a .cwasm, its engine and signature',
+  description: `Lists a module's imports and exports with their types, its custom sections
 and the WebAssembly features it uses; for a .cwasm artifact, also the engine
 it was built for (Wasmtime version and every engine setting), how it is
-signed, and whether this runtime accepts it. --wat prints the text form of a
-.wasm or .wat instead; --json prints everything as one JSON object.`
+signed, and whether this runtime accepts it.`,
+  options: {
+    json: { help: 'print everything as one JSON object' },
+    wat: { help: 'print the text form of a .wasm or .wat instead' },
+  },
+  exits: commonExits('the module could not be read or compiled, or this runtime refuses the artifact'),
+}
 
 /** `cwasm inspect`. */
-export const inspectCommand: Command = async (argv) => {
-  const { flags, positionals } = parseArgs(argv, { json: { value: false }, wat: { value: false }, help: { value: false, alias: 'h' } })
-  if (flags['help']) {
-    process.stdout.write(`${HELP}\n`)
-    return 0
-  }
+export const inspectCommand = defineCommand(DEF, async ({ flags, positionals }) => {
   const [file] = positionals
   if (!file || positionals.length > 1) throw new UsageError('cwasm inspect takes one MODULE')
   const bytes = await readFile(file).catch((e: Error) => {
@@ -60,7 +63,7 @@ export const inspectCommand: Command = async (argv) => {
       ...(header ? { artifact: { ...header, accepted: refused === null, refusal: refused ? { code: refused.code, message: refused.message } : null } } : {}),
     }
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`)
-    return 0
+    return refused ? EXIT.failed : EXIT.ok
   }
   const w = (s: string) => process.stdout.write(`${s}\n`)
   if (header) {
@@ -82,5 +85,5 @@ export const inspectCommand: Command = async (argv) => {
     w(`custom sections (${inspection.customSections.length}):${inspection.customSections.map((c) => ` ${c.name} (${c.size} B)`).join(',')}`)
     w(`features: ${inspection.features.join(', ') || 'none beyond WebAssembly 1.0'}`)
   }
-  return refused ? 1 : 0
-}
+  return refused ? EXIT.failed : EXIT.ok
+})

@@ -1,21 +1,25 @@
 import { access, writeFile } from 'node:fs/promises'
 import { generateSigningKeys } from '@cybernetic/wasm'
-import { parseArgs, UsageError, type Command } from '../args.js'
+import { defineCommand, UsageError, type CommandDef } from '../args.js'
+import { commonExits, EXIT } from '../exit.js'
 
-const HELP = `usage: cwasm keygen [--out NAME] [--force]
-
-Makes an Ed25519 key pair for signing artifacts: NAME.key (the private key,
+const DEF: CommandDef = {
+  name: 'keygen',
+  usage: ['[--out NAME] [--force] [--json]'],
+  summary: 'make an Ed25519 key pair for signing artifacts',
+  description: `Makes an Ed25519 key pair for signing artifacts: NAME.key (the private key,
 PKCS#8 PEM, mode 0600: keep it on the build machine) and NAME.pub (the
-public key, SPKI PEM: give it to runtimes as a trusted key). NAME defaults
-to cwasm-signing. Existing files are not overwritten without --force.`
+public key, SPKI PEM: give it to runtimes as a trusted key).`,
+  options: {
+    out: { value: 'NAME', alias: 'o', help: 'write NAME.key and NAME.pub (default: cwasm-signing)' },
+    force: { help: 'replace existing files (default: refuse to overwrite)' },
+    json: { help: 'print the file names and the public key as JSON' },
+  },
+  exits: commonExits('the files could not be written'),
+}
 
 /** `cwasm keygen`. */
-export const keygenCommand: Command = async (argv) => {
-  const { flags, positionals } = parseArgs(argv, { out: { value: true, alias: 'o' }, force: { value: false }, help: { value: false, alias: 'h' } })
-  if (flags['help']) {
-    process.stdout.write(`${HELP}\n`)
-    return 0
-  }
+export const keygenCommand = defineCommand(DEF, async ({ flags, positionals }) => {
   if (positionals.length) throw new UsageError('cwasm keygen takes no arguments; name the files with --out NAME')
   const name = typeof flags['out'] === 'string' ? flags['out'] : 'cwasm-signing'
   const [priv, pub] = [`${name}.key`, `${name}.pub`]
@@ -27,6 +31,7 @@ export const keygenCommand: Command = async (argv) => {
   const keys = generateSigningKeys()
   await writeFile(priv, keys.privateKey, { mode: 0o600 })
   await writeFile(pub, keys.publicKey)
-  process.stdout.write(`wrote ${priv} (private) and ${pub} (public key ${keys.publicKeyHex})\n`)
-  return 0
-}
+  if (flags['json']) process.stdout.write(`${JSON.stringify({ privateKey: priv, publicKey: pub, publicKeyHex: keys.publicKeyHex }, null, 2)}\n`)
+  else process.stdout.write(`wrote ${priv} (private) and ${pub} (public key ${keys.publicKeyHex})\n`)
+  return EXIT.ok
+})

@@ -15,103 +15,98 @@ import {
   type RuntimeOptions,
   type SandboxPolicy,
 } from '@cybernetic/wasm'
-import { CODEGEN_HELP, FEATURES_HELP, parseArgs, parseCodegen, parseFeatures, parseCount, parseDuration, parseSize, UsageError, type Command } from '../args.js'
+import {
+  CODEGEN_OPTION,
+  defineCommand,
+  FEATURES_OPTION,
+  parseCodegen,
+  parseCount,
+  parseDuration,
+  parseFeatures,
+  parseSize,
+  UsageError,
+  type CommandDef,
+  type DefinedCommand,
+  type Parsed,
+} from '../args.js'
+import { EXIT } from '../exit.js'
 import { report } from '../report.js'
 
-const HELP = `usage: cwasm run [OPTIONS] MODULE [ARGS…]
-       cwasm run [OPTIONS] --manifest FILE [ARGS…]
-
-Runs MODULE (.wasm, .wat or .cwasm). A WASI command (one that exports
+const DEF: CommandDef = {
+  name: 'run',
+  usage: ['[OPTIONS] MODULE [ARGS…]', '[OPTIONS] --manifest FILE [ARGS…]'],
+  summary: 'run a WASI command or call an export; --manifest runs a plugin in its sandbox',
+  description: `Runs MODULE (.wasm, .wat or .cwasm). A WASI command (one that exports
 _start) runs as the wasmtime CLI runs it: ARGS are its arguments, it gets
 clocks, random and this process's stdin, stdout and stderr, and no files or
 environment unless a flag grants them; cwasm exits with its exit code.
 Otherwise (or with --invoke) one export is called with ARGS as its
 parameters and each result is printed on a line of its own.
-Everything after MODULE belongs to the guest, flags included.
-
-options:
-  --dir HOST[::GUEST]    preopen HOST read-write as GUEST (default: the same name)
-  --ro-dir HOST[::GUEST] preopen HOST read-only (creating, writing, renaming, removing refused)
-  --env NAME[=VALUE]     set NAME in the guest's environment (without a value: this process's)
-  --preload NAME=MODULE  instantiate MODULE first (same store, WASI context and limits) and give
-                         its exports to the main module as the import module NAME (repeatable)
-  --trusted-key FILE     load .cwasm artifacts only when signed by this Ed25519 public key
-                         (from \`cwasm keygen\`; repeatable)
-  --manifest FILE        run the plugin this manifest (TOML or JSON) describes; its module is
-                         module.file (or the only module beside it), and ARGS follow at once:
-                         cwasm run --manifest plugin.toml [ARGS…]
-  --policy FILE          the host policy a manifest is met with (default: allow what the
-                         manifest asks, its paths confined to its directory)
-  --strict               refuse at load a module importing WASI functions nobody granted
-                         (default without --manifest: they answer ERRNO_NOTCAPABLE)
-  --audit                print what the sandbox refused to stderr when the guest ends
-  --invoke FN            call the export FN instead of running _start
-  --fuel N               instruction budget (turns on fuel metering; default: unmetered)
-  --timeout T            wall-clock limit: 5s, 250ms, 5000 (default: none for a command, 5s for --invoke)
-  --max-memory SIZE      largest linear memory: 100MB, 64KiB, bytes (default: 4GiB)
-  --max-stack BYTES      wasm stack limit (default 512KiB)
-${CODEGEN_HELP}
-${FEATURES_HELP}
-
-A large module with no cached code starts at once on Winch code. If the run
+Everything after MODULE belongs to the guest, flags included.`,
+  stopAtPositional: true,
+  options: {
+    dir: { value: 'HOST[::GUEST]', repeat: true, help: 'preopen HOST read-write as GUEST (default: the same name)' },
+    'ro-dir': { value: 'HOST[::GUEST]', repeat: true, help: 'preopen HOST read-only (creating, writing, renaming, removing refused)' },
+    env: { value: 'NAME[=VALUE]', repeat: true, help: "set NAME in the guest's environment (without a value: this process's)" },
+    preload: {
+      value: 'NAME=MODULE',
+      repeat: true,
+      help: 'instantiate MODULE first (same store, WASI context and limits) and give\nits exports to the main module as the import module NAME',
+    },
+    'trusted-key': { value: 'FILE', repeat: true, help: 'load .cwasm artifacts only when signed by this Ed25519 public key\n(from `cwasm keygen`)' },
+    manifest: {
+      value: 'FILE',
+      help: 'run the plugin this manifest (TOML or JSON) describes; its module is\nmodule.file (or the only module beside it), and ARGS follow at once:\ncwasm run --manifest plugin.toml [ARGS…]',
+    },
+    policy: { value: 'FILE', help: 'the host policy a manifest is met with (default: allow what the\nmanifest asks, its paths confined to its directory)' },
+    strict: { help: 'refuse at load a module importing WASI functions nobody granted\n(default without --manifest: they answer ERRNO_NOTCAPABLE)' },
+    audit: { help: 'print what the sandbox refused to stderr when the guest ends' },
+    invoke: { value: 'FN', help: 'call the export FN instead of running _start' },
+    json: { help: "print an export call's results as a JSON array (i64 as a decimal string,\nv128 as 0x hex); a WASI command's output is its own, so not with one" },
+    fuel: { value: 'N', help: 'instruction budget (turns on fuel metering; default: unmetered)' },
+    timeout: { value: 'T', help: 'wall-clock limit: 5s, 250ms, 5000 (default: none for a command, 5s for --invoke)' },
+    'max-memory': { value: 'SIZE', help: 'largest linear memory: 100MB, 64KiB, bytes (default: 4GiB)' },
+    'max-stack': { value: 'BYTES', help: 'wasm stack limit (default 512KiB)' },
+    codegen: CODEGEN_OPTION,
+    wasm: FEATURES_OPTION,
+  },
+  more: `A large module with no cached code starts at once on Winch code. If the run
 ends before its Cranelift code is ready, cwasm leaves \`cwasm cache add\`
 compiling it at low priority into the disk cache, so the next run starts
 from optimized code (CWASM_BACKGROUND_COMPILE=0 turns this off; \`cwasm
-compile\` precompiles instead).
+compile\` precompiles instead).`,
+  exits: [
+    ['0-125', "the guest's exit code (a command), 0 after an export call"],
+    [String(EXIT.notStarted), 'the module could not start: bad flags, compile, link, manifest or sandbox refusal'],
+    [String(EXIT.stopped), 'the guest was stopped: trap, timeout, fuel, memory limit (as wasmtime exits after a trap)'],
+    [String(EXIT.internal), 'internal error in cwasm (a bug: please report it)'],
+  ],
+}
 
-exit status: the guest's exit code (0-125) for a command; 126 when the
-module could not start (bad flags, compile, link, manifest or sandbox
-refusal); 134 when the guest was stopped (trap, timeout, fuel, memory limit),
-as wasmtime exits after a trap.`
-
-/** Exit status when the module could not be started. */
-export const EXIT_NOT_STARTED = 126
-/** Exit status when the guest was stopped (a trap, a limit), as wasmtime's 128 + SIGABRT. */
-export const EXIT_STOPPED = 134
 
 const STARTED_CODES = new Set(['compile_error', 'link_error', 'manifest_error', 'capability_denied', 'artifact_rejected', 'invalid_argument'])
 
 /** `cwasm run`. */
-export const runCommand: Command = async (argv) => {
-  let started = false
-  try {
-    return await run(argv, () => (started = true))
-  } catch (e) {
-    report(e)
-    if (e instanceof UsageError) return EXIT_NOT_STARTED
-    if (e instanceof WasmError && (!started || STARTED_CODES.has(e.code))) return EXIT_NOT_STARTED
-    return e instanceof WasmError ? EXIT_STOPPED : 70
-  }
-}
+export const runCommand: DefinedCommand = Object.assign(
+  async (argv: string[]): Promise<number> => {
+    let started = false
+    try {
+      return await inner(argv, () => (started = true))
+    } catch (e) {
+      report(e)
+      if (e instanceof UsageError) return EXIT.notStarted
+      if (e instanceof WasmError && (!started || STARTED_CODES.has(e.code))) return EXIT.notStarted
+      return e instanceof WasmError ? EXIT.stopped : EXIT.internal
+    }
+  },
+  { def: DEF },
+)
 
-async function run(argv: string[], onStart: () => void): Promise<number> {
-  const { flags, repeated, positionals } = parseArgs(
-    argv,
-    {
-      dir: { value: true, repeat: true },
-      'ro-dir': { value: true, repeat: true },
-      env: { value: true, repeat: true },
-      manifest: { value: true },
-      preload: { value: true, repeat: true },
-      'trusted-key': { value: true, repeat: true },
-      policy: { value: true },
-      strict: { value: false },
-      audit: { value: false },
-      invoke: { value: true },
-      fuel: { value: true },
-      timeout: { value: true },
-      'max-memory': { value: true },
-      'max-stack': { value: true },
-      C: { value: true, repeat: true },
-      W: { value: true, repeat: true },
-      help: { value: false, alias: 'h' },
-    },
-    true,
-  )
-  if (flags['help']) {
-    process.stdout.write(`${HELP}\n`)
-    return 0
-  }
+/** Parsing and `--help` as every command has them; the exit statuses above are run's own. */
+const inner = (argv: string[], onStart: () => void) => defineCommand(DEF, (parsed) => run(parsed, onStart))(argv)
+
+async function run({ flags, repeated, positionals }: Parsed, onStart: () => void): Promise<number> {
+  const json = flags['json'] === true
   const manifestFile = typeof flags['manifest'] === 'string' ? flags['manifest'] : undefined
   if (flags['policy'] && !manifestFile) throw new UsageError('--policy needs --manifest: a policy is what a plugin manifest is met with')
   // With a manifest, the module comes from it and every positional is the guest's.
@@ -119,7 +114,7 @@ async function run(argv: string[], onStart: () => void): Promise<number> {
   const guestArgs = manifestFile ? positionals : positionals.slice(1)
   if (!file && !manifestFile) throw new UsageError('cwasm run needs a MODULE; see cwasm run --help')
 
-  const options: RuntimeOptions = { engine: { ...parseFeatures(repeated['W']), ...parseCodegen(repeated['C']) }, maxMemory: 4 * 1024 ** 3 }
+  const options: RuntimeOptions = { engine: { ...parseFeatures(repeated['wasm']), ...parseCodegen(repeated['codegen']) }, maxMemory: 4 * 1024 ** 3 }
   if (typeof flags['fuel'] === 'string') options.fuel = parseCount(flags['fuel'], 'fuel')
   const timeout = typeof flags['timeout'] === 'string' ? parseDuration(flags['timeout'], 'timeout') : undefined
   if (timeout === 0) throw new UsageError('--timeout must be more than 0')
@@ -143,6 +138,7 @@ async function run(argv: string[], onStart: () => void): Promise<number> {
   let target: Module | Plugin
   let wasi: RunOptions
   if (manifestFile) {
+    if (json && invoke === undefined) throw new UsageError("--json prints an export's results; a plugin's output is its own (add --invoke FN)")
     if (repeated['dir'] || repeated['ro-dir']) {
       throw new UsageError("with --manifest, directories come from the manifest's capabilities.filesystem, not --dir/--ro-dir")
     }
@@ -168,7 +164,7 @@ async function run(argv: string[], onStart: () => void): Promise<number> {
     const isCommand = mod.exports.some((e) => e.name === '_start' && e.type.kind === 'func')
     const usesWasi = [mod, ...Object.values(preload)].some((m) => m.imports.some((i) => i.module === 'wasi_snapshot_preview1'))
     if (!usesWasi && !Object.keys(preload).length && (invoke !== undefined || !isCommand)) {
-      return invokeExport(rt, mod, invoke, guestArgs, timeout, onStart).finally(() => handOver(rt, mod, file))
+      return invokeExport(rt, mod, invoke, guestArgs, timeout, json, onStart).finally(() => handOver(rt, mod, file))
     }
     // wasmtime run's grants: args, clocks, random, inherited stdio.
     wasi = {
@@ -189,6 +185,7 @@ async function run(argv: string[], onStart: () => void): Promise<number> {
     } else {
       wasi.args = guestArgs
     }
+    if (json && invoke === undefined) throw new UsageError("--json prints an export's results; a WASI command's output is its own (add --invoke FN)")
     if (!isCommand && invoke === undefined) {
       throw new UsageError(`the module exports no _start; choose a function with --invoke (it exports: ${funcNames(mod)})`)
     }
@@ -201,7 +198,7 @@ async function run(argv: string[], onStart: () => void): Promise<number> {
   try {
     const r = await rt.run(target, wasi).finally(releaseStdin).finally(() => handOver(rt, target, file))
     if (flags['audit']) printAudit(rt.audit.records(), rt.audit.dropped)
-    if (invoke !== undefined && r.exitCode === 0) printValues(exportResults(target, invoke), r.value)
+    if (invoke !== undefined && r.exitCode === 0) printValues(exportResults(target, invoke), r.value, json)
     return r.exitCode
   } catch (e) {
     if (flags['audit']) printAudit(rt.audit.records(), rt.audit.dropped)
@@ -328,9 +325,10 @@ function parseArgsFor(name: string, params: string[], rawArgs: string[]): unknow
   return rawArgs.map((text, i) => parseValue(text, params[i]!, i))
 }
 
-function printValues(results: string[], result: unknown): void {
+function printValues(results: string[], result: unknown, json: boolean): void {
   const values = results.length === 1 ? [result] : ((result as unknown[] | undefined) ?? [])
-  for (const v of values) process.stdout.write(`${formatValue(v)}\n`)
+  if (json) process.stdout.write(`${JSON.stringify(values.map((v) => (typeof v === 'number' || v === null ? v : formatValue(v))))}\n`)
+  else for (const v of values) process.stdout.write(`${formatValue(v)}\n`)
 }
 
 /** Calls one export of a module that does not use WASI, printing its results. */
@@ -340,6 +338,7 @@ async function invokeExport(
   invoke: string | undefined,
   rawArgs: string[],
   timeout: number | undefined,
+  json: boolean,
   onStart: () => void,
 ): Promise<number> {
   const funcs = mod.exports.filter((e) => e.type.kind === 'func')
@@ -353,7 +352,7 @@ async function invokeExport(
   const args = parseArgsFor(name, exportParams(mod, name), rawArgs)
   onStart()
   const result = await rt.call(mod, name, args, timeout === undefined ? {} : { timeout })
-  printValues(exportResults(mod, name), result)
+  printValues(exportResults(mod, name), result, json)
   return 0
 }
 

@@ -3,9 +3,14 @@
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Engine, InvalidArgumentError, type EngineOptions } from '@cybernetic/wasm'
+import { Progress } from '../progress.js'
+import { styleFor } from '../term.js'
 import { loadScript } from './script.js'
 import { Interpreter, describeError } from './interpreter.js'
 import { DEFAULT_SKIPS_FILE, loadSkips } from './skips.js'
+
+/** Where a quiet run's bar goes: nowhere (not a terminal, so nothing is drawn). */
+const quietStream = { isTTY: false } as NodeJS.WriteStream
 
 /** Failures printed without --verbose; the rest are only counted. */
 const FAILURES_SHOWN = 50
@@ -18,6 +23,8 @@ export interface SpecOptions {
   skipsFile?: string
   /** Engine options to run the scripts with (`cwasm spec -C compiler=winch`). */
   engine?: EngineOptions
+  /** Print nothing: the caller prints the summary's failures (`cwasm spec --json`). Default: false. */
+  quiet?: boolean
 }
 
 /** Counts of one run: each command of a script is one test. */
@@ -25,6 +32,10 @@ export interface SpecSummary {
   passed: number
   failed: number
   skipped: number
+  /** Every failure, in the order it happened (also those not printed). */
+  failures: { where: string; message: string }[]
+  /** How many scripts ran. */
+  scripts: number
 }
 
 /** The .json scripts under each path (a file or a folder searched recursively), sorted. */
@@ -64,15 +75,24 @@ export async function runSpec(paths: string[], opts: SpecOptions = {}): Promise<
   const files = await findScripts(paths)
   if (files.length === 0) throw new InvalidArgumentError(`no .json spec scripts found in ${paths.join(', ')}`)
   const engine = Engine.shared(opts.engine ?? {})
-  const total: SpecSummary = { passed: 0, failed: 0, skipped: 0 }
+  const total: SpecSummary = { passed: 0, failed: 0, skipped: 0, failures: [], scripts: files.length }
   const names: string[] = []
-  const out = (line: string): void => void process.stdout.write(`${line}\n`)
+  // On a terminal a bar over the scripts; the lines below stay plain text everywhere else.
+  const bar = new Progress({ total: files.length, label: 'spec', ...(opts.quiet ? { stream: quietStream } : {}) })
+  const red = styleFor(process.stdout).red
+  const out = (line: string): void => {
+    if (opts.quiet) return
+    if (bar.active) bar.log(line)
+    else process.stdout.write(`${line}\n`)
+  }
   const fail = (where: string, message: string): void => {
     total.failed++
-    if (verbose || total.failed <= FAILURES_SHOWN) out(`FAIL ${where}: ${message}`)
+    total.failures.push({ where, message })
+    if (verbose || total.failed <= FAILURES_SHOWN) out(`${red('FAIL')} ${where}: ${message}`)
   }
 
-  for (const file of files) {
+  for (const [i, file] of files.entries()) {
+    bar.update(i, file)
     let script
     try {
       script = await loadScript(file)
@@ -105,6 +125,8 @@ export async function runSpec(paths: string[], opts: SpecOptions = {}): Promise<
     // Let output drain and finalizers run between scripts.
     await new Promise((r) => setImmediate(r))
   }
+  bar.update(files.length, '')
+  bar.done()
 
   if (!verbose && total.failed > FAILURES_SHOWN) {
     out(`… ${total.failed - FAILURES_SHOWN} more failure(s) not shown; --verbose shows all`)
