@@ -3,12 +3,14 @@
 // Modules from wasm-smith (crates/cwasm_fuzz) run in Cybernetic WASM and in
 // Node's own WebAssembly, in one process per batch; results, trap kinds,
 // memories and globals must agree (test/fuzz/differential.mjs says what is
-// compared and what is left out). Prints a progress line and ends with
+// compared and what is left out). Shows a progress bar on a terminal (a
+// progress line every 500 cases otherwise) and ends with
 // `N cases, D divergences, C crashes`; each divergence or crash is written
 // to --out (default fuzz-findings/) as SEED.wasm and SEED.json. Exit 1 when
 // there are any.
 import { buildGenerator } from '../test/fuzz/differential.mjs'
 import { campaign } from '../test/fuzz/campaign.mjs'
+import { Progress } from '../packages/cli/dist/progress.js'
 
 const argv = process.argv.slice(2)
 const opt = (name, d) => {
@@ -37,7 +39,8 @@ buildGenerator()
 console.log(`seed ${seed}, ${cases} cases, ${jobs} processes at a time, findings go to ${out}/`)
 const t0 = Date.now()
 let n = 0
-const tty = process.stdout.isTTY
+// A bar on a terminal (stderr); a plain progress line every 500 cases otherwise.
+const bar = new Progress({ total: cases, label: 'fuzz' })
 const { counts, findings } = await campaign({
   seed,
   cases,
@@ -48,16 +51,15 @@ const { counts, findings } = await campaign({
   onResult: (r, counts) => {
     n++
     if (r.verdict === 'divergence' || r.verdict === 'crash' || r.verdict === 'timeout') {
-      process.stdout.write(`${tty ? '\n' : ''}seed ${r.seed}: ${r.verdict} at ${r.step}: ${r.reason}\n`)
+      bar.log(`seed ${r.seed}: ${r.verdict} at ${r.step}: ${r.reason}`)
     }
-    if (n % 500 === 0 || n === cases) {
-      const rate = n / ((Date.now() - t0) / 1000)
-      const line = `${n}/${cases} cases (${rate.toFixed(0)}/s): ${counts.divergence} divergences, ${counts.crash} crashes, ${counts.timeout} timeouts, ${counts.unknown} without verdict`
-      process.stdout.write(tty ? `\r${line}` : `${line}\n`)
-    }
+    const rate = n / Math.max(0.001, (Date.now() - t0) / 1000)
+    const summary = `${counts.divergence} divergences, ${counts.crash} crashes, ${counts.timeout} timeouts, ${counts.unknown} without verdict`
+    if (bar.active) bar.update(n, `${rate.toFixed(0)}/s, ${summary}`)
+    else if (n % 500 === 0 || n === cases) console.log(`${n}/${cases} cases (${rate.toFixed(0)}/s): ${summary}`)
   },
 })
-if (tty) process.stdout.write('\n')
+bar.done()
 console.log(`${counts.same} same, ${counts.unknown} without a verdict (stack overflow), ${counts.timeout} timed out, ${counts.skipped} not generated; ${((Date.now() - t0) / 1000).toFixed(0)} s`)
 for (const f of findings) console.log(`  ${f.file ?? `seed ${f.seed}`}: ${f.verdict}: ${f.reason}`)
 console.log(`${cases} cases, ${counts.divergence} divergences, ${counts.crash} crashes`)

@@ -125,7 +125,8 @@ export function renderHelp(def: CommandDef): string {
     // A one-letter name (-C, -W) is its own short form, as in wasmtime's CLI.
     const flag = `${o.alias ? `-${o.alias}, ` : ''}--${name}${value}${o.repeat ? '…' : ''}`
     const [first = '', ...rest] = (o.help ?? '').split('\n')
-    out.push(flag.length + 2 < DESC_COLUMN ? `  ${flag.padEnd(DESC_COLUMN - 2)}${first}` : `  ${flag}\n${' '.repeat(DESC_COLUMN)}${first}`)
+    // At least two spaces between an option and its text, or the text starts on the next line.
+    out.push(flag.length + 4 <= DESC_COLUMN ? `  ${flag.padEnd(DESC_COLUMN - 2)}${first}` : `  ${flag}\n${' '.repeat(DESC_COLUMN)}${first}`)
     for (const line of rest) out.push(`${' '.repeat(DESC_COLUMN)}${line}`)
   }
   if (Object.values(def.options).some((o) => o.repeat)) out.push('', 'An option marked … may be given more than once; each value counts.')

@@ -27,7 +27,7 @@ export function colourEnabled(stream: NodeJS.WriteStream): boolean {
 /** The styles for `stream` (stdout or stderr: each is a terminal or not on its own). */
 export function styleFor(stream: NodeJS.WriteStream): Style {
   const enabled = colourEnabled(stream)
-  const sgr = (open: number, close: number) => (text: string) => (enabled ? `\x1b[${open}m${text}\x1b[${close}m` : text)
+  const sgr = (open: number, close: number) => (text: string) => (enabled && text ? `\x1b[${open}m${text}\x1b[${close}m` : text)
   return {
     enabled,
     red: sgr(31, 39),

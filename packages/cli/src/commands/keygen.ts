@@ -1,5 +1,5 @@
 import { access, writeFile } from 'node:fs/promises'
-import { generateSigningKeys } from '@cybernetic/wasm'
+import { generateSigningKeys, InvalidArgumentError } from '@cybernetic/wasm'
 import { defineCommand, UsageError, type CommandDef } from '../args.js'
 import { commonExits, EXIT } from '../exit.js'
 
@@ -29,8 +29,12 @@ export const keygenCommand = defineCommand(DEF, async ({ flags, positionals }) =
     }
   }
   const keys = generateSigningKeys()
-  await writeFile(priv, keys.privateKey, { mode: 0o600 })
-  await writeFile(pub, keys.publicKey)
+  try {
+    await writeFile(priv, keys.privateKey, { mode: 0o600 })
+    await writeFile(pub, keys.publicKey)
+  } catch (e) {
+    throw new InvalidArgumentError(`cannot write the key pair ${name}: ${(e as Error).message}`)
+  }
   if (flags['json']) process.stdout.write(`${JSON.stringify({ privateKey: priv, publicKey: pub, publicKeyHex: keys.publicKeyHex }, null, 2)}\n`)
   else process.stdout.write(`wrote ${priv} (private) and ${pub} (public key ${keys.publicKeyHex})\n`)
   return EXIT.ok
