@@ -72,7 +72,17 @@ run(process.execPath, [join(root, 'scripts', 'gen-options.mjs')])
 // 3. The native addon.
 const cargoCheck = spawnSync('cargo', ['--version'], { encoding: 'utf8' })
 const nativeDir = join(root, 'packages', 'native')
-const addon = join(nativeDir, 'cwasm.linux-x64-gnu.node')
+// The target list is napi.targets in packages/native/package.json (read after
+// step 1 installed @napi-rs/cli, whose triple parser names the files).
+const { hostTarget } = await import('./lib/targets.mjs')
+let target
+try {
+  target = hostTarget()
+} catch (e) {
+  log(e.message)
+  process.exit(1)
+}
+const addon = join(nativeDir, target.nodeFile)
 const rustSources = [
   join(root, 'Cargo.toml'),
   join(root, 'Cargo.lock'),
@@ -91,7 +101,8 @@ if (force || !existsSync(addon) || stamp(buildStamp) !== rustHash) {
   const t0 = Date.now()
   // Build into a scratch folder, then rename into place: a process that has
   // the old addon loaded keeps its (unlinked) file instead of seeing it
-  // overwritten under it.
+  // overwritten under it. This is the one build recipe: `npm run pack`
+  // (scripts/pack.mjs) packs what it built.
   const out = join(nativeDir, '.build')
   rmSync(out, { recursive: true, force: true })
   mkdirSync(out)
@@ -101,6 +112,8 @@ if (force || !existsSync(addon) || stamp(buildStamp) !== rustHash) {
       'build',
       '--platform',
       '--release',
+      '--target',
+      target.triple,
       '--manifest-path',
       '../../crates/cwasm_binding/Cargo.toml',
       '--output-dir',

@@ -5,10 +5,13 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { hostTarget } from './lib/targets.mjs'
 
 const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '')
 const env = { ...process.env, CARGO_TARGET_DIR: process.env.CARGO_TARGET_DIR || join(homedir(), '.cache', 'cybernetic-wasm', 'target') }
 const results = []
+// The same --target as the addon's build (scripts/bootstrap.mjs), so cargo reuses its dependencies.
+const triple = hostTarget().triple
 
 function step(name, cmd, args, parse) {
   process.stdout.write(`\n=== ${name}: ${cmd} ${args.join(' ')}\n`)
@@ -50,7 +53,7 @@ step('docs', process.execPath, [join(root, 'scripts', 'doc-lint.mjs')], (out) =>
 })
 
 // 1. Rust core: unit, integration and doc tests, without Node.
-step('rust', 'cargo', ['test', '--release', '--target', 'x86_64-unknown-linux-gnu', '-p', 'cwasm_core', '--color', 'never'], (out) => {
+step('rust', 'cargo', ['test', '--release', '--target', triple, '-p', 'cwasm_core', '--color', 'never'], (out) => {
   let passed = 0
   let failed = 0
   for (const m of out.matchAll(/test result: \w+\. (\d+) passed; (\d+) failed/g)) {
@@ -65,7 +68,7 @@ step('rust', 'cargo', ['test', '--release', '--target', 'x86_64-unknown-linux-gn
 if (spawnSync('cargo', ['clippy', '--version'], { encoding: 'utf8' }).status !== 0) {
   process.stdout.write('\n=== clippy: not installed (rustup component add clippy); skipped\n')
   results.push({ name: 'clippy', passed: 0, failed: 0, skipped: 1, seconds: 0, ok: true })
-} else step('clippy', 'cargo', ['clippy', '--release', '--target', 'x86_64-unknown-linux-gnu', '-p', 'cwasm_core', '-p', 'cwasm_binding', '-p', 'cwasm_fuzz', '--color', 'never', '--', '-D', 'warnings'], () => ({ passed: 1, failed: 0, skipped: 0 }))
+} else step('clippy', 'cargo', ['clippy', '--release', '--target', triple, '-p', 'cwasm_core', '-p', 'cwasm_binding', '-p', 'cwasm_fuzz', '--color', 'never', '--', '-D', 'warnings'], () => ({ passed: 1, failed: 0, skipped: 0 }))
 
 // 2. vitest (JS API, addon in workers, CLI, type tests).
 const report = join(mkdtempSync(join(tmpdir(), 'cwasm-test-')), 'vitest.json')
@@ -73,6 +76,14 @@ step('vitest', join(root, 'node_modules', '.bin', 'vitest'), ['run', '--reporter
   if (!existsSync(report)) return { passed: 0, failed: 1, skipped: 0 }
   const j = JSON.parse(readFileSync(report, 'utf8'))
   return { passed: j.numPassedTests, failed: j.numFailedTests, skipped: j.numPendingTests + j.numTodoTests }
+})
+
+// 2b. What `npm install` gives a user: the tarballs `npm run pack` writes,
+// installed with plain npm into a fresh directory without a Rust toolchain,
+// then used from there (scripts/install-test.mjs; one count per check).
+step('install', process.execPath, [join(root, 'scripts', 'install-test.mjs')], (out) => {
+  const m = /^install: (\d+) passed, (\d+) failed$/m.exec(out)
+  return m ? { passed: Number(m[1]), failed: Number(m[2]), skipped: 0 } : { passed: 0, failed: 1, skipped: 0 }
 })
 
 // 3. The spec suites through `cwasm spec`, each a stage: its summary line is its count.

@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { SMALL_WAT } from '../lib/modules.mjs';
 import { fromSamples } from '../lib/record.mjs';
 import { interleave, median } from '../lib/stats.mjs';
+import { hostTarget } from '../../scripts/lib/targets.mjs';
 
 const execFileP = promisify(execFile);
 const CHILD = fileURLToPath(new URL('../children/memory.mjs', import.meta.url));
@@ -27,7 +28,7 @@ async function child(side, count) {
 // cargo target dir as the addon, so only the example itself compiles.
 function floor(count, reps) {
   const targetDir = process.env.CARGO_TARGET_DIR || join(homedir(), '.cache', 'cybernetic-wasm', 'target');
-  const triple = 'x86_64-unknown-linux-gnu';
+  const { triple } = hostTarget();
   const build = spawnSync('cargo', ['build', '--release', '--target', triple, '-p', 'cwasm_core', '--example', 'footprint', '--quiet'], {
     cwd: fileURLToPath(new URL('../../', import.meta.url)),
     env: { ...process.env, CARGO_TARGET_DIR: targetDir },

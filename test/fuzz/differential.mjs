@@ -17,14 +17,17 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { hostTarget } from '../../scripts/lib/targets.mjs'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const TARGET = process.env.CARGO_TARGET_DIR || join(homedir(), '.cache', 'cybernetic-wasm', 'target')
-export const GENERATOR = join(TARGET, 'x86_64-unknown-linux-gnu', 'release', 'cwasm-fuzz-gen')
+// The addon's --target (scripts/bootstrap.mjs), so the generator reuses its dependencies.
+const TRIPLE = hostTarget().triple
+export const GENERATOR = join(TARGET, TRIPLE, 'release', 'cwasm-fuzz-gen')
 
 /** Builds the generator (incremental: a no-op when it is up to date). */
 export function buildGenerator() {
-  const r = spawnSync('cargo', ['build', '--release', '--target', 'x86_64-unknown-linux-gnu', '-p', 'cwasm_fuzz', '--color', 'never'], {
+  const r = spawnSync('cargo', ['build', '--release', '--target', TRIPLE, '-p', 'cwasm_fuzz', '--color', 'never'], {
     cwd: ROOT,
     env: { ...process.env, CARGO_TARGET_DIR: TARGET },
     encoding: 'utf8',
