@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   spec: async () => (await import('./commands/spec.js')).specCommand,
   keygen: async () => (await import('./commands/keygen.js')).keygenCommand,
   cache: async () => (await import('./commands/cache.js')).cacheCommand,
+  worker: async () => (await import('./commands/worker.js')).workerCommand,
 }
 
 /** The names of every subcommand, in the order `cwasm --help` lists them. */

@@ -89,6 +89,7 @@ export const OTHER_CODES = [
   'queue_full',
   'abi_error',
   'closed',
+  'queue_error',
 ] as const
 
 /** Every `code` an error of this library can have. */
@@ -516,6 +517,34 @@ export class ClosedError extends WasmError {
   }
 }
 
+/** Why a {@linkcode QueueError} was raised. */
+export type QueueProblem = 'module_too_large' | 'module_missing' | 'hash_mismatch' | 'bad_job' | 'job_lost'
+
+/**
+ * A job of `@cybernetic/wasm-queue` could not be run as sent: its module is
+ * over the size bound (`module_too_large`), gone from Redis (`module_missing`),
+ * or its bytes do not match the sha256 they are named by (`hash_mismatch`: the
+ * worker refuses them before compiling anything); the job data is not one a
+ * worker understands (`bad_job`); or BullMQ gave up on the job because the
+ * workers running it died more often than `maxStalledCount` allows (`job_lost`).
+ * Code `queue_error`.
+ *
+ * @example
+ * ```ts
+ * await qe.run(mod, 'f').catch((e) => e instanceof QueueError && e.problem === 'hash_mismatch')
+ * ```
+ */
+export class QueueError extends WasmError {
+  /** What went wrong. */
+  readonly problem: QueueProblem
+  /** The runtime makes these when an operation fails; make one yourself only to rethrow or in tests. */
+  constructor(message: string, problem: QueueProblem, options?: WasmErrorOptions) {
+    super('queue_error', message, options)
+    this.name = 'QueueError'
+    this.problem = problem
+  }
+}
+
 /** A bug in this library (a caught panic or broken invariant). Code `internal`. */
 export class InternalError extends WasmError {
   /** The runtime makes these when an operation fails; make one yourself only to rethrow or in tests. */
@@ -710,6 +739,9 @@ const REVIVE: Record<string, (m: string, f: Record<string, unknown>) => WasmErro
   ClosedError: (m) => new ClosedError(m),
   CapabilityError: (m, f) => new CapabilityError(m, { manifestKey: (f.manifestKey as string | null) ?? null, policyKey: (f.policyKey as string | null) ?? null, imports: (f.imports as RefusedImport[]) ?? [] }),
   InternalError: (m) => new InternalError(m),
+  QueueError: (m, f) => new QueueError(m, (f.problem as QueueProblem) ?? 'bad_job'),
+  ArtifactError: (m, f) => new ArtifactError(m, (f.problem as ArtifactProblem) ?? 'not_an_artifact'),
+  QueueFullError: (m, f) => new QueueFullError(m, (f.maxQueue as number) ?? 0),
 }
 
 /**

@@ -54,8 +54,8 @@ export {
   type StreamResult,
   type CloseOptions,
 } from './executor/executor.js'
-export type { MapOptions, MapResult, MapProgress } from './executor/map.js'
-export type { Codec } from './executor/codec.js'
+export { mapCalls, type MapOptions, type MapResult, type MapProgress } from './executor/map.js'
+export { encodeInput, decodeOutput, type Codec } from './executor/codec.js'
 export { ByteStream, DEFAULT_HIGH_WATER_MARK } from './executor/stream.js'
 export type { HostContext } from './executor/worker.js'
 export { poolStats, type PoolStats } from './executor/pool.js'
