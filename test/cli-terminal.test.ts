@@ -17,10 +17,14 @@ const dir = mkdtempSync(join(tmpdir(), 'cwasm-tty-'))
 const SGR = /\x1b\[[0-9;]*m/
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
 
-/** The environment of a run: colour neither forced nor refused unless `extra` says so. */
+/**
+ * The environment of a run: colour neither forced nor refused unless `extra` says so.
+ * CI and TMUX go too: Node's `hasColors()` answers from them (no colour under a
+ * bare CI=true, as CI runs this suite), and these tests stand for a user's terminal.
+ */
 function envWith(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm-256color', CWASM_BACKGROUND_COMPILE: '0', ...extra }
-  for (const k of ['NO_COLOR', 'FORCE_COLOR', 'NODE_DISABLE_COLORS']) if (!(k in extra)) delete env[k]
+  for (const k of ['NO_COLOR', 'FORCE_COLOR', 'NODE_DISABLE_COLORS', 'CI', 'TMUX']) if (!(k in extra)) delete env[k]
   return env
 }
 

@@ -159,6 +159,25 @@ export declare class BindingStore {
   callBytesAsync(index: number, name: string, input: Uint8Array, token?: number | undefined | null): Promise<Uint8Array>
   /** Frees everything in the store now; later uses fail with `invalid_argument`. */
   release(): void
+  /** Lets go of GC objects JS held, by id (callable while a call runs). */
+  releaseGcRefs(ids: Array<number>): void
+  /** How many GC objects JS holds in this store. */
+  get gcRefsHeld(): number
+  /** The tag of the exception object `id`. */
+  exceptionTag(id: number): BindingExtern
+  /** The payload of the exception object `id`. */
+  exceptionPayload(id: number): BindingException
+  /**
+   * Makes an exception object of `tag` with the payload in `slots`
+   * (one per tag parameter); returns its id, for a host function to throw.
+   */
+  newException(tag: BindingExtern, slots: Uint8Array): number
+  /** Makes a new tag whose payload has the given types. */
+  newTag(params: Array<string>): BindingExtern
+  /** The payload types of a tag of this store. */
+  tagParams(tag: BindingExtern): Array<string>
+  /** Whether two tags of this store are the same tag. */
+  sameTag(a: BindingExtern, b: BindingExtern): boolean
   /** Every export of instance `index`, in order, each carrying its name. */
   instanceExports(index: number): Array<BindingExtern>
   /** One export of instance `index` by name. */
@@ -487,6 +506,14 @@ export interface BindingEnvVar {
   value: string
 }
 
+/** An exception object's payload, read by the host. */
+export interface BindingException {
+  /** The tag's payload types. */
+  types: Array<string>
+  /** The payload, one 16-byte slot per value. */
+  payload: Uint8Array
+}
+
 /** One export of a module. */
 export interface BindingExportType {
   /** Export name. */
@@ -775,7 +802,7 @@ export declare function cancelCall(id: number): string
  * it. Returns `false` when nobody waits any more (the call was stopped), so
  * the caller can let go of what it kept for the answer.
  */
-export declare function completeHostCall(callId: number, result: Answer): boolean
+export declare function completeHostCall(callId: number, result: Uint8Array | number): boolean
 
 /** Panics inside the binding on purpose, to test that panics become errors. */
 export declare function debugPanic(message: string): void

@@ -15,7 +15,8 @@ use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use std::thread::ThreadId;
 
 /// `(hostId, argSlots, callId)` → result slots, or a number: ≥ 1 is the id
-/// of the error the host function threw; 0 (only when `callId` ≠ 0) means
+/// of the error the host function threw; ≤ -1 the negated id of a wasm
+/// exception object to throw into the guest; 0 (only when `callId` ≠ 0) means
 /// the answer comes later through `completeHostCall`.
 type Args = FnArgs<(u32, Uint8Array, u32)>;
 type Answer = Either<Uint8Array, f64>;
@@ -53,10 +54,13 @@ fn answer(r: Answer) -> Option<Result<Vec<u8>, HostError>> {
         // Our own dispatcher answers 0 for "pending" (an async host function),
         // or the id (a whole number from 1) under which it keeps what was thrown.
         Either::B(0.0) => None,
-        Either::B(id) if id >= 1.0 && id <= f64::from(u32::MAX) && id.fract() == 0.0 => {
-            Some(Err(HostError { message: "the host function threw".into(), payload: Some(id as u32) }))
+        Either::B(id) if (1.0..=f64::from(u32::MAX)).contains(&id) && id.fract() == 0.0 => {
+            Some(Err(HostError { message: "the host function threw".into(), payload: Some(id as u32), throw: None }))
         }
-        Either::B(id) => Some(Err(HostError { message: format!("the host dispatcher answered {id}, which is neither bytes nor an error id"), payload: None })),
+        // A negative number: the host function threw a wasm exception, the
+        // object the store holds under `-n` (see `newException`).
+        Either::B(n) if (-9_007_199_254_740_991.0..=-1.0).contains(&n) && n.fract() == 0.0 => Some(Err(HostError::throw((-n) as u64))),
+        Either::B(id) => Some(Err(HostError { message: format!("the host dispatcher answered {id}, which is neither bytes nor an error id"), payload: None, throw: None })),
     }
 }
 
@@ -75,7 +79,7 @@ pub fn set_host_dispatcher(env: Env, dispatcher: Function<Args, Answer>) -> napi
 /// Delivers the result of an async host function to the guest waiting for
 /// it. Returns `false` when nobody waits any more (the call was stopped), so
 /// the caller can let go of what it kept for the answer.
-#[napi]
+#[napi(ts_args_type = "callId: number, result: Uint8Array | number")]
 pub fn complete_host_call(call_id: u32, result: Answer) -> bool {
     let tx = pending().lock().ok().and_then(|mut m| m.remove(&call_id));
     match (tx, answer(result)) {
@@ -85,7 +89,7 @@ pub fn complete_host_call(call_id: u32, result: Answer) -> bool {
 }
 
 fn gone(e: napi::Error) -> HostError {
-    HostError { message: e.reason.clone(), payload: None }
+    HostError { message: e.reason.clone(), payload: None, throw: None }
 }
 
 /// A host function answered by this JS thread's dispatcher under `host_id`.
@@ -99,7 +103,7 @@ pub(crate) fn js_host_fn(host_id: u32) -> Result<SlotHostFn, Error> {
             let env = Env::from_raw(d.raw_env as napi::sys::napi_env);
             let func = d.sync.borrow_back(&env).map_err(gone)?;
             let r = func.call(FnArgs::from((host_id, Uint8Array::from(args.to_vec()), 0))).map_err(gone)?;
-            return answer(r).unwrap_or_else(|| Err(HostError { message: "the host function did not answer".into(), payload: None }));
+            return answer(r).unwrap_or_else(|| Err(HostError { message: "the host function did not answer".into(), payload: None, throw: None }));
         }
         // On a pool thread: ask the JS thread and wait. The guest, and the
         // store reachable through this host call, wait with us.
@@ -129,7 +133,7 @@ pub(crate) fn js_host_fn(host_id: u32) -> Result<SlotHostFn, Error> {
             if let Ok(mut m) = pending().lock() {
                 m.remove(&id);
             }
-            return Err(HostError { message: format!("could not reach the JS thread ({status})"), payload: None });
+            return Err(HostError { message: format!("could not reach the JS thread ({status})"), payload: None, throw: None });
         }
         // Most host functions answer within microseconds: spin briefly before
         // sleeping, since waking a parked thread costs tens of microseconds.
@@ -138,7 +142,7 @@ pub(crate) fn js_host_fn(host_id: u32) -> Result<SlotHostFn, Error> {
             match rx.try_recv() {
                 Ok(r) => return r,
                 Err(mpsc::TryRecvError::Disconnected) => {
-                    return Err(HostError { message: "the host function never answered".into(), payload: None })
+                    return Err(HostError { message: "the host function never answered".into(), payload: None, throw: None })
                 }
                 Err(mpsc::TryRecvError::Empty) if std::time::Instant::now() < spin_until => std::hint::spin_loop(),
                 Err(mpsc::TryRecvError::Empty) => break,
@@ -151,7 +155,7 @@ pub(crate) fn js_host_fn(host_id: u32) -> Result<SlotHostFn, Error> {
             match rx.recv_timeout(STOP_POLL) {
                 Ok(r) => return r,
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    return Err(HostError { message: "the host function never answered".into(), payload: None })
+                    return Err(HostError { message: "the host function never answered".into(), payload: None, throw: None })
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) if cwasm_core::stop_requested() => {
                     // A late answer finds no waiter and is dropped.

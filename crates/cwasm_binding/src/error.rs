@@ -83,6 +83,9 @@ pub fn to_json(e: &Error) -> String {
         Error::Host { payload, frames, .. } => {
             extra = format!(",\"payload\":{},\"frames\":{}", opt_num(*payload), frames_json(frames));
         }
+        Error::Exception { exn, frames, .. } => {
+            extra = format!(",\"exn\":{exn},\"frames\":{}", frames_json(frames));
+        }
         Error::FuelExhausted { frames } => {
             extra = format!(",\"frames\":{}", frames_json(frames));
         }

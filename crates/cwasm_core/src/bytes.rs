@@ -18,7 +18,7 @@ use crate::cancel::CallToken;
 use crate::error::Error;
 use crate::store::Store;
 use crate::store_data::StoreData;
-use crate::trap::run_error;
+use crate::trap::guest_error;
 use wasmtime::{Instance, StoreContextMut, TypedFunc};
 
 fn abi(message: impl Into<String>) -> Error {
@@ -89,13 +89,13 @@ impl Store {
             let deallocate = typed::<(i32, i32), ()>(&mut ctx, instance, "deallocate", "(i32, i32) -> ()")?;
             let func = typed::<(i32, i32), i64>(&mut ctx, instance, name, "(ptr: i32, len: i32) -> i64")?
                 .ok_or_else(|| Error::invalid(format!("the module has no exported function '{name}'")))?;
-            let in_ptr = allocate.call(&mut ctx, len as i32).map_err(run_error)? as u32;
+            let in_ptr = allocate.call(&mut ctx, len as i32).map_err(|e| guest_error(&mut ctx, e))? as u32;
             let size = memory.data_size(&ctx) as u64;
             if u64::from(in_ptr) + u64::from(len) > size {
                 return Err(abi(format!("allocate({len}) returned {in_ptr}, which leaves no room for {len} bytes in a memory of {size} bytes")));
             }
             memory.data_mut(&mut ctx)[in_ptr as usize..(in_ptr + len) as usize].copy_from_slice(input);
-            let packed = func.call(&mut ctx, (in_ptr as i32, len as i32)).map_err(run_error)? as u64;
+            let packed = func.call(&mut ctx, (in_ptr as i32, len as i32)).map_err(|e| guest_error(&mut ctx, e))? as u64;
             let (out_ptr, out_len) = ((packed >> 32) as u32, packed as u32);
             let size = memory.data_size(&ctx) as u64;
             if u64::from(out_ptr) + u64::from(out_len) > size {
@@ -105,9 +105,9 @@ impl Store {
             }
             let out = memory.data(&ctx)[out_ptr as usize..(out_ptr as usize + out_len as usize)].to_vec();
             if let Some(free) = deallocate {
-                free.call(&mut ctx, (in_ptr as i32, len as i32)).map_err(run_error)?;
+                free.call(&mut ctx, (in_ptr as i32, len as i32)).map_err(|e| guest_error(&mut ctx, e))?;
                 if out_len > 0 && out_ptr != in_ptr {
-                    free.call(&mut ctx, (out_ptr as i32, out_len as i32)).map_err(run_error)?;
+                    free.call(&mut ctx, (out_ptr as i32, out_len as i32)).map_err(|e| guest_error(&mut ctx, e))?;
                 }
             }
             Ok(out)

@@ -7,7 +7,7 @@ use crate::error::Error;
 use crate::interrupt;
 use crate::store::Store;
 use crate::store_data::{func_handle, StoreData};
-use crate::trap::run_error;
+use crate::trap::guest_error;
 use crate::value::{Value, ValueKind};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
@@ -251,7 +251,7 @@ impl Store {
             }
             // SAFETY: `kinds` are this function's own parameter and result
             // types, all numeric; `raw` holds max(params, results) values.
-            unsafe { func.call_unchecked(&mut ctx, raw as *mut [ValRaw]) }.map_err(run_error)?;
+            unsafe { func.call_unchecked(&mut ctx, raw as *mut [ValRaw]) }.map_err(|e| guest_error(&mut ctx, e))?;
             for (i, k) in kinds.results.iter().enumerate() {
                 let w: u128 = match k {
                     ValueKind::I32 => raw[i].get_i32() as u32 as u128,
@@ -285,18 +285,10 @@ impl Store {
             }
             let mut vals = Vec::with_capacity(args.len());
             for (i, (a, t)) in args.iter().zip(ty.params()).enumerate() {
-                let kind = ValueKind::of(&t);
-                if !a.fits(kind) {
-                    return Err(Error::invalid(format!(
-                        "argument {i} must be {} but is {}",
-                        crate::types::val_type_str(&t),
-                        a.type_name()
-                    )));
-                }
-                vals.push(a.to_val(&mut ctx)?);
+                vals.push(a.to_val_checked(&mut ctx, &t, || format!("argument {i}"))?);
             }
             let mut results = vec![Val::I32(0); ty.results().len()];
-            func.call(&mut ctx, &vals, &mut results).map_err(run_error)?;
+            func.call(&mut ctx, &vals, &mut results).map_err(|e| guest_error(&mut ctx, e))?;
             results.iter().map(|v| Value::from_val(v, &mut ctx)).collect()
         })
     }
@@ -329,10 +321,10 @@ impl Store {
             for (i, t) in ty.params().enumerate() {
                 let data = ctx.data();
                 let v = Value::from_slot(ValueKind::of(&t), &slots[i * 16..i * 16 + 16], |h| data.funcs.get(h))?;
-                vals.push(v.to_val(&mut ctx)?);
+                vals.push(v.to_val_checked(&mut ctx, &t, || format!("argument {i}"))?);
             }
             let mut results = vec![Val::I32(0); nr];
-            func.call(&mut ctx, &vals, &mut results).map_err(run_error)?;
+            func.call(&mut ctx, &vals, &mut results).map_err(|e| guest_error(&mut ctx, e))?;
             for (i, r) in results.iter().enumerate() {
                 let v = Value::from_val(r, &mut ctx)?;
                 let slot = v.to_slot(|f| func_handle(&mut ctx, f));

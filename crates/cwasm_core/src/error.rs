@@ -111,6 +111,17 @@ pub enum Error {
         /// The wasm backtrace at the host call.
         frames: Vec<Frame>,
     },
+    /// A wasm exception escaped the call (WebAssembly 3.0 `throw` with no
+    /// handler): the exception object is rooted for the host under `exn`
+    /// (see [`crate::Store::exception_parts`]).
+    Exception {
+        /// What to tell the user.
+        message: String,
+        /// Id of the exception object in the store's GC root table.
+        exn: u64,
+        /// The wasm backtrace where it was thrown, when known.
+        frames: Vec<Frame>,
+    },
     /// The call ran out of fuel.
     FuelExhausted {
         /// The wasm backtrace where fuel ran out.
@@ -172,6 +183,7 @@ impl Error {
             Error::Link { .. } => "link",
             Error::Trap { .. } => "trap",
             Error::Host { .. } => "host",
+            Error::Exception { .. } => "exception",
             Error::FuelExhausted { .. } => "fuel_exhausted",
             Error::Timeout { .. } => "timeout",
             Error::Cancelled => "cancelled",
@@ -192,6 +204,7 @@ impl Error {
             | Error::Link { message, .. }
             | Error::Trap { message, .. }
             | Error::Host { message, .. }
+            | Error::Exception { message, .. }
             | Error::MemoryLimit { message }
             | Error::Artifact { message, .. }
             | Error::InvalidArgument { message }
@@ -212,7 +225,10 @@ impl Error {
     /// The backtrace, where the error has one.
     pub fn frames(&self) -> &[Frame] {
         match self {
-            Error::Trap { frames, .. } | Error::Host { frames, .. } | Error::FuelExhausted { frames } => frames,
+            Error::Trap { frames, .. }
+            | Error::Host { frames, .. }
+            | Error::Exception { frames, .. }
+            | Error::FuelExhausted { frames } => frames,
             _ => &[],
         }
     }

@@ -85,3 +85,27 @@ impl Store {
         })
     }
 }
+
+/// The embedder id inside a non-null `externref`.
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`] when the guest made it (`extern.convert_any`
+/// of something that was never a host value): the caller converts those
+/// back to `anyref` first.
+pub(crate) fn host_id<T: 'static>(ctx: impl wasmtime::AsContextMut<Data = T>, r: &wasmtime::ExternRef) -> Result<u64, Error> {
+    let data = r.data(&ctx).map_err(|e| Error::bug(format!("externref without data: {e}")))?;
+    match data.and_then(|d| d.downcast_ref::<ExternTag>()) {
+        Some(tag) => Ok(tag.id),
+        None => Err(Error::invalid("an externref created inside the guest cannot be passed to the host")),
+    }
+}
+
+/// A new `externref` for the embedder's `id`, counted as live.
+pub(crate) fn new_host<T: ExternRefHost>(
+    mut ctx: impl wasmtime::AsContextMut<Data = T>,
+    id: u64,
+) -> Result<wasmtime::Rooted<wasmtime::ExternRef>, Error> {
+    let tag = ctx.as_context_mut().data_mut().extern_refs().tag(id);
+    wasmtime::ExternRef::new(&mut ctx, tag).map_err(|e| Error::MemoryLimit { message: format!("cannot allocate an externref: {e}") })
+}

@@ -5,10 +5,10 @@ use crate::error::Error;
 use crate::store::Store;
 use crate::store_data::{func_handle, StoreData};
 use crate::trap::run_error;
-use crate::types::{func_sig, parse_val_type, ExternDesc, FuncSig};
+use crate::types::{func_sig, parse_ref_type, parse_val_type, ExternDesc, FuncSig};
 use crate::value::{Value, ValueKind};
 use wasmtime::{
-    Func, Global, GlobalType, HeapType, Memory, MemoryTypeBuilder, Mutability, RefType, StoreContextMut, Table, TableType, Val,
+    Func, Global, GlobalType, Memory, MemoryTypeBuilder, Mutability, StoreContextMut, Table, TableType, Val,
 };
 
 /// Something an instance exports or imports.
@@ -130,12 +130,9 @@ impl Store {
     /// [`Error::InvalidArgument`] for an unknown type or a value of another type.
     pub fn new_global(&self, value_type: &str, mutable: bool, value: Value) -> Result<Global, Error> {
         let vt = parse_val_type(value_type)?;
-        if !value.fits(ValueKind::of(&vt)) {
-            return Err(Error::invalid(format!("a {value_type} global cannot hold a {}", value.type_name())));
-        }
-        let ty = GlobalType::new(vt, if mutable { Mutability::Var } else { Mutability::Const });
+        let ty = GlobalType::new(vt.clone(), if mutable { Mutability::Var } else { Mutability::Const });
         self.with(|mut ctx| {
-            let v = value.to_val(&mut ctx)?;
+            let v = value.to_val_checked(&mut ctx, &vt, || format!("the value of a {value_type} global"))?;
             Global::new(&mut ctx, ty, v).map_err(|e| Error::invalid(format!("{e:#}")))
         })
     }
@@ -163,14 +160,7 @@ impl Store {
             if ty.mutability() != Mutability::Var {
                 return Err(Error::invalid("the global is immutable; only (mut …) globals can be set"));
             }
-            if !value.fits(ValueKind::of(ty.content())) {
-                return Err(Error::invalid(format!(
-                    "the global holds {} but was given a {}",
-                    crate::types::val_type_str(ty.content()),
-                    value.type_name()
-                )));
-            }
-            let v = value.to_val(&mut ctx)?;
+            let v = value.to_val_checked(&mut ctx, ty.content(), || "the global's new value".into())?;
             global.set(&mut ctx, v).map_err(|e| Error::invalid(format!("{e:#}")))
         })
     }
@@ -274,14 +264,6 @@ impl Store {
                 other => other,
             })
         })
-    }
-}
-
-fn parse_ref_type(name: &str) -> Result<RefType, Error> {
-    match name {
-        "funcref" => Ok(RefType::new(true, HeapType::Func)),
-        "externref" => Ok(RefType::new(true, HeapType::Extern)),
-        other => Err(Error::invalid(format!("unknown table element type '{other}'; use funcref or externref"))),
     }
 }
 

@@ -15,6 +15,11 @@ pub struct HostError {
     pub message: String,
     /// The embedder's id for the original error, if it kept one.
     pub payload: Option<u32>,
+    /// An exception object to throw into the guest instead of failing the
+    /// call: its id from [`Store::new_exception`](crate::Store::new_exception).
+    /// A `try_table` in the guest can catch it; uncaught, the call ends
+    /// with [`Error::Exception`](crate::Error::Exception).
+    pub throw: Option<u64>,
 }
 
 impl std::fmt::Display for HostError {
@@ -29,12 +34,18 @@ impl std::error::Error for HostError {}
 pub(crate) const INTERRUPTED: &str = "stopped waiting for the host function: the call's deadline passed or it was cancelled";
 
 impl HostError {
+    /// A host function's way to throw the exception object `exn` (from
+    /// [`Store::new_exception`](crate::Store::new_exception)) into the guest.
+    pub fn throw(exn: u64) -> HostError {
+        HostError { message: "the host function threw a wasm exception".into(), payload: None, throw: Some(exn) }
+    }
+
     /// What a host function returns when it gives up waiting because the
     /// call was asked to stop (see [`stop_requested`]); the call then ends
     /// with [`Error::Timeout`](crate::Error::Timeout) or
     /// [`Error::Cancelled`](crate::Error::Cancelled), not a host error.
     pub fn interrupted() -> HostError {
-        HostError { message: INTERRUPTED.into(), payload: None }
+        HostError { message: INTERRUPTED.into(), payload: None, throw: None }
     }
 }
 

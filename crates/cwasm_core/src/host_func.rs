@@ -9,7 +9,7 @@ use crate::store_data::{func_handle, StoreData};
 use crate::types::parse_val_type;
 use crate::value::{Value, ValueKind};
 use std::sync::atomic::Ordering;
-use wasmtime::{Caller, Func, FuncType, Val, ValType};
+use wasmtime::{AsContextMut, Caller, Func, FuncType, Val, ValType};
 
 impl Store {
     /// Creates a host function whose arguments and results cross as slots
@@ -36,13 +36,14 @@ impl Store {
                         result_kinds.len() * 16
                     ),
                     payload: None,
+                    throw: None,
                 });
             }
             let mut values = Vec::with_capacity(result_kinds.len());
             for (i, k) in result_kinds.iter().enumerate() {
                 let data = caller.data();
                 let v = Value::from_slot(*k, &out[i * 16..i * 16 + 16], |h| data.funcs.get(h))
-                    .map_err(|e| HostError { message: e.message(), payload: None })?;
+                    .map_err(|e| HostError { message: e.message(), payload: None, throw: None })?;
                 values.push(v);
             }
             Ok(values)
@@ -66,7 +67,7 @@ impl Store {
     ) -> Result<Func, Error> {
         let params: Vec<ValType> = params.iter().map(|p| parse_val_type(p)).collect::<Result<_, _>>()?;
         let results: Vec<ValType> = results.iter().map(|p| parse_val_type(p)).collect::<Result<_, _>>()?;
-        let result_kinds: Vec<ValueKind> = results.iter().map(ValueKind::of).collect();
+        let result_types = results.clone();
         let ty = FuncType::new(self.wasmtime_engine(), params, results);
         self.with(|mut ctx| {
             Ok(Func::new(&mut ctx, ty, move |mut caller: Caller<'_, StoreData>, params: &[Val], out: &mut [Val]| {
@@ -74,22 +75,26 @@ impl Store {
                 for p in params {
                     args.push(Value::from_val(p, &mut caller).map_err(wasmtime::Error::new)?);
                 }
-                let result = f(&mut caller, &args);
-                let values = result.map_err(wasmtime::Error::new)?;
+                let values = match f(&mut caller, &args) {
+                    Ok(v) => v,
+                    Err(HostError { throw: Some(exn), .. }) => {
+                        let roots = caller.data().gc_roots.clone();
+                        let exn = roots.exn(&mut caller, exn).map_err(wasmtime::Error::new)?;
+                        return caller.as_context_mut().throw(exn);
+                    }
+                    Err(e) => return Err(wasmtime::Error::new(e)),
+                };
                 if values.len() != out.len() {
                     return Err(wasmtime::Error::new(HostError {
                         message: format!("the host function returned {} value(s) but its signature has {}", values.len(), out.len()),
                         payload: None,
+                        throw: None,
                     }));
                 }
                 for (i, (slot, v)) in out.iter_mut().zip(values).enumerate() {
-                    if !v.fits(result_kinds[i]) {
-                        return Err(wasmtime::Error::new(HostError {
-                            message: format!("the host function's result {i} is a {} but its signature says otherwise", v.type_name()),
-                            payload: None,
-                        }));
-                    }
-                    *slot = v.to_val(&mut caller).map_err(wasmtime::Error::new)?;
+                    *slot = v.to_val_checked(&mut caller, &result_types[i], || format!("the host function's result {i}")).map_err(|e| {
+                        wasmtime::Error::new(HostError { message: e.message(), payload: None, throw: None })
+                    })?;
                 }
                 Ok(())
             }))

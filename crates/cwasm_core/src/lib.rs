@@ -42,6 +42,7 @@ mod executor;
 mod externref;
 mod externs;
 mod fuel;
+mod gcref;
 mod host;
 mod host_func;
 mod inspect;
@@ -85,9 +86,10 @@ pub use wasi::{
     errno, wasi_functions, AuditRecord, Capability, Judged, OutputSink, Preopen, StdStream, StdinSource, WasiConfig,
     WasiFunction, WASI_MODULE,
 };
-pub use wasmtime::{Func, Global, Instance, Memory, Table};
+pub use wasmtime::{Func, Global, Instance, Memory, Table, Tag};
 pub use trap::{all_trap_codes, trap_code};
 pub use types::{ExportDesc, ExternDesc, FuncSig, ImportDesc};
+pub use gcref::{AnyValue, GcKind, GcObject};
 pub use value::{Value, ValueKind};
 
 /// The Wasmtime version this crate embeds, for diagnostics.

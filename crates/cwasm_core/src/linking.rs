@@ -13,7 +13,7 @@ use crate::externs::{extern_desc, to_extern, Extern};
 use crate::module::Module;
 use crate::store::Store;
 use crate::store_data::StoreData;
-use crate::trap::run_error;
+use crate::trap::guest_error;
 use crate::types::ExternDesc;
 use crate::wasi::WASI_MODULE;
 use std::collections::HashMap;
@@ -31,7 +31,7 @@ impl Store {
             self.interrupt.add(m.data_ptr(&*ctx));
         }
         if let Some(start) = instance.get_func(&mut *ctx, crate::instrument::START_EXPORT) {
-            start.call(&mut *ctx, &[], &mut []).map_err(run_error)?;
+            start.call(&mut *ctx, &[], &mut []).map_err(|e| guest_error(&mut *ctx, e))?;
         }
         Ok(instance)
     }
@@ -64,7 +64,7 @@ impl Store {
             if let Some(pre) = module.instance_pre(&code)? {
                 return self.with_call(|mut ctx| {
                     note_wasi_memory(&mut ctx, &code.module);
-                    let i = pre.instantiate(&mut ctx).map_err(run_error)?;
+                    let i = pre.instantiate(&mut ctx).map_err(|e| guest_error(&mut ctx, e))?;
                     self.start_woven(&mut ctx, i)
                 });
             }
@@ -72,7 +72,7 @@ impl Store {
         self.with_call(|mut ctx| {
             let externs = self.resolve(&mut ctx, &code.module, imports)?;
             note_wasi_memory(&mut ctx, &code.module);
-            let instance = Instance::new(&mut ctx, &code.module, &externs).map_err(run_error)?;
+            let instance = Instance::new(&mut ctx, &code.module, &externs).map_err(|e| guest_error(&mut ctx, e))?;
             self.start_woven(&mut ctx, instance)
         })
     }

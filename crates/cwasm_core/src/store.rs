@@ -71,6 +71,8 @@ pub struct Store {
     /// u64::MAX when the engine does not meter fuel.
     pub(crate) last_fuel: AtomicU64,
     pub(crate) last_peak: AtomicU64,
+    /// GC objects the host holds (the same table as the store data's).
+    pub(crate) gc_roots: crate::gcref::GcRoots,
 }
 
 // SAFETY: the inner store is only reached through `with`, which hands out one
@@ -116,11 +118,13 @@ impl Store {
         let active = Arc::new(AtomicPtr::new(null_mut()));
         let cancel = Arc::new(AtomicBool::new(false));
         let interrupt = Arc::new(Interrupt::default());
+        let gc_roots = crate::gcref::GcRoots::default();
         let data = StoreData {
             limiter: Limiter { options, peak_memory: 0 },
             active: active.clone(),
             funcs: FuncHandles::default(),
             extern_refs: ExternRefs::default(),
+            gc_roots: gc_roots.clone(),
             cancel: cancel.clone(),
             deadline: None,
             interrupt: interrupt.clone(),
@@ -171,6 +175,7 @@ impl Store {
             interrupt,
             last_fuel: AtomicU64::new(u64::MAX),
             last_peak: AtomicU64::new(0),
+            gc_roots,
         }
     }
 
@@ -336,7 +341,9 @@ impl Store {
         // The watchdog and pending cancels must never write into the flag
         // memories about to be freed.
         self.interrupt.forget();
-        let data = StoreData::empty(self.active.clone(), self.cancel.clone(), self.interrupt.clone());
+        // Roots of the old store would point into a store that is gone.
+        self.gc_roots.clear();
+        let data = StoreData::empty(self.active.clone(), self.cancel.clone(), self.interrupt.clone(), self.gc_roots.clone());
         // SAFETY: the busy flag gives us the only reference.
         let store = unsafe { &mut *self.inner.get() };
         let old = std::mem::replace(store, wasmtime::Store::new(&self.wt, data));

@@ -1,6 +1,7 @@
 //! What a store keeps beside Wasmtime's own state.
 
 use crate::externref::{ExternRefHost, ExternRefs};
+use crate::gcref::{GcRootHost, GcRoots};
 use crate::interrupt::Interrupt;
 use crate::limits::Limiter;
 use crate::wasi::WasiState;
@@ -19,6 +20,8 @@ pub struct StoreData {
     pub(crate) active: Arc<AtomicPtr<()>>,
     pub(crate) funcs: FuncHandles,
     pub(crate) extern_refs: ExternRefs,
+    /// GC objects the host holds, by id (shared with the `Store`).
+    pub(crate) gc_roots: GcRoots,
     /// Set to stop the running call (epoch mode; flag mode raises `interrupt`).
     pub(crate) cancel: Arc<AtomicBool>,
     /// When the running top-level call must stop, and its limit in ms.
@@ -39,12 +42,13 @@ pub struct StoreData {
 impl StoreData {
     /// The data of a store with nothing in it and default limits (what a
     /// released store keeps).
-    pub(crate) fn empty(active: Arc<AtomicPtr<()>>, cancel: Arc<AtomicBool>, interrupt: Arc<Interrupt>) -> StoreData {
+    pub(crate) fn empty(active: Arc<AtomicPtr<()>>, cancel: Arc<AtomicBool>, interrupt: Arc<Interrupt>, gc_roots: GcRoots) -> StoreData {
         StoreData {
             limiter: Limiter { options: crate::limits::StoreOptions::default(), peak_memory: 0 },
             active,
             funcs: FuncHandles::default(),
             extern_refs: ExternRefs::default(),
+            gc_roots,
             cancel,
             deadline: None,
             interrupt,
@@ -58,6 +62,12 @@ impl StoreData {
 impl ExternRefHost for StoreData {
     fn extern_refs(&mut self) -> &mut ExternRefs {
         &mut self.extern_refs
+    }
+}
+
+impl GcRootHost for StoreData {
+    fn gc_roots(&self) -> &GcRoots {
+        &self.gc_roots
     }
 }
 

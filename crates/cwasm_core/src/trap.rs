@@ -96,6 +96,31 @@ pub(crate) fn frames_of(e: &wasmtime::Error) -> Vec<Frame> {
     }
 }
 
+/// [`run_error`] where the store is at hand: a wasm exception that escaped
+/// is taken from the store and rooted for the host.
+pub(crate) fn guest_error<T: crate::gcref::GcRootHost + 'static>(mut ctx: impl wasmtime::AsContextMut<Data = T>, e: wasmtime::Error) -> Error {
+    if e.downcast_ref::<wasmtime::ThrownException>().is_none() {
+        return run_error(e);
+    }
+    let frames = frames_of(&e);
+    // Its own scope: the hot numeric path calls without one.
+    let mut scope = wasmtime::RootScope::new(ctx.as_context_mut());
+    let mut ctx = wasmtime::AsContextMut::as_context_mut(&mut scope);
+    let Some(exn) = ctx.take_pending_exception() else {
+        return Error::bug("a wasm exception was thrown but the store holds none");
+    };
+    let roots = ctx.data().gc_roots().clone();
+    let arity = exn.tag(&mut ctx).map(|t| t.ty(&ctx).ty().params().len()).unwrap_or(0);
+    match roots.hold_exn(&mut ctx, &exn) {
+        Ok(o) => Error::Exception {
+            message: format!("a wasm exception escaped the call uncaught (its tag carries {arity} value(s))"),
+            exn: o.id,
+            frames,
+        },
+        Err(e) => e,
+    }
+}
+
 /// Classifies an error that came out of running guest code.
 pub(crate) fn run_error(e: wasmtime::Error) -> Error {
     let frames = frames_of(&e);
@@ -104,6 +129,10 @@ pub(crate) fn run_error(e: wasmtime::Error) -> Error {
     }
     if let Some(l) = e.downcast_ref::<LimitExceeded>() {
         return Error::MemoryLimit { message: l.0.clone() };
+    }
+    if e.downcast_ref::<wasmtime::ThrownException>().is_some() {
+        // Every path that runs guest code uses `guest_error` instead.
+        return Error::bug("a wasm exception escaped where the store could not take it");
     }
     if let Some(ours) = e.downcast_ref::<Error>() {
         return ours.clone();

@@ -72,14 +72,81 @@ pub struct ExportDesc {
     pub ty: ExternDesc,
 }
 
+/// The abstract heap types, by their text name, with the shorthand of
+/// their nullable reference type: the one list both directions follow.
+const ABSTRACT_HEAP_TYPES: [(&str, &str, HeapType); 12] = [
+    ("func", "funcref", HeapType::Func),
+    ("nofunc", "nullfuncref", HeapType::NoFunc),
+    ("extern", "externref", HeapType::Extern),
+    ("noextern", "nullexternref", HeapType::NoExtern),
+    ("any", "anyref", HeapType::Any),
+    ("eq", "eqref", HeapType::Eq),
+    ("i31", "i31ref", HeapType::I31),
+    ("struct", "structref", HeapType::Struct),
+    ("array", "arrayref", HeapType::Array),
+    ("none", "nullref", HeapType::None),
+    ("exn", "exnref", HeapType::Exn),
+    ("noexn", "nullexnref", HeapType::NoExn),
+];
+
+/// Where an abstract heap type is in [`ABSTRACT_HEAP_TYPES`].
+fn abstract_index(h: &HeapType) -> Option<usize> {
+    Some(match h {
+        HeapType::Func => 0,
+        HeapType::NoFunc => 1,
+        HeapType::Extern => 2,
+        HeapType::NoExtern => 3,
+        HeapType::Any => 4,
+        HeapType::Eq => 5,
+        HeapType::I31 => 6,
+        HeapType::Struct => 7,
+        HeapType::Array => 8,
+        HeapType::None => 9,
+        HeapType::Exn => 10,
+        HeapType::NoExn => 11,
+        _ => return None,
+    })
+}
+
+/// A reference type in the WebAssembly text format's spelling:
+/// `funcref`, `anyref`, … for nullable abstract types, `(ref eq)` for
+/// non-nullable ones, and `(ref null $struct)`, `(ref $func)`, … for
+/// concrete types (whose index only the module knows).
 pub(crate) fn ref_type_str(r: &RefType) -> String {
-    match (r.is_nullable(), r.heap_type()) {
-        (true, HeapType::Func) => "funcref".into(),
-        (true, HeapType::Extern) => "externref".into(),
-        (true, HeapType::Any) => "anyref".into(),
-        (true, HeapType::Exn) => "exnref".into(),
-        _ => r.to_string(),
+    let h = r.heap_type();
+    if let Some((name, short, _)) = abstract_index(h).map(|i| &ABSTRACT_HEAP_TYPES[i]) {
+        return if r.is_nullable() { (*short).to_string() } else { format!("(ref {name})") };
     }
+    let concrete = match h {
+        HeapType::ConcreteFunc(_) => "$func",
+        HeapType::ConcreteStruct(_) => "$struct",
+        HeapType::ConcreteArray(_) => "$array",
+        HeapType::ConcreteExn(_) => "$exn",
+        HeapType::ConcreteCont(_) => "$cont",
+        _ => return r.to_string(),
+    };
+    format!("(ref {}{concrete})", if r.is_nullable() { "null " } else { "" })
+}
+
+/// Parses a reference type named as [`ref_type_str`] names abstract ones.
+pub(crate) fn parse_ref_type(name: &str) -> Result<RefType, Error> {
+    if let Some((_, _, h)) = ABSTRACT_HEAP_TYPES.iter().find(|(_, short, _)| *short == name) {
+        return Ok(RefType::new(true, h.clone()));
+    }
+    if let Some(inner) = name.strip_prefix("(ref ").and_then(|r| r.strip_suffix(')')) {
+        let (nullable, heap) = match inner.strip_prefix("null ") {
+            Some(h) => (true, h.trim()),
+            None => (false, inner.trim()),
+        };
+        if let Some((_, _, h)) = ABSTRACT_HEAP_TYPES.iter().find(|(n, _, _)| *n == heap) {
+            return Ok(RefType::new(nullable, h.clone()));
+        }
+    }
+    let names: Vec<&str> = ABSTRACT_HEAP_TYPES.iter().map(|(_, short, _)| *short).collect();
+    Err(Error::invalid(format!(
+        "unknown reference type '{name}'; use {} or (ref [null] HEAP) with an abstract heap type (concrete types cannot be named by the host)",
+        names.join(", ")
+    )))
 }
 
 pub(crate) fn val_type_str(t: &ValType) -> String {
@@ -182,12 +249,13 @@ pub(crate) fn parse_val_type(name: &str) -> Result<ValType, Error> {
         "f32" => ValType::F32,
         "f64" => ValType::F64,
         "v128" => ValType::V128,
-        "funcref" => ValType::FUNCREF,
-        "externref" => ValType::EXTERNREF,
-        other => {
-            return Err(Error::invalid(format!(
-                "unknown value type '{other}'; use i32, i64, f32, f64, v128, funcref or externref"
-            )))
-        }
+        other => match parse_ref_type(other) {
+            Ok(r) => ValType::Ref(r),
+            Err(_) => {
+                return Err(Error::invalid(format!(
+                    "unknown value type '{other}'; use i32, i64, f32, f64, v128, or a reference type (funcref, externref, anyref, eqref, i31ref, structref, arrayref, exnref, their null forms, or (ref [null] HEAP))"
+                )))
+            }
+        },
     })
 }

@@ -16,12 +16,12 @@ fn externrefs_the_guest_dropped_are_reported_and_held_ones_are_not() {
     let i = store.instantiate(&m, &[]).unwrap();
     let echo = store.export_func(i, "echo").unwrap();
     let keep = store.export_func(i, "keep").unwrap();
-    store.call(keep, &[Value::ExternRef(Some(7))]).unwrap();
+    store.call(keep, &[Value::ExternRef(Some(cwasm_core::AnyValue::Host(7)))]).unwrap();
     for id in 100..1100u64 {
-        assert_eq!(store.call(echo, &[Value::ExternRef(Some(id))]).unwrap(), vec![Value::ExternRef(Some(id))]);
+        assert_eq!(store.call(echo, &[Value::ExternRef(Some(cwasm_core::AnyValue::Host(id)))]).unwrap(), vec![Value::ExternRef(Some(cwasm_core::AnyValue::Host(id)))]);
     }
     // Id 100 again, twice: reported once, after both are gone.
-    store.call(echo, &[Value::ExternRef(Some(100))]).unwrap();
+    store.call(echo, &[Value::ExternRef(Some(cwasm_core::AnyValue::Host(100)))]).unwrap();
     let mut gone = store.collect_externrefs().unwrap();
     gone.sort_unstable();
     assert_eq!(gone, (100..1100).collect::<Vec<u64>>());

@@ -159,7 +159,7 @@ fn a_host_function_that_waits_sees_the_deadline_and_the_call_times_out() {
             let t0 = Instant::now();
             while !cwasm_core::stop_requested() {
                 if t0.elapsed() > Duration::from_secs(5) {
-                    return Err(cwasm_core::HostError { message: "never asked to stop".into(), payload: None });
+                    return Err(cwasm_core::HostError { message: "never asked to stop".into(), payload: None, throw: None });
                 }
                 std::thread::sleep(Duration::from_millis(1));
             }

@@ -57,7 +57,7 @@ fn host_functions_are_called_with_the_guests_arguments() {
             &["i32".into()],
             Arc::new(|args| match args {
                 [Value::I32(a), Value::I32(b)] => Ok(vec![Value::I32(a + b)]),
-                _ => Err(HostError { message: "bad args".into(), payload: None }),
+                _ => Err(HostError { message: "bad args".into(), payload: None, throw: None }),
             }),
         )
         .unwrap();
@@ -78,7 +78,7 @@ fn a_failing_host_function_surfaces_as_a_host_error_with_its_payload() {
         .host_func(
             &["i32".into(), "i32".into()],
             &["i32".into()],
-            Arc::new(|_| Err(HostError { message: "nope".into(), payload: Some(7) })),
+            Arc::new(|_| Err(HostError { message: "nope".into(), payload: Some(7), throw: None })),
         )
         .unwrap();
     let mem = store.new_memory(1, None, false).unwrap();
@@ -117,7 +117,7 @@ fn a_host_function_can_reenter_the_store_while_the_guest_waits() {
             Arc::new(move |_| {
                 let store = s2.upgrade().unwrap();
                 let mem = slot2.lock().unwrap().unwrap();
-                let byte = store.memory_read(mem, 0, 1).map_err(|e| HostError { message: e.message(), payload: None })?;
+                let byte = store.memory_read(mem, 0, 1).map_err(|e| HostError { message: e.message(), payload: None, throw: None })?;
                 Ok(vec![Value::I32(byte[0] as i32)])
             }),
         )

@@ -320,7 +320,7 @@ fn classify(f: &WasiFunction, e: wasmtime::Error) -> wasmtime::Error {
             _ => {}
         }
     }
-    wasmtime::Error::new(HostError { message: format!("WASI {} failed: {e:#}", f.name), payload: None })
+    wasmtime::Error::new(HostError { message: format!("WASI {} failed: {e:#}", f.name), payload: None, throw: None })
 }
 
 /// `clock_time_get` of the realtime or monotonic clock, when granted: the
