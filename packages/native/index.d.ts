@@ -210,8 +210,11 @@ export declare class BindingStore {
   hostFunc(params: Array<string>, results: Array<string>, hostId: number): BindingExtern
   /** Creates a memory (sizes in 64 KiB pages). */
   newMemory(minimum: number, maximum?: number | undefined | null, memory64?: boolean | undefined | null): BindingExtern
-  /** Creates a table of `funcref` or `externref`, each element set to the `init` slot. */
-  newTable(element: string, minimum: number, maximum: number | undefined | null, init: Uint8Array): BindingExtern
+  /**
+   * Creates a table of a reference type, each element set to the `init`
+   * slot; 64-bit indices with `table64`.
+   */
+  newTable(element: string, minimum: number, maximum: number | undefined | null, init: Uint8Array, table64?: boolean | undefined | null): BindingExtern
   /** Creates a global holding the value in `slot`. */
   newGlobal(valueType: string, mutable: boolean, slot: Uint8Array): BindingExtern
   /** The function behind a funcref handle found in a slot. */

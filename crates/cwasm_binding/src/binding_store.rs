@@ -108,13 +108,14 @@ impl BindingStore {
         })
     }
 
-    /// Creates a table of `funcref` or `externref`, each element set to the `init` slot.
+    /// Creates a table of a reference type, each element set to the `init`
+    /// slot; 64-bit indices with `table64`.
     #[napi]
-    pub fn new_table(&self, element: String, minimum: f64, maximum: Option<f64>, init: &[u8]) -> napi::Result<BindingExtern> {
+    pub fn new_table(&self, element: String, minimum: f64, maximum: Option<f64>, init: &[u8], table64: Option<bool>) -> napi::Result<BindingExtern> {
         guard(|| {
             let init = self.inner.slot_to_value(&element, init)?;
             let maximum = maximum.map(|v| whole(v, "maximum")).transpose()?;
-            let t = self.inner.new_table(&element, whole(minimum, "minimum")?, maximum, init)?;
+            let t = self.inner.new_table(&element, whole(minimum, "minimum")?, maximum, init, table64.unwrap_or(false))?;
             Ok(BindingExtern::new(&self.inner, Extern::Table(t), None))
         })
     }

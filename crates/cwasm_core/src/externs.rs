@@ -105,18 +105,22 @@ impl Store {
         self.with(|mut ctx| Memory::new(&mut ctx, ty).map_err(run_error))
     }
 
-    /// Creates a standalone table of `funcref` or `externref`, filled with `init`.
+    /// Creates a standalone table of a reference type, filled with `init`; 32-bit indices, or 64-bit with `table64`.
     ///
     /// # Errors
     ///
     /// [`Error::InvalidArgument`] for an unknown element type or wrong init value.
-    pub fn new_table(&self, element: &str, minimum: u64, maximum: Option<u64>, init: Value) -> Result<Table, Error> {
+    pub fn new_table(&self, element: &str, minimum: u64, maximum: Option<u64>, init: Value, table64: bool) -> Result<Table, Error> {
         let rt = parse_ref_type(element)?;
-        // A 32-bit table (the kind a module without table64 imports).
-        let elements = |n: u64| {
-            u32::try_from(n).map_err(|_| Error::invalid(format!("a table of {n} elements is too large (at most 2^32-1)")))
+        let ty = if table64 {
+            TableType::new64(rt, minimum, maximum)
+        } else {
+            // A 32-bit table (the kind a module without table64 imports).
+            let elements = |n: u64| {
+                u32::try_from(n).map_err(|_| Error::invalid(format!("a table of {n} elements is too large (at most 2^32-1; set table64 for more)")))
+            };
+            TableType::new(rt, elements(minimum)?, maximum.map(elements).transpose()?)
         };
-        let ty = TableType::new(rt, elements(minimum)?, maximum.map(elements).transpose()?);
         self.with(|mut ctx| {
             let r = init.to_ref(&mut ctx)?;
             Table::new(&mut ctx, ty, r).map_err(run_error)

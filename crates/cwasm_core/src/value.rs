@@ -209,7 +209,11 @@ impl Value {
     ) -> Result<Val, Error> {
         let kind = ValueKind::of(ty);
         let mismatch = |v: &Value, what: String| {
-            Error::invalid(format!("{what} must be {} but is a {}", crate::types::val_type_str(ty), v.type_name()))
+            {
+                let name = v.type_name();
+                let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+                Error::invalid(format!("{what} must be {} but is {article} {name}", crate::types::val_type_str(ty)))
+            }
         };
         if !self.fits(kind) {
             return Err(mismatch(&self, what()));

@@ -220,7 +220,7 @@ export class QueueExecutor {
 
   /**
    * Resolves once the connections to Redis are up (calls wait for it anyway).
-   * @throws the connection's error when Redis cannot be reached
+   * @throws never itself; the Promise rejects with ioredis's own connection error when Redis cannot be reached
    * @example
    * ```ts
    * await qe.ready()
@@ -541,13 +541,20 @@ export class QueueExecutor {
    * cancels them: they reject with {@link ClosedError} and their jobs are
    * stopped), and closes the connections. `timeout` forces a graceful close
    * that takes longer. Calling it again returns the same Promise.
-   * @throws never
+   * @throws {@linkcode InvalidArgumentError} for malformed options.
    * @example
    * ```ts
    * await qe.close({ timeout: 10_000 })
    * ```
    */
-  close(options: { force?: boolean; timeout?: number } = {}): Promise<void> {
+  close(
+    options: {
+      /** Cancel the calls in flight instead of waiting for them. @default false */
+      force?: boolean
+      /** Milliseconds a graceful close may take before it forces. @default undefined (it waits as long as the calls take) */
+      timeout?: number
+    } = {},
+  ): Promise<void> {
     if (this.#closing) {
       if (options.force) this.#force()
       return this.#closing

@@ -376,13 +376,20 @@ export class QueueWorker extends EventEmitter {
    * {@link CancelledError}); `timeout` forces a graceful close that takes
    * longer. Then closes the connections and the runtime. Calling it again
    * returns the same Promise.
-   * @throws never
+   * @throws {@linkcode InvalidArgumentError} for malformed options.
    * @example
    * ```ts
    * process.on('SIGTERM', () => void worker.close({ timeout: 30_000 }))
    * ```
    */
-  close(options: { force?: boolean; timeout?: number } = {}): Promise<void> {
+  close(
+    options: {
+      /** Cancel the calls in flight instead of waiting for them. @default false */
+      force?: boolean
+      /** Milliseconds a graceful close may take before it forces. @default undefined (it waits as long as the calls take) */
+      timeout?: number
+    } = {},
+  ): Promise<void> {
     if (this.#closing) {
       if (options.force) this.#abortAll()
       return this.#closing

@@ -9,6 +9,8 @@
  * @module
  */
 import { codeFrame, locationAt } from './text/location.js'
+import type { Tag } from './runtime/externs.js'
+import type { GcRef } from './runtime/gcref.js'
 
 /**
  * One code per Wasmtime trap variant (wasmtime 48). A test compares this list
@@ -90,6 +92,7 @@ export const OTHER_CODES = [
   'abi_error',
   'closed',
   'queue_error',
+  'wasm_exception',
 ] as const
 
 /** Every `code` an error of this library can have. */
@@ -545,6 +548,64 @@ export class QueueError extends WasmError {
   }
 }
 
+/**
+ * A WebAssembly exception (the exception-handling proposal, in 3.0) escaped
+ * the call: the guest threw with `throw` and nothing caught it. Code
+ * `wasm_exception`. `tag` says which exception it is, `payload` holds its
+ * values (decoded as call results are).
+ *
+ * A JS host function may also throw one into the guest: `throw new
+ * WasmException(tag, payload)` with a {@link Tag} of the guest's store, and
+ * the guest's `try_table` catches it by that tag; rethrowing a caught
+ * WasmException throws the same exception object again. Any other JS error
+ * a host function throws is not a wasm exception: no `catch` clause of the
+ * guest sees it (not even `catch_all`), and the call fails with
+ * {@link HostFunctionError}.
+ *
+ * @example
+ * ```ts
+ * try { instance.func('parse').call(ptr) }
+ * catch (e) {
+ *   if (e instanceof WasmException && e.tag?.equals(instance.tag('parse_error'))) console.log(e.payload) // [17]
+ * }
+ * // From a host function: the guest catches it with (catch $oops ...).
+ * const fail = store.func({ params: [], results: [] }, () => { throw new WasmException(oops, [42]) })
+ * ```
+ */
+export class WasmException extends WasmError {
+  /** The exception's tag; `null` when it crossed from a worker thread (tags belong to one store). */
+  readonly tag: Tag | null
+  /** The payload values, one per tag parameter. */
+  readonly payload: unknown[]
+  /** The exception object as the guest holds it (rethrown as is from a host function); `null` for one made in JS that was not thrown yet, or one from a worker thread. */
+  readonly exn: GcRef | null
+  /** Where it was thrown, innermost first (empty for one made in JS). */
+  readonly frames: WasmFrame[]
+  /**
+   * An exception of `tag` with `payload` (one value per parameter of the
+   * tag), for a host function to throw into the guest. The payload is
+   * checked against the tag's types when it is thrown.
+   * @param tag A tag of the store whose guest will catch it.
+   * @param payload Its values. @default []
+   * @throws never (a mismatch between payload and tag is reported when thrown, as a {@link HostFunctionError} whose cause says why)
+   */
+  constructor(tag: Tag | null, payload: unknown[] = [], options?: WasmErrorOptions & { exn?: GcRef | null; frames?: WasmFrame[]; message?: string }) {
+    super('wasm_exception', options?.message ?? `a wasm exception escaped: payload [${payload.map(showValue).join(', ')}]`, options)
+    this.name = 'WasmException'
+    this.tag = tag
+    this.payload = payload
+    this.exn = options?.exn ?? null
+    this.frames = options?.frames ?? []
+  }
+}
+
+function showValue(v: unknown): string {
+  if (typeof v === 'bigint') return `${v}n`
+  if (v instanceof Uint8Array) return `v128 ${Buffer.from(v).toString('hex')}`
+  if (v !== null && typeof v === 'object') return String(v.constructor?.name ?? 'object')
+  return String(v)
+}
+
 /** A bug in this library (a caught panic or broken invariant). Code `internal`. */
 export class InternalError extends WasmError {
   /** The runtime makes these when an operation fails; make one yourself only to rethrow or in tests. */
@@ -569,6 +630,7 @@ interface NativeErrorData {
   limitMs?: number
   problem?: ArtifactProblem
   exitCode?: number
+  exn?: number
 }
 
 const NATIVE_PREFIX = '{"cwasm":1,'
@@ -581,6 +643,8 @@ export interface NativeErrorContext {
   file?: string | null
   /** The deadline in force, for timeouts. */
   limitMs?: number
+  /** Reads an exception object that escaped, by the id the store roots it under. */
+  exception?: (id: number) => { tag: Tag; payload: unknown[]; exn: GcRef }
 }
 
 function isTrapCode(code: string): code is TrapCode {
@@ -666,6 +730,16 @@ export function fromNative(err: unknown, ctx: NativeErrorContext = {}): unknown 
       return new StoreBusyError(data.message)
     case 'abi':
       return new AbiError(data.message)
+    case 'exception': {
+      const parts = data.exn != null && ctx.exception ? ctx.exception(data.exn) : null
+      const tail = describeFrames(frames)
+      if (!parts) return new WasmException(null, [], { frames, message: `${data.message}${tail}` })
+      return new WasmException(parts.tag, parts.payload, {
+        exn: parts.exn,
+        frames,
+        message: `a wasm exception escaped: payload [${parts.payload.map(showValue).join(', ')}]${tail}`,
+      })
+    }
     default:
       return new InternalError(data.message)
   }
@@ -711,6 +785,12 @@ export function errorData(e: unknown): ErrorData {
   if (e instanceof Error) {
     const fields: Record<string, unknown> = {}
     for (const [k, v] of Object.entries(e)) if (k !== 'cause' && k !== 'code') fields[k] = v
+    if (e instanceof WasmException) {
+      // Tags and GC handles belong to the worker's store: only plain values cross.
+      delete fields['tag']
+      delete fields['exn']
+      fields['payload'] = e.payload.map((v) => (v !== null && typeof v === 'object' && !(v instanceof Uint8Array) ? String(v) : v))
+    }
     const cause = (e as { cause?: unknown }).cause
     return {
       name: e.name,
@@ -742,6 +822,8 @@ const REVIVE: Record<string, (m: string, f: Record<string, unknown>) => WasmErro
   QueueError: (m, f) => new QueueError(m, (f.problem as QueueProblem) ?? 'bad_job'),
   ArtifactError: (m, f) => new ArtifactError(m, (f.problem as ArtifactProblem) ?? 'not_an_artifact'),
   QueueFullError: (m, f) => new QueueFullError(m, (f.maxQueue as number) ?? 0),
+  // The tag and exception object stay behind on their thread; the payload's numbers cross.
+  WasmException: (m, f) => new WasmException(null, (f.payload as unknown[]) ?? [], { frames: (f.frames as WasmFrame[]) ?? [], message: m }),
 }
 
 /**

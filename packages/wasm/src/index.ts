@@ -14,7 +14,8 @@ export { createRuntime, Runtime, DEFAULTS, type RuntimeOptions, type Target } fr
 export { Engine, type EngineOptions, type PoolingOptions } from './runtime/engine.js'
 export { Store, type StoreLimits, type HostFunction, type CallStats } from './runtime/store.js'
 export { Func, Memory, Table, Global, Tag, type Extern, type ExternType, type FuncType } from './runtime/externs.js'
-export { SLOT, type ValueType, type WasmValue } from './runtime/values.js'
+export { SLOT, type ValueType, type RefTypeName, type WasmValue, type GcKind } from './runtime/values.js'
+export { GcRef } from './runtime/gcref.js'
 export {
   precompile,
   loadArtifact,

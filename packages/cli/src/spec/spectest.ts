@@ -24,6 +24,7 @@ export function spectest(store: Store): Record<string, Func | Global | Memory | 
   items['global_f32'] = store.global({ value: 'f32', mutable: false }, 666.6)
   items['global_f64'] = store.global({ value: 'f64', mutable: false }, 666.6)
   items['table'] = store.table({ element: 'funcref', minimum: 10, maximum: 20 })
+  items['table64'] = store.table({ element: 'funcref', minimum: 10, maximum: 20, table64: true })
   items['memory'] = store.memory({ minimum: 1, maximum: 2 })
   return items
 }

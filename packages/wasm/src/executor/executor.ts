@@ -313,7 +313,8 @@ export class Executor {
    * item's typed `error` unless `stopOnError`. Inputs are read lazily, and
    * no new item starts while `concurrency` results wait unread. Aborting
    * `signal`, or leaving the loop early, cancels the items still running.
-   * @throws {@linkcode CancelledError} from the loop when `signal` aborts; with
+   * @throws {@linkcode InvalidArgumentError} at once for a malformed argument or option;
+   * {@linkcode CancelledError} from the loop when `signal` aborts; with
    * `stopOnError`, the first item's error.
    * @example
    * ```ts
@@ -348,7 +349,8 @@ export class Executor {
    * import as a {@link ByteStream}. When the reader is slow the guest waits in
    * `emit` (the stream holds at most `highWaterMark` bytes plus one chunk);
    * leaving the loop early cancels the call. Runs on the native pool.
-   * @throws `result` rejects as {@link Executor.run}; the stream throws the same error after its chunks.
+   * @throws {@linkcode InvalidArgumentError} at once for a malformed argument or option; `result` rejects as
+   * {@link Executor.run}, and the stream throws the same error after its chunks.
    * @example
    * ```ts
    * const { output, result } = ex.stream(mod, 'produce', [1 << 20], { highWaterMark: 64 * 1024 })
@@ -356,7 +358,15 @@ export class Executor {
    * await result
    * ```
    */
-  stream(module: Target, fn: string, args: unknown[] = [], options: ExecOptions & { highWaterMark?: number } = {}): StreamResult<unknown> {
+  stream(
+    module: Target,
+    fn: string,
+    args: unknown[] = [],
+    options: ExecOptions & {
+      /** The most bytes the stream holds before the guest waits in `emit` (plus the chunk that crossed it). @default 65536 (64 KiB) */
+      highWaterMark?: number
+    } = {},
+  ): StreamResult<unknown> {
     if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new InvalidArgumentError('options must be an object', 'options')
     const { highWaterMark, ...o } = options
     validateExecOptions(o)
@@ -410,7 +420,8 @@ export class Executor {
    * Runs a WASI command as {@link Executor.runCommand} with its stdout and
    * stderr as {@link ByteStream}s (and `cwasm.emit` as `output`). When the
    * reader is slow the guest waits in its write.
-   * @throws `result` rejects as {@link Runtime.run}; the streams throw the same error after their chunks.
+   * @throws {@linkcode InvalidArgumentError} at once for a malformed target or option; `result` rejects as
+   * {@link Runtime.run}, and the streams throw the same error after their chunks.
    * @example
    * ```ts
    * const { stdout, result } = ex.streamRun(mod, { args: ['big-report'] })
@@ -418,7 +429,13 @@ export class Executor {
    * const { exitCode } = await result
    * ```
    */
-  streamRun(target: Target, options: RunOptions & { highWaterMark?: number } = {}): StreamResult<RunResult> {
+  streamRun(
+    target: Target,
+    options: RunOptions & {
+      /** The most bytes each of stdout and stderr holds before the guest waits in its write. @default 65536 (64 KiB) */
+      highWaterMark?: number
+    } = {},
+  ): StreamResult<RunResult> {
     if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new InvalidArgumentError('options must be an object', 'options')
     checkTarget(current(target), 'target')
     const { highWaterMark, ...o } = options
@@ -544,7 +561,7 @@ export class Executor {
    * {@link ClosedError} and cancels the running ones (they reject with
    * {@link CancelledError}); `timeout` forces a graceful close that takes
    * longer. Then ends the worker threads. Calling it again returns the same Promise.
-   * @throws never; calls submitted afterwards reject with {@linkcode ClosedError}.
+   * @throws {@linkcode InvalidArgumentError} for malformed options; calls submitted afterwards reject with {@linkcode ClosedError}.
    * @example
    * ```ts
    * await ex.close({ timeout: 5_000 })

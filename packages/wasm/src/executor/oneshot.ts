@@ -25,6 +25,8 @@ const NO_REFS: RefTable = {
   funcFromHandle: () => null,
   externId: () => 0n,
   externValue: () => undefined,
+  gcId: () => null,
+  gcRef: () => null,
 }
 
 /** The export's signature when `module` can take the fast path for `name` and `args`; else null. @internal */

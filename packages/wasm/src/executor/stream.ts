@@ -43,11 +43,17 @@ export class ByteStream implements AsyncIterable<Uint8Array> {
   #onCancel: (() => void) | null
 
   /**
-   * @param options.highWaterMark The buffer bound in bytes. @default 65536
-   * @param options.onCancel Called once when the reader leaves early. @default undefined
+   * @param options - the buffer bound and what to call when the reader leaves early
    * @throws {@linkcode InvalidArgumentError} for a `highWaterMark` that is not a positive whole number.
    */
-  constructor(options: { highWaterMark?: number; onCancel?: () => void } = {}) {
+  constructor(
+    options: {
+      /** The buffer bound in bytes: a writer waits while the stream holds more. @default 65536 (64 KiB) */
+      highWaterMark?: number
+      /** Called once when the reader leaves the loop early. @default undefined (nothing is called) */
+      onCancel?: () => void
+    } = {},
+  ) {
     if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new InvalidArgumentError('ByteStream options must be an object', 'options')
     if (options.onCancel !== undefined && typeof options.onCancel !== 'function') throw new InvalidArgumentError('onCancel must be a function', 'onCancel')
     const hwm = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK
@@ -75,14 +81,20 @@ export class ByteStream implements AsyncIterable<Uint8Array> {
     return new Promise<void>((resolve) => this.#drain.push(resolve))
   }
 
-  /** Ends the stream: the loop finishes after the buffered chunks. */
+  /**
+   * Ends the stream: the loop finishes after the buffered chunks.
+   * @throws never
+   */
   end(): void {
     this.#ended = true
     this.#wake()
     this.#release()
   }
 
-  /** Ends the stream with an error, which the loop throws after the buffered chunks. */
+  /**
+   * Ends the stream with an error, which the loop throws after the buffered chunks.
+   * @throws never
+   */
   fail(error: unknown): void {
     if (this.#ended) return
     this.#error = error
@@ -131,7 +143,10 @@ export class ByteStream implements AsyncIterable<Uint8Array> {
     this.#onCancel?.()
   }
 
-  /** Reads the chunks in order. */
+  /**
+   * Reads the chunks in order.
+   * @throws never itself; the loop throws the producing call's error after the chunks that came before it
+   */
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     return {
       next: async (): Promise<IteratorResult<Uint8Array>> => {

@@ -153,7 +153,10 @@ export class Instance {
     return e
   }
 
-  /** An exported global. */
+  /**
+   * An exported global.
+   * @throws {@linkcode InvalidArgumentError} when the export is missing or not a global.
+   */
   global(name: string): Global {
     checkString(name, 'instance.global(name)')
     const e = this.exports[name]
@@ -161,11 +164,31 @@ export class Instance {
     return e
   }
 
-  /** An exported table. */
+  /**
+   * An exported table.
+   * @throws {@linkcode InvalidArgumentError} when the export is missing or not a table.
+   */
   table(name: string): Table {
     checkString(name, 'instance.table(name)')
     const e = this.exports[name]
     if (!(e instanceof Table)) throw new InvalidArgumentError(`the export '${name}' is not a table`)
+    return e
+  }
+
+  /**
+   * An exported tag (exception handling), to recognise a {@link WasmException}
+   * or to throw one from a host function.
+   * @throws {@linkcode InvalidArgumentError} when the export is missing or not a tag.
+   * @example
+   * ```ts
+   * const oops = instance.tag('oops')
+   * oops.params // ['i32']
+   * ```
+   */
+  tag(name: string): Tag {
+    checkString(name, 'instance.tag(name)')
+    const e = this.exports[name]
+    if (!(e instanceof Tag)) throw new InvalidArgumentError(e ? `the export '${name}' is not a tag` : `the module has no export named '${name}'`)
     return e
   }
 
@@ -197,7 +220,14 @@ export class Instance {
    * const out = await instance.callBytesAsync('upper', bytes, { signal: AbortSignal.timeout(1000) })
    * ```
    */
-  async callBytesAsync(name: string, input: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
+  async callBytesAsync(
+    name: string,
+    input: Uint8Array,
+    options: {
+      /** Cancels the call (before it starts, or while it runs). @default undefined (only the store's limits stop it) */
+      signal?: AbortSignal
+    } = {},
+  ): Promise<Uint8Array> {
     if (typeof name !== 'string') throw new InvalidArgumentError('the export name must be a string', 'name')
     if (!(input instanceof Uint8Array)) throw new InvalidArgumentError('a bytes call takes a Uint8Array', 'input')
     const signal = options.signal
@@ -212,7 +242,10 @@ export class Instance {
     return native(() => this.store.binding.callBytes(this.#index, name, input, token))
   }
 
-  /** Calls an exported function: shorthand for `instance.func(name).call(...args)`. */
+  /**
+   * Calls an exported function: shorthand for `instance.func(name).call(...args)`.
+   * @throws as {@link Func.call}; {@linkcode InvalidArgumentError} when there is no such exported function.
+   */
   call(name: string, ...args: unknown[]): unknown {
     return this.func(name).call(...args)
   }

@@ -44,6 +44,7 @@ export class Linker {
   /**
    * @param engine - the engine modules are compiled for. @default Engine.shared()
    * @param options - see {@link LinkerOptions}
+   * @throws {@linkcode InvalidArgumentError} when `engine` is not an {@link Engine} or an option is malformed
    */
   constructor(engine: Engine = Engine.shared(), options: LinkerOptions = {}) {
     checkInstance(engine, Engine, 'new Linker(engine)')
@@ -100,7 +101,10 @@ export class Linker {
     return instance
   }
 
-  /** The definitions as an import object for {@link Store.instantiate} (explicit definitions win over an instance's exports). */
+  /**
+   * The definitions as an import object for {@link Store.instantiate} (explicit definitions win over an instance's exports).
+   * @throws never
+   */
   imports(): Imports {
     const out: Imports = {}
     for (const [name, instance] of this.#instances) out[name] = instance

@@ -72,7 +72,8 @@ export class Module {
 
   /**
    * Compiles wasm bytes or WAT text.
-   * @throws {@linkcode CompileError} with the validator's message and byte offset
+   * @throws {@linkcode CompileError} with the validator's message and byte offset; {@linkcode InvalidArgumentError}
+   *   when `engine` is not an {@link Engine}, `source` is neither bytes nor a string, or an option is malformed
    * (or line and column for WAT).
    */
   static compile(engine: Engine, source: Uint8Array | string, options: CompileOptions = {}): Module {
@@ -94,7 +95,7 @@ export class Module {
   /**
    * {@link Module.compile} on a native pool thread: the event loop keeps
    * running while a large module compiles.
-   * @throws {@linkcode CompileError} as {@link Module.compile}.
+   * @throws as {@link Module.compile}.
    * @example
    * ```ts
    * const mod = await Module.compileAsync(Engine.shared(), readFileSync('big.wasm'))
@@ -114,7 +115,7 @@ export class Module {
 
   /**
    * Checks that bytes are a valid module without compiling them.
-   * @throws {@linkcode CompileError} when they are not.
+   * @throws {@linkcode CompileError} when they are not; {@linkcode InvalidArgumentError} when an argument is of the wrong type.
    */
   static validate(engine: Engine, source: Uint8Array | string, format: 'auto' | 'binary' | 'text' = 'auto'): void {
     checkSource(source, 'Module.validate(source)')

@@ -97,7 +97,10 @@ export class Watched<T> extends EventEmitter<{ reload: [WatchedVersion]; failed:
     return this.#closed
   }
 
-  /** Stops watching (the current version stays usable). Emits `'close'`. */
+  /**
+   * Stops watching (the current version stays usable). Emits `'close'`.
+   * @throws never
+   */
   close(): void {
     if (this.#closed) return
     this.#closed = true
@@ -107,7 +110,10 @@ export class Watched<T> extends EventEmitter<{ reload: [WatchedVersion]; failed:
     this.emit('close')
   }
 
-  /** Checks the files now instead of waiting for a change event (also what a change event does, debounced). */
+  /**
+   * Checks the files now instead of waiting for a change event (also what a change event does, debounced).
+   * @throws never: a version that does not load leaves the old one serving and emits `'failed'`
+   */
   async reload(): Promise<void> {
     if (this.#closed) return
     if (this.#loading) {

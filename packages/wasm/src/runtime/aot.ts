@@ -16,6 +16,7 @@ import { checkBytes, checkInstance, checkOptionsObject, checkSource } from '../o
 /**
  * The directory for the artifact key and cache: `$XDG_CACHE_HOME/cybernetic-wasm` or `~/.cache/cybernetic-wasm`.
  *
+ * @throws never
  * @example
  * ```ts
  * cacheDir() // '/home/me/.cache/cybernetic-wasm'
@@ -31,6 +32,7 @@ export function cacheDir(): string {
  * machine: `explicit` if given, else `$CWASM_ARTIFACT_KEY`, else a random
  * per-user key made once in {@link cacheDir} (mode 0600).
  *
+ * @throws never: a key that cannot be read or written is made again in memory for this process (artifacts then verify only in it)
  * @example
  * ```ts
  * const key = artifactKey(process.env.BUILD_SIGNING_KEY) // the same key at build time and at run time
@@ -120,6 +122,7 @@ export interface SigningKeys {
 /**
  * Makes a new Ed25519 key pair for signing artifacts.
  *
+ * @throws {@linkcode InvalidArgumentError} only if Node hands back a key that is not Ed25519, which it does not: the check is shared with {@link publicKeyBytes}
  * @example
  * ```ts
  * const { privateKey, publicKey } = generateSigningKeys()
@@ -183,6 +186,7 @@ export function verifierArgs(key: string | Uint8Array | undefined, trustedKeys: 
  * Verifies an artifact, then loads it. Nothing is deserialized unless the
  * header matches this engine and the signature checks out.
  *
+ * @throws {@linkcode InvalidArgumentError} when an argument is malformed (the message names it)
  * @example
  * ```ts
  * const mod = loadArtifact(Engine.shared(), readFileSync('plugin.cwasm'), key)
@@ -209,6 +213,7 @@ export function loadArtifact(
  * Whether bytes look like an artifact (by their magic); says nothing of
  * whether it verifies.
  *
+ * @throws {@linkcode InvalidArgumentError} when `bytes` is not a Uint8Array or its buffer is detached
  * @example
  * ```ts
  * isArtifact(readFileSync('plugin.cwasm')) // true

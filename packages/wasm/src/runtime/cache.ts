@@ -16,6 +16,7 @@ export const DEFAULT_MAX_CACHE_SIZE = RUNTIME_DEFAULTS.maxCacheSize
 /**
  * The default cache directory: `$CWASM_CACHE_DIR`, else `modules` in {@link cacheDir}.
  *
+ * @throws never
  * @example
  * ```ts
  * defaultModuleCacheDir() // '/home/me/.cache/cybernetic-wasm/modules'
@@ -90,12 +91,18 @@ export class ModuleCache extends EventEmitter<{ rejected: [CacheRejection]; writ
     this.#b = native(() => new binding.BindingDiskCache(dir, maxBytes, key))
   }
 
-  /** What the cache holds, and the process's counters. */
+  /**
+   * What the cache holds, and the process's counters.
+   * @throws never
+   */
   stats(): ModuleCacheStats {
     return { dir: this.dir, ...native(() => this.#b.stats()) }
   }
 
-  /** Removes every entry; returns how many. */
+  /**
+   * Removes every entry; returns how many.
+   * @throws never: an entry that cannot be removed is left for the next clear
+   */
   clear(): number {
     return native(() => this.#b.clear())
   }

@@ -77,6 +77,8 @@ const NO_REFS: RefTable = {
   funcFromHandle: () => null,
   externId: () => 0n,
   externValue: () => undefined,
+  gcId: () => null,
+  gcRef: () => null,
 }
 
 function fastAccess(type: FuncType): FastAccess | null {
@@ -288,9 +290,16 @@ export class Func {
    * ac.abort() // p rejects with CancelledError within about a millisecond
    * ```
    * @throws {@linkcode CancelledError} when `signal` aborts (its `cause` is the reason),
-   * {@linkcode TrapError}, {@linkcode TimeoutError}, {@linkcode FuelExhaustedError}, …
+   * {@linkcode TrapError}, {@linkcode TimeoutError}, {@linkcode FuelExhaustedError}, …;
+   * {@linkcode InvalidArgumentError} when `args` is not an array, an argument does not fit its parameter, or `signal` is not an AbortSignal.
    */
-  async callAsync(args: unknown[] = [], options: { signal?: AbortSignal } = {}): Promise<unknown> {
+  async callAsync(
+    args: unknown[] = [],
+    options: {
+      /** Cancels the call (before it starts, or while it runs). @default undefined (only the store's limits stop it) */
+      signal?: AbortSignal
+    } = {},
+  ): Promise<unknown> {
     if (!Array.isArray(args)) throw new InvalidArgumentError('func.callAsync(args) must be an array of arguments', 'func.callAsync(args)')
     checkOptionsObject(options, 'func.callAsync(options)')
     if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
@@ -513,7 +522,10 @@ export class Global {
     encode(new DataView(slot.buffer), 0, this.valueType, v, this.store, 'the global value')
     native(() => this.binding.globalSet(slot))
   }
-  /** The value as a raw 16-byte slot (exact bits). */
+  /**
+   * The value as a raw 16-byte slot (exact bits).
+   * @throws {@linkcode InvalidArgumentError} when the store was released.
+   */
   getSlot(): Uint8Array {
     return native(() => this.binding.globalGet())
   }
@@ -532,10 +544,35 @@ export class Tag {
   readonly store: Store
   /** @internal */
   readonly binding: BindingExtern
-  /** @internal */
+  #params?: ValueType[]
+  /** @internal Tags come from instances' exports and {@link Store.tag}. */
   constructor(store: Store, b: BindingExtern) {
     this.store = store
     this.binding = b
+  }
+
+  /**
+   * The types of the tag's payload, e.g. `['i32', 'f64']`.
+   * @throws never
+   */
+  get params(): ValueType[] {
+    this.#params ??= native(() => this.store.binding.tagParams(this.binding)) as ValueType[]
+    return [...this.#params]
+  }
+
+  /**
+   * Whether `other` is the same tag (two exports of one tag, or an import
+   * and what it was given, are the same tag; two tags of the same type are
+   * not). Tags of different stores are never the same.
+   * @throws never
+   * @example
+   * ```ts
+   * if (e instanceof WasmException && e.tag?.equals(instance.tag('oops'))) ...
+   * ```
+   */
+  equals(other: Tag | null | undefined): boolean {
+    if (!(other instanceof Tag) || other.store !== this.store) return false
+    return other === this || native(() => this.store.binding.sameTag(this.binding, other.binding))
   }
 }
 

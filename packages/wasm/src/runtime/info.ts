@@ -15,6 +15,7 @@ export interface RegistryStats {
 /**
  * The process-wide module registry's counters.
  *
+ * @throws never
  * @example
  * ```ts
  * const { compiled, cacheHits } = registryStats()
@@ -27,6 +28,7 @@ export function registryStats(): RegistryStats {
 /**
  * Every trap code the addon can report (compare with {@link TRAP_CODES}).
  *
+ * @throws never
  * @example
  * ```ts
  * trapCodes().includes('integer_divide_by_zero') // true
@@ -39,6 +41,7 @@ export function trapCodes(): string[] {
 /**
  * The embedded Wasmtime version.
  *
+ * @throws never
  * @example
  * ```ts
  * wasmtimeVersion() // '48.0.8'

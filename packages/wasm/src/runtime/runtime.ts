@@ -98,7 +98,7 @@ export class Runtime {
 
   /**
    * Compiles wasm bytes or WAT text synchronously (through the disk cache when it is on).
-   * @throws {@linkcode CompileError}
+   * @throws {@linkcode CompileError} for an invalid module, {@linkcode InvalidArgumentError} when `source` is neither bytes nor a string
    */
   compile(source: Uint8Array | string): Module {
     checkSource(source, 'rt.compile(source)')
@@ -161,7 +161,7 @@ export class Runtime {
 
   /**
    * Instantiates a module in a new store with this runtime's limits.
-   * @throws {@linkcode LinkError}, {@linkcode TrapError}
+   * @throws {@linkcode LinkError}, {@linkcode TrapError}, {@linkcode InvalidArgumentError} when `module` is not a {@link Module} or `imports` is malformed
    */
   instantiate(module: Module, imports: Imports = {}): Instance {
     checkInstance(module, Module, 'rt.instantiate(module)', 'a compiled Module (see rt.loadModule)')
@@ -270,7 +270,7 @@ export class Runtime {
    * Closes every executor of this runtime (see {@link Executor.close}: graceful by
    * default, `force` cancels, `timeout` forces after a while); later calls reject
    * with {@link ClosedError}.
-   * @throws never
+   * @throws {@linkcode InvalidArgumentError} for malformed options.
    * @example
    * ```ts
    * await rt.close({ timeout: 5_000 })

@@ -1,9 +1,10 @@
 import { binding, type BindingAudit, type BindingExtern, type BindingStore, type BindingWasiOptions } from './binding.js'
 import { registerHostFunction, type HostWrapper } from './host.js'
 import { Engine } from './engine.js'
-import { Func, Global, Memory, Table, type FuncType } from './externs.js'
-import { decode, encode, SLOT, VALUE_TYPES, type RefTable, type ValueType } from './values.js'
-import { fromNative, InvalidArgumentError, native } from '../errors.js'
+import { Func, Global, Memory, Table, Tag, type FuncType } from './externs.js'
+import { decode, encode, isValueType, refClass, SLOT, VALUE_TYPES, type GcKind, type RefTable, type ValueType } from './values.js'
+import { GcRef } from './gcref.js'
+import { fromNative, InvalidArgumentError, native, WasmException } from '../errors.js'
 import { validateStoreLimits } from '../options/validate.js'
 import { checkBoolean, checkBytes, checkFuel, checkInstance, checkMillis, checkOptionsObject, checkWhole } from '../options/arguments.js'
 import { Module } from '../loader/module.js'
@@ -58,6 +59,9 @@ export class Store implements RefTable {
   #nextExtern = 1n
   // New externref ids since the last sweep of ids the guest no longer holds.
   #sinceSweep = 0
+  // GC objects whose handles were collected, released in one addon call.
+  #gcDead: number[] = []
+  #gcRegistry?: FinalizationRegistry<number>
 
   /**
    * A store runs one compiler's code (see {@link EngineOptions.compiler}):
@@ -105,7 +109,8 @@ export class Store implements RefTable {
    * {@link Table} or {@link Global} of this store; `{ module: instance }`
    * imports all of an instance's exports.
    * @throws {@linkcode LinkError} listing every missing or mismatched import,
-   * {@linkcode TrapError} when the start function traps.
+   * {@linkcode TrapError} when the start function traps, {@linkcode InvalidArgumentError}
+   * when `module` is not a compiled {@link Module} or `imports` is not an object of objects.
    */
   instantiate(module: Module, imports: Imports = {}): Instance {
     checkInstance(module, Module, 'store.instantiate(module)', 'a compiled Module (see rt.loadModule)')
@@ -115,6 +120,7 @@ export class Store implements RefTable {
 
   /**
    * Makes a host function with a given signature.
+   * @throws {@linkcode InvalidArgumentError} when `type` names an unknown value type or `fn` is not a function.
    *
    * @example
    * ```ts
@@ -198,6 +204,14 @@ export class Store implements RefTable {
         }
         return encodeResults(ret)
       } catch (e) {
+        if (e instanceof WasmException) {
+          // Thrown into the guest: the addon takes a negative id as "throw this exception object".
+          try {
+            return -this.thrownException(e)
+          } catch (why) {
+            return stash(why)
+          }
+        }
         return stash(e)
       }
     }
@@ -210,7 +224,14 @@ export class Store implements RefTable {
    * Makes a memory. Sizes are in 64 KiB pages.
    * @throws {@linkcode InvalidArgumentError} when a size is not a whole number, or `maximum` is below `minimum`.
    */
-  memory(type: { minimum: number; maximum?: number; memory64?: boolean }): Memory {
+  memory(type: {
+    /** The initial size in pages. */
+    minimum: number
+    /** The most pages it may grow to. @default undefined (no maximum beyond the engine's and the store's limits) */
+    maximum?: number
+    /** 64-bit addresses (memory64). @default false */
+    memory64?: boolean
+  }): Memory {
     checkType(type, 'store.memory(type)')
     if (type.memory64 !== undefined && typeof type.memory64 !== 'boolean') {
       throw new InvalidArgumentError(`store.memory(type).memory64 must be true or false, got ${String(type.memory64)}`, 'store.memory(type).memory64')
@@ -219,29 +240,67 @@ export class Store implements RefTable {
   }
 
   /**
-   * Makes a table of `funcref` or `externref`, every element set to `init`.
-   * @throws {@linkcode InvalidArgumentError} when a size is not a whole number, the element type is another, or `init` does not fit it.
+   * Makes a table of a reference type (`funcref`, `externref`, `anyref`, …), every element set to `init`;
+   * its indices are 64-bit with `table64: true` (memory64's tables).
+   * @throws {@linkcode InvalidArgumentError} when a size is not a whole number, the element type is not a reference type, or `init` does not fit it.
    */
-  table(type: { element: 'funcref' | 'externref'; minimum: number; maximum?: number }, init: unknown = null): Table {
+  table(
+    type: {
+      /** The element type: a reference type. */
+      element: ValueType
+      /** The initial number of elements. */
+      minimum: number
+      /** The most elements it may grow to. @default undefined (no maximum beyond the store's limits) */
+      maximum?: number
+      /** 64-bit indices (memory64's tables). @default false */
+      table64?: boolean
+    },
+    init: unknown = null,
+  ): Table {
     checkType(type, 'store.table(type)')
-    if (type.element !== 'funcref' && type.element !== 'externref') {
-      throw new InvalidArgumentError(`store.table(type).element must be 'funcref' or 'externref', got ${String(type.element)}`, 'store.table(type).element')
+    if (!isValueType(type.element) || refClass(type.element) === null) {
+      throw new InvalidArgumentError(`store.table(type).element must be a reference type such as 'funcref' or 'externref', got ${String(type.element)}`, 'store.table(type).element')
     }
     const slot = new Uint8Array(SLOT)
     encode(new DataView(slot.buffer), 0, type.element, init, this, 'the initial element')
-    return new Table(this, native(() => this.binding.newTable(type.element, type.minimum, type.maximum, slot)))
+    if (type.table64 !== undefined && typeof type.table64 !== 'boolean') {
+      throw new InvalidArgumentError(`store.table(type).table64 must be true or false, got ${String(type.table64)}`, 'store.table(type).table64')
+    }
+    return new Table(this, native(() => this.binding.newTable(type.element, type.minimum, type.maximum, slot, type.table64)))
   }
 
-  /** Makes a global. */
-  global(type: { value: ValueType; mutable?: boolean }, value: unknown): Global {
+  /**
+   * Makes a global holding `value`.
+   * @throws {@linkcode InvalidArgumentError} when `type` is malformed or `value` does not fit its value type.
+   */
+  global(
+    type: {
+      /** Its value type. */
+      value: ValueType
+      /** Whether `set` may change it. @default false */
+      mutable?: boolean
+    },
+    value: unknown,
+  ): Global {
     checkGlobalType(type, 'store.global(type)')
     const slot = new Uint8Array(SLOT)
     encode(new DataView(slot.buffer), 0, type.value, value, this, 'the global value')
     return new Global(this, native(() => this.binding.newGlobal(type.value, type.mutable ?? false, slot)))
   }
 
-  /** Makes a global from a raw 16-byte slot (exact bits). */
-  globalFromSlot(type: { value: ValueType; mutable?: boolean }, slot: Uint8Array): Global {
+  /**
+   * Makes a global from a raw 16-byte slot (exact bits).
+   * @throws {@linkcode InvalidArgumentError} when `type` is malformed or `slot` is not a Uint8Array.
+   */
+  globalFromSlot(
+    type: {
+      /** Its value type. */
+      value: ValueType
+      /** Whether `set` may change it. @default false */
+      mutable?: boolean
+    },
+    slot: Uint8Array,
+  ): Global {
     checkGlobalType(type, 'store.globalFromSlot(type)')
     checkBytes(slot, 'store.globalFromSlot(slot)')
     return new Global(this, native(() => this.binding.newGlobal(type.value, type.mutable ?? false, slot)))
@@ -270,6 +329,7 @@ export class Store implements RefTable {
    * {@link CancelledError}; with no call running it does nothing. To stop
    * one call exactly (even one still waiting for a thread), pass it an
    * `AbortSignal` instead.
+   * @throws never
    */
   cancel(): void {
     this.binding.cancel()
@@ -341,7 +401,7 @@ export class Store implements RefTable {
 
   /** @internal Converts what the addon threw during a call in this store, restoring host errors as `cause`. */
   toError(e: unknown): unknown {
-    return fromNative(e, { hostError: (id) => this.takeHostError(id) })
+    return fromNative(e, { hostError: (id) => this.takeHostError(id), exception: (id) => this.#exception(id) })
   }
 
   /** @internal */
@@ -380,6 +440,98 @@ export class Store implements RefTable {
   /** @internal */
   externValue(id: bigint): unknown {
     return this.#externValues?.get(id)
+  }
+
+  /** @internal */
+  gcId(value: unknown): { kind: GcKind; id: number } | null {
+    const ref = value instanceof WasmException ? value.exn : value
+    if (!(ref instanceof GcRef)) {
+      if (value instanceof WasmException) throw new InvalidArgumentError('this WasmException was made in JS and has no exception object yet; throw it from a host function instead')
+      return null
+    }
+    if (ref.store !== this) throw new InvalidArgumentError(`the ${ref.kind} reference belongs to another store`)
+    if (ref.released) throw new InvalidArgumentError(`the ${ref.kind} reference was released (GcRef.release) and cannot go back into the guest`)
+    return { kind: ref.kind, id: ref.id }
+  }
+
+  /** @internal */
+  gcRef(kind: GcKind, id: number): GcRef {
+    const ref = new GcRef(this, kind, id)
+    this.#gcRegistry ??= new FinalizationRegistry((dead) => this.#gcCollected(dead))
+    this.#gcRegistry.register(ref, id, ref)
+    return ref
+  }
+
+  /** @internal Lets go of one handle's object now (GcRef.release). */
+  releaseGcRef(ref: GcRef): void {
+    this.#gcRegistry?.unregister(ref)
+    native(() => this.binding.releaseGcRefs([ref.id]))
+  }
+
+  // Handles collected in one finalization task are released together, after it.
+  #gcCollected(id: number): void {
+    if (this.#gcDead.push(id) === 1) {
+      queueMicrotask(() => {
+        const ids = this.#gcDead
+        this.#gcDead = []
+        try {
+          this.binding.releaseGcRefs(ids)
+        } catch {
+          // A store being torn down holds nothing any more.
+        }
+      })
+    }
+  }
+
+  /**
+   * How many GC objects (structs, arrays, exceptions) this store keeps alive
+   * for JS handles; it falls as handles are collected.
+   * @throws never
+   */
+  get gcRefsHeld(): number {
+    return this.binding.gcRefsHeld
+  }
+
+  /**
+   * Makes a tag (exception handling) whose payload has `params`, to import
+   * into a module or to throw with {@link WasmException}.
+   * @throws {@linkcode InvalidArgumentError} when a parameter type is unknown.
+   * @example
+   * ```ts
+   * const oops = store.tag({ params: ['i32'] })
+   * const instance = store.instantiate(mod, { env: { oops } })
+   * ```
+   */
+  tag(type: { params: ValueType[] }): Tag {
+    if (typeof type !== 'object' || type === null || !Array.isArray(type.params)) {
+      throw new InvalidArgumentError('store.tag(type) must be { params: [...value types] }', 'store.tag(type)')
+    }
+    type.params.forEach((v, i) => checkValueType(v, `store.tag(type).params[${i}]`))
+    return new Tag(this, native(() => this.binding.newTag([...type.params])))
+  }
+
+  // The tag and payload of an exception object that escaped a call.
+  #exception(id: number): { tag: Tag; payload: unknown[]; exn: GcRef } {
+    const exn = this.gcRef('exn', id)
+    const tag = new Tag(this, native(() => this.binding.exceptionTag(id)))
+    const { types, payload } = native(() => this.binding.exceptionPayload(id))
+    const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength)
+    return { tag, payload: types.map((t, i) => decode(view, i, t, this)), exn }
+  }
+
+  /** @internal The exception object a host function throws: its own, or a new one of its tag. */
+  thrownException(e: WasmException): number {
+    if (e.exn) return this.gcId(e.exn)!.id
+    if (!(e.tag instanceof Tag)) throw new InvalidArgumentError('a WasmException thrown into the guest needs a Tag')
+    if (e.tag.store !== this) throw new InvalidArgumentError("the WasmException's tag belongs to another store")
+    const params = e.tag.params
+    if (e.payload.length !== params.length) {
+      throw new InvalidArgumentError(`the tag takes ${params.length} payload value(s), the WasmException has ${e.payload.length}`)
+    }
+    const slots = new Uint8Array(params.length * SLOT)
+    const view = new DataView(slots.buffer)
+    params.forEach((t, i) => encode(view, i, t, e.payload[i], this, `payload value ${i}`))
+    return native(() => this.binding.newException(e.tag!.binding, slots))
   }
 
   /** @internal How many host-function errors wait to be attached as a `cause`. */
@@ -422,8 +574,8 @@ function checkType(type: unknown, path: string): asserts type is { minimum: numb
 }
 
 function checkValueType(v: unknown, path: string): void {
-  if (!VALUE_TYPES.includes(v as ValueType)) {
-    throw new InvalidArgumentError(`${path} must be one of ${VALUE_TYPES.join(', ')}, got ${typeof v === 'string' ? JSON.stringify(v) : typeof v}`, path)
+  if (!isValueType(v)) {
+    throw new InvalidArgumentError(`${path} must be one of ${VALUE_TYPES.join(', ')} or (ref [null] HEAP), got ${typeof v === 'string' ? JSON.stringify(v) : typeof v}`, path)
   }
 }
 

@@ -59,7 +59,10 @@ export class AuditLog extends EventEmitter<{ record: [AuditRecord] }> {
   #start = 0
   #dropped = 0
 
-  /** @param options - see {@link AuditLogOptions} */
+  /**
+   * @param options - see {@link AuditLogOptions}
+   * @throws {@linkcode InvalidArgumentError} when `options` is not an object or `capacity` is not a whole number from 1
+   */
   constructor(options: AuditLogOptions = {}) {
     super()
     checkOptionsObject(options, 'new AuditLog(options)')
@@ -77,12 +80,18 @@ export class AuditLog extends EventEmitter<{ record: [AuditRecord] }> {
     return this.#records.length - this.#start
   }
 
-  /** The records the log holds, oldest first (a copy). */
+  /**
+   * The records the log holds, oldest first (a copy).
+   * @throws never
+   */
   records(): AuditRecord[] {
     return this.#records.slice(this.#start)
   }
 
-  /** Forgets every record (the dropped count too). */
+  /**
+   * Forgets every record (the dropped count too).
+   * @throws never
+   */
   clear(): void {
     this.#records = []
     this.#start = 0
@@ -107,7 +116,10 @@ export class AuditLog extends EventEmitter<{ record: [AuditRecord] }> {
     }
   }
 
-  /** Yields each record added from now on; a slow reader keeps at most `capacity` pending ones. */
+  /**
+   * Yields each record added from now on; a slow reader keeps at most `capacity` pending ones.
+   * @throws never: the iteration ends when the log is closed
+   */
   async *[Symbol.asyncIterator](): AsyncGenerator<AuditRecord, void, undefined> {
     const pending: AuditRecord[] = []
     let wake: (() => void) | null = null

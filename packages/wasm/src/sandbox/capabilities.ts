@@ -36,6 +36,7 @@ let table: ReadonlyMap<string, WasiFunctionInfo> | undefined
 /**
  * Every WASI preview 1 function with its capability.
  *
+ * @throws never
  * @example
  * ```ts
  * wasiFunctions().find((f) => f.name === 'environ_get') // { name: 'environ_get', capability: 'env', judged: 'capability' }

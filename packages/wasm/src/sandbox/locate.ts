@@ -61,6 +61,7 @@ const BARE_KEY = /^[A-Za-z0-9_-]+$/
  * @param parent - the path so far, `''` at the top
  * @param segment - a key, or an array index
  * @returns the longer path
+ * @throws {@linkcode InvalidArgumentError} when `parent` is not a string or `segment` is neither a string nor a number
  * @example
  * ```ts
  * keyPath('capabilities.filesystem', 'read')   // 'capabilities.filesystem.read'

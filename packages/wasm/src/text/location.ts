@@ -32,6 +32,7 @@ export interface TextLocation {
  * @param source - the text
  * @param offset - 0-based, in UTF-16 code units
  * @returns the 1-based line and column
+ * @throws {@linkcode InvalidArgumentError} when `source` is not a string or `offset` is not a finite number
  * @example
  * ```ts
  * locationAt('a = 1\nb = x', 10)   // { line: 2, column: 5 }: the `x`
@@ -61,6 +62,7 @@ export function locationAt(source: string, offset: number): TextLocation {
  * @param line - 1-based line
  * @param column - 1-based column, in UTF-16 code units
  * @returns the 0-based offset, from 0 to `source.length`
+ * @throws {@linkcode InvalidArgumentError} when `source` is not a string or `line` or `column` is not a finite number
  * @example
  * ```ts
  * offsetAt('a = 1\nb = x', 2, 5)   // 10
@@ -97,6 +99,7 @@ const FRAME_WIDTH = 100
  * @param line - 1-based line of the problem
  * @param column - 1-based column of the problem, in UTF-16 code units
  * @returns the frame, lines joined by `\n`
+ * @throws {@linkcode InvalidArgumentError} when `source` is not a string or `line` or `column` is not a finite number
  * @example
  * ```ts
  * codeFrame('[limits]\nmemory = -1\n', 2, 10)
