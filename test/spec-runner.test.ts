@@ -9,7 +9,7 @@ import { watToWasm } from '@cybernetic/wasm-native'
 import { runSpec } from '../packages/cli/src/spec/runner.js'
 
 const root = join(import.meta.dirname, '..')
-const corpus = join(root, '..', 'shared', 'corpus', 'spec')
+const corpus = join(root, '..', 'shared', 'corpus', 'spec-3.0')
 const shippedSkips = join(root, 'packages', 'cli', 'spec-skips.json')
 
 let dir: string
@@ -237,6 +237,64 @@ describe('the spec runner', () => {
     expect(r).toMatchObject({ passed: 6, failed: 3 })
   })
 
+  it('matches GC references by kind, host references in anyref by their id, and a null of every hierarchy', async () => {
+    const wat = `(module
+      (type $s (struct (field i32)))
+      (type $a (array i8))
+      (func (export "i31") (result i31ref) (ref.i31 (i32.const 7)))
+      (func (export "struct") (result anyref) (struct.new $s (i32.const 1)))
+      (func (export "array") (result (ref $a)) (array.new_default $a (i32.const 3)))
+      (func (export "id_any") (param anyref) (result anyref) (local.get 0))
+      (func (export "null_any") (result anyref) (ref.null any))
+      (func (export "null_exn") (result exnref) (ref.null exn)))`
+    const path = script({ 'gc.wasm': wat }, [
+      { type: 'module', line: 1, filename: 'gc.wasm' },
+      { type: 'assert_return', line: 2, action: invoke('i31'), expected: [{ type: 'i31ref' }] },
+      { type: 'assert_return', line: 3, action: invoke('i31'), expected: [{ type: 'eqref' }] },
+      { type: 'assert_return', line: 4, action: invoke('struct'), expected: [{ type: 'structref' }] },
+      { type: 'assert_return', line: 5, action: invoke('array'), expected: [{ type: 'arrayref' }] },
+      { type: 'assert_return', line: 6, action: invoke('id_any', [{ type: 'anyref', value: '9' }]), expected: [{ type: 'anyref', value: '9' }] },
+      { type: 'assert_return', line: 7, action: invoke('id_any', [{ type: 'anyref', value: 'null' }]), expected: [{ type: 'nullref' }] },
+      { type: 'assert_return', line: 8, action: invoke('null_any'), expected: [{ type: 'refnull' }] },
+      { type: 'assert_return', line: 9, action: invoke('null_exn'), expected: [{ type: 'exnref', value: 'null' }] },
+      // Wrong: another kind, another id, a non-null where null is expected, another hierarchy.
+      { type: 'assert_return', line: 10, action: invoke('struct'), expected: [{ type: 'arrayref' }] },
+      { type: 'assert_return', line: 11, action: invoke('i31'), expected: [{ type: 'structref' }] },
+      { type: 'assert_return', line: 12, action: invoke('id_any', [{ type: 'anyref', value: '9' }]), expected: [{ type: 'anyref', value: '8' }] },
+      { type: 'assert_return', line: 13, action: invoke('struct'), expected: [{ type: 'nullref' }] },
+      { type: 'assert_return', line: 14, action: invoke('null_any'), expected: [{ type: 'nullexternref' }] },
+    ])
+    const r = await run([path], { verbose: true })
+    const failed = r.lines.filter((l) => l.startsWith('FAIL'))
+    expect(failed.map((l) => l.replace(/^FAIL [^:]+:(\d+):.*/, '$1'))).toEqual(['10', '11', '12', '13', '14'])
+    // The result is shown as what it is.
+    expect(failed[0]).toMatch(/got anyref struct #\d+/)
+    expect(failed[1]).toMatch(/got i31ref i31 7/)
+    expect(failed[2]).toMatch(/got anyref host 9/)
+    expect(r).toMatchObject({ passed: 9, failed: 5 })
+  })
+
+  it('holds assert_exception only when a wasm exception escapes the call', async () => {
+    const wat = `(module
+      (tag $e (param i32))
+      (func (export "throw") (throw $e (i32.const 1)))
+      (func (export "trap") unreachable)
+      (func (export "fine")))`
+    const path = script({ 'exn.wasm': wat }, [
+      { type: 'module', line: 1, filename: 'exn.wasm' },
+      { type: 'assert_exception', line: 2, action: invoke('throw') },
+      { type: 'assert_exception', line: 3, action: invoke('trap') },
+      { type: 'assert_exception', line: 4, action: invoke('fine') },
+      { type: 'assert_trap', line: 5, action: invoke('throw'), text: 'unreachable' },
+    ])
+    const r = await run([path], { verbose: true })
+    const failed = r.lines.filter((l) => l.startsWith('FAIL'))
+    expect(failed.map((l) => l.replace(/^FAIL [^:]+:(\d+):.*/, '$1'))).toEqual(['3', '4', '5'])
+    expect(failed[0]).toMatch(/expected an uncaught exception, got .*unreachable/)
+    expect(failed[1]).toMatch(/expected an uncaught exception, got no results/)
+    expect(r).toMatchObject({ passed: 2, failed: 3 })
+  })
+
   it('compiles a module_definition without instantiating it, and instantiates it as often as module_instance asks', async () => {
     const counter = `(module (global $g (export "g") (mut i32) (i32.const 0))
       (func (export "inc") (result i32) (global.set $g (i32.add (global.get $g) (i32.const 1))) (global.get $g))
@@ -374,17 +432,17 @@ describe('the spec runner', () => {
 })
 
 describe.runIf(existsSync(corpus))('the spec corpus', () => {
-  it('gives a reason for every shipped skip and skips at most 1% of the commands', async () => {
+  it('gives a reason for every shipped skip and skips at most 0.1% of the commands', async () => {
     const { skips } = JSON.parse(readFileSync(shippedSkips, 'utf8')) as { skips: { file: string; line: number; reason: string }[] }
     for (const s of skips) expect(s.reason.length).toBeGreaterThan(20)
-    expect(skips.length).toBeLessThanOrEqual(581)
+    expect(skips.length).toBeLessThanOrEqual(65)
   })
 
-  it('passes every command of the spec corpus that is not skipped', { timeout: 300_000 }, async () => {
+  it('passes every command of the WebAssembly 3.0 suite that is not skipped', { timeout: 300_000 }, async () => {
     const r = await run([corpus], { skipsFile: shippedSkips })
     expect(r.lines.filter((l) => l.startsWith('FAIL')).slice(0, 10)).toEqual([])
     expect(r.failed).toBe(0)
-    expect(r.passed + r.skipped).toBe(58156)
-    expect(r.skipped).toBeLessThanOrEqual(581)
+    expect(r.passed + r.skipped).toBe(65184)
+    expect(r.skipped).toBeLessThanOrEqual(65)
   })
 })

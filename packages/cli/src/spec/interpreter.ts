@@ -12,6 +12,7 @@ import {
   SLOT,
   Store,
   WasmError,
+  WasmException,
   type Engine,
   type Imports,
 } from '@cybernetic/wasm'
@@ -115,6 +116,8 @@ export class Interpreter {
         return this.#assertUnlinkable(cmd.filename, cmd.text)
       case 'assert_uninstantiable':
         return this.#assertUninstantiable(cmd.filename, cmd.text)
+      case 'assert_exception':
+        return this.#assertException(cmd.action)
       default:
         return `unknown command type '${(cmd as { type: string }).type}'`
     }
@@ -228,6 +231,19 @@ export class Interpreter {
       return `${this.#describeAction(action)}: expected trap "${text}", got ${describeError(e)}`
     }
     return `${this.#describeAction(action)}: expected trap "${text}", got ${this.#showResults(r, [])}`
+  }
+
+  /** The action must end in a wasm exception escaping to the host (any tag, any payload). */
+  #assertException(action: Action): string | null {
+    let r: Results
+    try {
+      r = this.#act(action)
+    } catch (e) {
+      if (e instanceof ScriptError) throw e
+      if (e instanceof WasmException) return null
+      return `${this.#describeAction(action)}: expected an uncaught exception, got ${describeError(e)}`
+    }
+    return `${this.#describeAction(action)}: expected an uncaught exception, got ${this.#showResults(r, [])}`
   }
 
   #assertRejected(filename: string, text: string): string | null {

@@ -51,6 +51,7 @@ export type Command =
   | (Base & { type: 'action'; action: Action; expected?: Const[] })
   | (Base & { type: 'assert_return'; action: Action; expected?: Const[]; either?: Const[] })
   | (Base & { type: 'assert_trap' | 'assert_exhaustion'; action: Action; text: string; expected?: Const[] })
+  | (Base & { type: 'assert_exception'; action: Action })
   | (Base & {
       // The _custom forms (annotation proposal): a custom section or annotation that must be refused.
       type: 'assert_invalid' | 'assert_malformed' | 'assert_unlinkable' | 'assert_uninstantiable' | 'assert_malformed_custom' | 'assert_invalid_custom'

@@ -62,69 +62,95 @@ export function writeConst(view: DataView, index: number, c: Const): void {
       v.value.forEach((lane, i) => writeBits(view, off + (i * bits) / 8, bits, bitsOf(lane, bits, `v128 lane ${i}`)))
       return
     }
-    case 'externref':
-      // The slot carries the host's id for the reference: `ref.extern N` is id N.
-      if (c.value === 'null') return
-      view.setBigUint64(off, bitsOf(c.value, 64, 'externref'), true)
-      view.setUint8(off + 8, 1)
-      return
-    case 'funcref':
+    default: {
+      const hierarchy = refHierarchy(c.type)
+      if (hierarchy === null || c.type === 'either') throw new Error(`unsupported argument type '${c.type}'`)
+      const value = (c as ScalarConst).value
+      if (value === 'null' || value === undefined) return
       // Scripts can only pass null funcrefs (there is no constant for a function).
-      if (c.value === 'null') return
-      throw new Error(`a funcref argument must be null, got '${c.value}'`)
-    default:
-      throw new Error(`unsupported argument type '${c.type}'`)
+      if (hierarchy === 'func') throw new Error(`a funcref argument must be null, got '${value}'`)
+      // `ref.extern N` and `ref.host N` are the host's value N: its id in the slot.
+      view.setBigUint64(off, bitsOf(value, 64, c.type), true)
+      view.setUint8(off + 8, REF_TAG.host)
+      return
+    }
   }
 }
+
+/**
+ * What a non-function reference slot holds, in byte 8 (the layout of
+ * Func.callSlots): null, a host value (its id in bytes 0..8), an i31 (in
+ * bytes 0..4), or a struct, array or exception the store roots (its id).
+ * A funcref slot holds a function handle in bytes 0..4 instead, 0 for null.
+ */
+const REF_TAG = { null: 0, host: 1, i31: 2, struct: 3, array: 4, exn: 5 } as const
 
 /** Null references of a type, as the 3.0 scripts write them (`value` absent or `null`). */
 const NULL_TYPES = new Set(['refnull', 'nullref', 'nullfuncref', 'nullexternref', 'nullexnref'])
 
 /**
- * How a reference result of this declared type sits in its slot: a function
- * handle, an externref id, or neither (GC and exception references cannot
- * reach the host yet). Typed references (`(ref null $t)`, `(ref extern)`)
- * sit as their top type does.
+ * The tags a non-null reference of an abstract type may have in its slot,
+ * for the scripts' `(ref.array)`, `(ref.eq)`, … results (no value: any
+ * reference of the type).
  */
-export function refKind(type: string): 'func' | 'extern' | null {
-  if (/func/.test(type)) return 'func'
-  if (/extern/.test(type)) return 'extern'
-  return null
+const NON_NULL_TAGS: Record<string, readonly number[]> = {
+  anyref: [REF_TAG.host, REF_TAG.i31, REF_TAG.struct, REF_TAG.array],
+  eqref: [REF_TAG.i31, REF_TAG.struct, REF_TAG.array],
+  i31ref: [REF_TAG.i31],
+  structref: [REF_TAG.struct],
+  arrayref: [REF_TAG.array],
+  externref: [REF_TAG.host, REF_TAG.i31, REF_TAG.struct, REF_TAG.array],
+  exnref: [REF_TAG.exn],
 }
 
-/** Whether an argument constant of type `given` may be passed where the function declares `declared`. */
+/**
+ * The reference hierarchy of a type, as the runtime writes declared types
+ * (`funcref`, `(ref null $struct)`, `(ref noextern)`, …) or a script writes
+ * constants (`refnull`, `nullexnref`, …); null for a number or vector type.
+ * Each hierarchy has its own slot layout (see {@link REF_TAG}).
+ */
+export function refHierarchy(type: string): 'func' | 'extern' | 'exn' | 'any' | null {
+  if (type === 'i32' || type === 'i64' || type === 'f32' || type === 'f64' || type === 'v128') return null
+  if (/func/.test(type)) return 'func'
+  if (/extern/.test(type)) return 'extern'
+  if (/exn/.test(type)) return 'exn'
+  return 'any'
+}
+
+/** Whether an argument constant of type `given` may be passed where the function declares `declared` (the runtime checks subtyping). */
 export function argumentFits(given: string, declared: string): boolean {
   if (given === declared) return true
-  return (given === 'funcref' || given === 'externref') && refKind(declared) === refKind(given) && refKind(given) !== null
+  const hierarchy = refHierarchy(given)
+  return hierarchy !== null && refHierarchy(declared) === hierarchy
+}
+
+function isNullSlot(view: DataView, off: number, hierarchy: 'func' | 'extern' | 'exn' | 'any'): boolean {
+  return hierarchy === 'func' ? view.getUint32(off, true) === 0 : view.getUint8(off + 8) === REF_TAG.null
 }
 
 /**
  * Whether slot `index`, declared of type `type`, matches the expected
- * constant: one of an `either`'s values, a null of any reference type, a
- * reference of the same kind (for typed references), or a value of exactly
- * the declared type.
+ * constant: one of an `either`'s values, a null of any reference type, any
+ * non-null reference of an abstract type (a constant without a value), a
+ * host reference by its id, or a value of exactly the declared type.
  */
 export function resultMatches(view: DataView, index: number, c: Const, type: string): boolean {
   if (c.type === 'either') return (c as EitherConst).values.some((v) => resultMatches(view, index, v, type))
-  const kind = refKind(type)
-  const isNull = (c as ScalarConst).value === undefined || (c as ScalarConst).value === 'null'
-  if (NULL_TYPES.has(c.type)) {
-    if (!isNull) return false
-    const off = index * SLOT
-    if (kind === 'func') return view.getUint32(off, true) === 0
-    if (kind === 'extern') return view.getUint8(off + 8) === 0
-    return false
+  const expected = refHierarchy(c.type)
+  if (expected === null) return c.type === type && matches(view, index, c)
+  const declared = refHierarchy(type)
+  const off = index * SLOT
+  // `(ref.null)` without a heap type: a null of whatever type the result has.
+  if (c.type === 'refnull') return declared !== null && isNullSlot(view, off, declared)
+  if (declared !== expected) return false
+  const value = (c as ScalarConst).value
+  if (NULL_TYPES.has(c.type) || value === 'null') return (value === undefined || value === 'null') && isNullSlot(view, off, declared)
+  if (value === undefined) {
+    if (declared === 'func') return view.getUint32(off, true) !== 0
+    return NON_NULL_TAGS[c.type]?.includes(view.getUint8(off + 8)) ?? false
   }
-  if ((c.type === 'funcref' || c.type === 'externref') && (c as ScalarConst).value === undefined) {
-    // No value: any non-null reference of the type.
-    const off = index * SLOT
-    if (kind !== refKind(c.type)) return false
-    return kind === 'func' ? view.getUint32(off, true) !== 0 : view.getUint8(off + 8) !== 0
-  }
-  if ((c.type === 'funcref' || c.type === 'externref') && c.type !== type) {
-    return kind === refKind(c.type) && matches(view, index, c)
-  }
-  return c.type === type && matches(view, index, c)
+  if (declared === 'func') throw new Error(`a funcref result constant cannot have a value, got '${value}'`)
+  return view.getUint8(off + 8) === REF_TAG.host && view.getBigUint64(off, true) === bitsOf(value, 64, c.type)
 }
 
 /** Whether a float of `bits` width matches `pattern` (an exact bit pattern or a NaN pattern). */
@@ -160,16 +186,6 @@ export function matches(view: DataView, index: number, c: Const): boolean {
         return actual === bitsOf(lane, bits, `v128 lane ${i}`)
       })
     }
-    case 'externref': {
-      const present = view.getUint8(off + 8) !== 0
-      if (c.value === 'null') return !present
-      return present && view.getBigUint64(off, true) === bitsOf(c.value, 64, 'externref')
-    }
-    case 'funcref': {
-      const handle = view.getUint32(off, true)
-      // `(ref.func)` without an index only says "some function".
-      return c.value === 'null' ? handle === 0 : handle !== 0
-    }
     default:
       throw new Error(`unsupported result type '${c.type}'`)
   }
@@ -182,7 +198,9 @@ export function showConst(c: Const): string {
     const v = c as VectorConst
     return `v128 ${v.lane_type} [${v.value.map((l) => showLane(v.lane_type, l)).join(' ')}]`
   }
-  return `${c.type} ${showLane(c.type, (c as ScalarConst).value ?? '?')}`
+  const value = (c as ScalarConst).value
+  if (refHierarchy(c.type) !== null) return value === undefined ? (NULL_TYPES.has(c.type) ? `${c.type} null` : `${c.type} (non-null)`) : `${c.type} ${value}`
+  return `${c.type} ${showLane(c.type, value ?? '?')}`
 }
 
 function showLane(type: string, value: string): string {
@@ -238,21 +256,38 @@ export function showSlot(view: DataView, index: number, like: Const): string {
       for (let i = 0; i < 128 / bits; i++) lanes.push(showBits(lane, readBits(view, off + (i * bits) / 8, bits)))
       return `v128 ${lane} [${lanes.join(' ')}]`
     }
-    case 'externref':
-      return view.getUint8(off + 8) === 0 ? 'externref null' : `externref ${view.getBigUint64(off, true)}`
-    case 'funcref':
-      return view.getUint32(off, true) === 0 ? 'funcref null' : 'funcref (a function)'
     default:
-      return like.type
+      return showRef(view, off, like.type)
+  }
+}
+
+/** Renders a reference slot of type `type`: `funcref null`, `(ref $struct): struct #3`, `anyref: host 7`, … */
+function showRef(view: DataView, off: number, type: string): string {
+  const hierarchy = refHierarchy(type)
+  if (hierarchy === null) return type
+  if (hierarchy === 'func') return view.getUint32(off, true) === 0 ? `${type} null` : `${type} (a function)`
+  const tag = view.getUint8(off + 8)
+  const low = view.getBigUint64(off, true)
+  switch (tag) {
+    case REF_TAG.null:
+      return `${type} null`
+    case REF_TAG.host:
+      return `${type} host ${low}`
+    case REF_TAG.i31:
+      return `${type} i31 ${view.getInt32(off, true)}`
+    case REF_TAG.struct:
+      return `${type} struct #${low}`
+    case REF_TAG.array:
+      return `${type} array #${low}`
+    case REF_TAG.exn:
+      return `${type} exception #${low}`
+    default:
+      return `${type} (slot tag ${tag})`
   }
 }
 
 /** Renders slot `index` of declared type `type`, in the shape of the expected `like` where it has one. */
 export function showResult(view: DataView, index: number, type: string, like: Const | undefined): string {
   const shape = like?.type === 'either' ? (like as EitherConst).values[0] : like
-  if (shape?.type === type) return showSlot(view, index, shape)
-  const kind = refKind(type)
-  if (kind === 'func') return `${type}: ${showSlot(view, index, { type: 'funcref' })}`
-  if (kind === 'extern') return `${type}: ${showSlot(view, index, { type: 'externref' })}`
-  return showSlot(view, index, { type } as Const)
+  return showSlot(view, index, shape?.type === type ? shape : ({ type } as Const))
 }
