@@ -83,8 +83,16 @@ pub fn to_json(e: &Error) -> String {
         Error::Host { payload, frames, .. } => {
             extra = format!(",\"payload\":{},\"frames\":{}", opt_num(*payload), frames_json(frames));
         }
-        Error::Exception { exn, frames, .. } => {
-            extra = format!(",\"exn\":{exn},\"frames\":{}", frames_json(frames));
+        Error::Exception { exn, values, frames, .. } => {
+            // Slots as hex, so JS decodes them as it decodes call results.
+            let values: Vec<String> = values
+                .iter()
+                .map(|(ty, slot)| {
+                    let slot = slot.map_or_else(|| "null".to_string(), |s| esc(&s.iter().map(|b| format!("{b:02x}")).collect::<String>()));
+                    format!("{{\"type\":{},\"slot\":{slot}}}", esc(ty))
+                })
+                .collect();
+            extra = format!(",\"exn\":{exn},\"values\":[{}],\"frames\":{}", values.join(","), frames_json(frames));
         }
         Error::FuelExhausted { frames } => {
             extra = format!(",\"frames\":{}", frames_json(frames));

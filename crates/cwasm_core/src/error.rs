@@ -119,6 +119,11 @@ pub enum Error {
         message: String,
         /// Id of the exception object in the store's GC root table.
         exn: u64,
+        /// The payload as the host can read it without the store (whose
+        /// exception object ends with a one-shot call): per tag parameter,
+        /// its type and, for a number or vector, its 16-byte slot (`None`
+        /// for a reference, which only the store can hand out).
+        values: Vec<(String, Option<[u8; 16]>)>,
         /// The wasm backtrace where it was thrown, when known.
         frames: Vec<Frame>,
     },

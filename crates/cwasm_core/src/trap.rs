@@ -110,11 +110,30 @@ pub(crate) fn guest_error<T: crate::gcref::GcRootHost + 'static>(mut ctx: impl w
         return Error::bug("a wasm exception was thrown but the store holds none");
     };
     let roots = ctx.data().gc_roots().clone();
-    let arity = exn.tag(&mut ctx).map(|t| t.ty(&ctx).ty().params().len()).unwrap_or(0);
+    let params: Vec<wasmtime::ValType> = exn.tag(&mut ctx).map(|t| t.ty(&ctx).ty().params().collect()).unwrap_or_default();
+    let mut values = Vec::with_capacity(params.len());
+    for (i, ty) in params.iter().enumerate() {
+        use crate::Value as V;
+        use wasmtime::Val;
+        let number = |v: Val| match v {
+            Val::I32(x) => Some(V::I32(x)),
+            Val::I64(x) => Some(V::I64(x)),
+            Val::F32(x) => Some(V::F32(x)),
+            Val::F64(x) => Some(V::F64(x)),
+            Val::V128(x) => Some(V::V128(x.as_u128())),
+            _ => None,
+        };
+        let slot = match exn.field(&mut ctx, i) {
+            Ok(v) => number(v).map(|n| n.to_slot(|_| 0)),
+            Err(e) => return Error::bug(format!("reading an exception's payload: {e}")),
+        };
+        values.push((crate::types::val_type_str(ty), slot));
+    }
     match roots.hold_exn(&mut ctx, &exn) {
         Ok(o) => Error::Exception {
-            message: format!("a wasm exception escaped the call uncaught (its tag carries {arity} value(s))"),
+            message: format!("a wasm exception escaped the call uncaught (its tag carries {} value(s))", params.len()),
             exn: o.id,
+            values,
             frames,
         },
         Err(e) => e,

@@ -575,7 +575,11 @@ export class QueueError extends WasmError {
 export class WasmException extends WasmError {
   /** The exception's tag; `null` when it crossed from a worker thread (tags belong to one store). */
   readonly tag: Tag | null
-  /** The payload values, one per tag parameter. */
+  /**
+   * The payload values, one per tag parameter. From a call with no store of
+   * its own to read it afterwards (`rt.call` on a module without imports), a
+   * reference in the payload is `undefined`: only numbers and vectors outlive that call's store.
+   */
   readonly payload: unknown[]
   /** The exception object as the guest holds it (rethrown as is from a host function); `null` for one made in JS that was not thrown yet, or one from a worker thread. */
   readonly exn: GcRef | null
@@ -631,6 +635,13 @@ interface NativeErrorData {
   problem?: ArtifactProblem
   exitCode?: number
   exn?: number
+  values?: NativeExceptionValue[]
+}
+
+/** One payload value of an escaping exception as the addon reports it: its type, and its slot in hex (null for a reference). @internal */
+export interface NativeExceptionValue {
+  type: string
+  slot: string | null
 }
 
 const NATIVE_PREFIX = '{"cwasm":1,'
@@ -645,6 +656,8 @@ export interface NativeErrorContext {
   limitMs?: number
   /** Reads an exception object that escaped, by the id the store roots it under. */
   exception?: (id: number) => { tag: Tag; payload: unknown[]; exn: GcRef }
+  /** Decodes an exception's payload where no store can read it (a one-shot call's store ended with the call). */
+  payload?: (values: NativeExceptionValue[]) => unknown[]
 }
 
 function isTrapCode(code: string): code is TrapCode {
@@ -733,7 +746,13 @@ export function fromNative(err: unknown, ctx: NativeErrorContext = {}): unknown 
     case 'exception': {
       const parts = data.exn != null && ctx.exception ? ctx.exception(data.exn) : null
       const tail = describeFrames(frames)
-      if (!parts) return new WasmException(null, [], { frames, message: `${data.message}${tail}` })
+      if (!parts) {
+        // No store holds the exception any more: the numbers of its payload came with the error.
+        const payload = data.values && ctx.payload ? ctx.payload(data.values) : []
+        const shown = payload.map((v) => (v === undefined ? '(a reference)' : showValue(v)))
+        const message = payload.length > 0 ? `a wasm exception escaped: payload [${shown.join(', ')}]` : data.message
+        return new WasmException(null, payload, { frames, message: `${message}${tail}` })
+      }
       return new WasmException(parts.tag, parts.payload, {
         exn: parts.exn,
         frames,

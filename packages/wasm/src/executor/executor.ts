@@ -38,7 +38,8 @@ import { Watched } from '../loader/watch.js'
 import type { Module } from '../loader/module.js'
 import type { Imports } from '../loader/instance.js'
 import { binding } from '../runtime/binding.js'
-import { CancelledError, ClosedError, InvalidArgumentError, QueueFullError } from '../errors.js'
+import { CancelledError, ClosedError, InvalidArgumentError, QueueFullError, WasmException } from '../errors.js'
+import { GcRef } from '../runtime/gcref.js'
 import { Plugin } from '../sandbox/plugin.js'
 import { WASI_MODULE } from '../sandbox/capabilities.js'
 import { callBytesOnce, callOnce, type CallOptions, type CallResult } from './call.js'
@@ -229,6 +230,11 @@ export class Executor {
       return Promise.reject(e)
     }
     if (placement === 'worker') {
+      // A GC handle is rooted in one store of this thread; a worker thread's store cannot take it.
+      const i = args.findIndex((a) => a instanceof GcRef || a instanceof WasmException)
+      if (i >= 0) {
+        return Promise.reject(new InvalidArgumentError(`argument ${i} is a GC or exception reference, which cannot cross to a worker thread: its object lives in a store of this thread`, 'args'))
+      }
       return this.submit(options.signal, (signal) => this.#pool().run(target as Module, fn, args, { ...options, signal }, stats)) as Promise<CallResult>
     }
     const call = callOptions(options)

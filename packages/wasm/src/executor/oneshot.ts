@@ -10,8 +10,8 @@
  */
 import type { Runtime } from '../runtime/runtime.js'
 import type { Module } from '../loader/module.js'
-import { decode, encode, SLOT, type RefTable } from '../runtime/values.js'
-import { fromNative, InternalError } from '../errors.js'
+import { decode, encode, SLOT, type RefTable, type ValueType } from '../runtime/values.js'
+import { fromNative, InternalError, type NativeExceptionValue } from '../errors.js'
 import type { CallOptions, CallResult } from './call.js'
 import { underToken } from '../runtime/token.js'
 
@@ -27,6 +27,15 @@ const NO_REFS: RefTable = {
   externValue: () => undefined,
   gcId: () => null,
   gcRef: () => null,
+}
+
+/** An escaping exception's payload from its slots: numbers and vectors; a reference (no slot) is undefined. */
+function decodePayload(values: NativeExceptionValue[]): unknown[] {
+  return values.map((v) => {
+    if (v.slot === null) return undefined
+    const slot = Buffer.from(v.slot, 'hex')
+    return decode(new DataView(slot.buffer, slot.byteOffset, slot.byteLength), 0, v.type as ValueType, NO_REFS)
+  })
 }
 
 /** The export's signature when `module` can take the fast path for `name` and `args`; else null. @internal */
@@ -55,7 +64,7 @@ export async function callOneShot(rt: Runtime, module: Module, name: string, sig
     ...(stats ? { stats: true } : {}),
   }
   const signal = options.signal
-  const r = await underToken(signal, (token) => module.binding.callOnceAsync(name, slots, o, token), (e) => fromNative(e))
+  const r = await underToken(signal, (token) => module.binding.callOnceAsync(name, slots, o, token), (e) => fromNative(e, { payload: decodePayload }))
   const out = new DataView(r.slots.buffer, r.slots.byteOffset, r.slots.byteLength)
   const n = sig.results.length
   const value = n === 0 ? undefined : n === 1 ? decode(out, 0, sig.results[0]!, NO_REFS) : sig.results.map((t, i) => decode(out, i, t, NO_REFS))

@@ -13,6 +13,7 @@ import type { Imports, Instance } from '../loader/instance.js'
 import type { Memory } from '../runtime/externs.js'
 import { binding } from '../runtime/binding.js'
 import { errorData, InvalidArgumentError } from '../errors.js'
+import { GcRef } from '../runtime/gcref.js'
 import type { WorkerReply, WorkerTask } from './workers.js'
 
 /** What a host file's `(ctx) => imports` function gets. */
@@ -68,6 +69,14 @@ export default async function runTask(t: WorkerTask): Promise<WorkerReply> {
       return { ok: true, value, stats: null }
     }
     const value = instance.func(t.fn).callWithToken(t.args, t.token)
+    // Its object is rooted in this store, which ends with the call: a handle could not be used anywhere.
+    const results = Array.isArray(value) ? value : [value]
+    const i = results.findIndex((v) => v instanceof GcRef)
+    if (i >= 0) {
+      throw new InvalidArgumentError(
+        `the result of '${t.fn}' is a GC reference (${(results[i] as GcRef).kind}), which cannot cross from a worker thread: its store ends with the call; return numbers, or call it through an Instance on the main thread`,
+      )
+    }
     return { ok: true, value, stats: t.stats ? store.lastCallStats : null }
   } catch (e) {
     return { ok: false, error: errorData(e) }

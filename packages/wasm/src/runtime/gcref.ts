@@ -71,4 +71,12 @@ export class GcRef {
   toString(): string {
     return `GcRef(${this.kind})`
   }
+
+  /**
+   * What `console.log` and `util.inspect` show: the kind, not the store's internals.
+   * @throws never
+   */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.#released ? `GcRef(${this.kind}, released)` : `GcRef(${this.kind})`
+  }
 }
