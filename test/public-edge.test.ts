@@ -319,6 +319,17 @@ describe('the public edge', () => {
     for (const bad of [-1, 1.5, NaN, 2 ** 53 + 2]) expect(() => store.setFuel(bad)).toThrow(InvalidArgumentError)
   })
 
+  it('tells a user who passed WAT text to loadModule that a string is a path, and how to pass the text', async () => {
+    const text = '(module (func (export "f") (result i32) (i32.const 1)))'
+    const e = await rt.loadModule(text).catch((x: unknown) => x)
+    expect(e).toBeInstanceOf(InvalidArgumentError)
+    expect(String(e)).toMatch(/looks like WAT text: pass it as bytes \(Buffer\.from\(text\)\)/)
+    // A missing file is still said to be one.
+    await expect(rt.loadModule('/no/such/module.wasm')).rejects.toThrow(/cannot read the module file \/no\/such\/module\.wasm/)
+    // And the text as bytes loads.
+    expect(await rt.call(await rt.loadModule(Buffer.from(text)), 'f')).toBe(1)
+  })
+
   it('checks memory and table types when the host makes them', () => {
     const store = new Store()
     expect(() => store.memory({ minimum: -1 })).toThrow(/store.memory\(type\).minimum/)

@@ -36,6 +36,15 @@ export async function readSource(source: string | Uint8Array): Promise<{ bytes: 
     try {
       return { bytes: await readFile(source), file: source }
     } catch (e) {
+      // A string is a path here; WAT text passed by mistake would make a baffling ENAMETOOLONG or ENOENT.
+      if (/^\s*\(/.test(source)) {
+        const head = source.trim().slice(0, 40)
+        throw new InvalidArgumentError(
+          `a module source string is a file path, and '${head}${source.trim().length > 40 ? '…' : ''}' looks like WAT text: pass it as bytes (Buffer.from(text)) or compile it with Module.compile`,
+          'source',
+          { cause: e },
+        )
+      }
       throw new InvalidArgumentError(`cannot read the module file ${source}: ${(e as Error).message}`, 'source', { cause: e })
     }
   }
