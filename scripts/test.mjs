@@ -2,7 +2,7 @@
 // `npm test`: the Rust core's tests, the vitest suites, and the WebAssembly
 // spec suite, each reported, then one summary line `N passed, M failed`.
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { hostTarget } from './lib/targets.mjs'
@@ -51,6 +51,17 @@ step('docs', process.execPath, [join(root, 'scripts', 'doc-lint.mjs')], (out) =>
   // One check; each undocumented name counts as a failure.
   return m ? { passed: Number(m[2]) === 0 ? 1 : 0, failed: Number(m[2]), skipped: 0 } : { passed: 0, failed: 1, skipped: 0 }
 })
+
+// 0c. The API docs build with typedoc without a warning: every link resolves,
+// every type the API names is exported (scripts/api-docs.mjs; written to a
+// temporary directory here, `npm run docs:api` writes docs/api/).
+const apiDocs = mkdtempSync(join(tmpdir(), 'cwasm-api-docs-'))
+step('api-docs', process.execPath, [join(root, 'scripts', 'api-docs.mjs'), '--out', apiDocs], (out) => {
+  const m = /api-docs: (\d+) pages, (\d+) warning/.exec(out)
+  // One check; each warning counts as a failure.
+  return m ? { passed: Number(m[2]) === 0 ? 1 : 0, failed: Number(m[2]), skipped: 0 } : { passed: 0, failed: 1, skipped: 0 }
+})
+rmSync(apiDocs, { recursive: true, force: true })
 
 // 1. Rust core: unit, integration and doc tests, without Node.
 step('rust', 'cargo', ['test', '--release', '--target', triple, '-p', 'cwasm_core', '--color', 'never'], (out) => {

@@ -61,7 +61,7 @@ export { ByteStream, DEFAULT_HIGH_WATER_MARK } from './executor/stream.js'
 export type { HostContext } from './executor/worker.js'
 export { poolStats, type PoolStats } from './executor/pool.js'
 export type { RunOptions, RunResult } from './executor/run.js'
-export { registryStats, trapCodes, wasmtimeVersion } from './runtime/info.js'
+export { registryStats, trapCodes, wasmtimeVersion, type RegistryStats } from './runtime/info.js'
 export { locationAt, offsetAt, codeFrame, type TextLocation } from './text/location.js'
 export { keyPath, locateKeys, type Span, type KeyPosition, type KeyPositions } from './sandbox/locate.js'
 export {
