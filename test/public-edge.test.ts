@@ -330,6 +330,14 @@ describe('the public edge', () => {
     expect(await rt.call(await rt.loadModule(Buffer.from(text)), 'f')).toBe(1)
   })
 
+  it('refuses new Engine(options) from plain JS with InvalidArgumentError pointing to Engine.shared', () => {
+    const Ctor = api.Engine as unknown as new (o: unknown) => unknown
+    for (const o of [{}, { threads: true }, undefined]) {
+      expect(() => new Ctor(o)).toThrow(InvalidArgumentError)
+      expect(() => new Ctor(o)).toThrow(/use Engine\.shared\(options\)/)
+    }
+  })
+
   it('checks memory and table types when the host makes them', () => {
     const store = new Store()
     expect(() => store.memory({ minimum: -1 })).toThrow(/store.memory\(type\).minimum/)

@@ -1,5 +1,5 @@
 import { binding, type BindingEngine } from './binding.js'
-import { native } from '../errors.js'
+import { InvalidArgumentError, native } from '../errors.js'
 import { validateEngineOptions } from '../options/validate.js'
 import { engineOptionsToBinding, type EngineOptions } from '../options/options.generated.js'
 
@@ -25,6 +25,10 @@ export class Engine {
   readonly configKey: string
 
   private constructor(b: BindingEngine, options: EngineOptions) {
+    // TypeScript keeps this private; from plain JS `new Engine({ … })` must not reach the addon as a napi type error.
+    if (!(b instanceof binding.BindingEngine)) {
+      throw new InvalidArgumentError('new Engine(options) is not how engines are made: use Engine.shared(options), which gives the one engine of each configuration', 'Engine')
+    }
     this.binding = b
     this.options = Object.freeze({ ...options })
     this.configKey = b.configKey
