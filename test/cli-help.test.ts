@@ -145,8 +145,10 @@ describe('cwasm --help', () => {
     writeFileSync(join(dir, 'pass.json'), JSON.stringify({ source_filename: 'pass.wast', commands: [{ type: 'module', line: 1, filename: 'good.wat' }] }))
     writeFileSync(join(dir, 'fail.json'), JSON.stringify({ source_filename: 'fail.wast', commands: [{ type: 'module', line: 1, filename: 'bad.wat' }] }))
     writeFileSync(join(dir, 'skips.json'), JSON.stringify({ skips: [] }))
+    writeFileSync(join(dir, 'no-args.txt'), '[]\n[]\n')
     const cases: Record<string, Record<string, string[]>> = {
       run: { '0-125': ['run', 'exit3.wat'], '126': ['run', bad], '134': ['run', 'trap.wat'] },
+      map: { '0': ['map', good, 'f', '-i', 'no-args.txt'], '1': ['map', 'trap.wat', 'f', '-i', 'no-args.txt'], '2': ['map', good] },
       compile: { '0': ['compile', good, '-o', join(dir, 'g.cwasm')], '1': ['compile', bad], '2': ['compile'] },
       inspect: { '0': ['inspect', good], '1': ['inspect', bad], '2': ['inspect', good, bad] },
       validate: { '0': ['validate', good], '1': ['validate', good, bad], '2': ['validate'] },

@@ -11,6 +11,7 @@ export { report }
 // for loading the spec runner.
 const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./commands/run.js')).runCommand,
+  map: async () => (await import('./commands/map.js')).mapCommand,
   compile: async () => (await import('./commands/compile.js')).compileCommand,
   inspect: async () => (await import('./commands/inspect.js')).inspectCommand,
   validate: async () => (await import('./commands/validate.js')).validateCommand,
