@@ -24,7 +24,8 @@
 //
 //   node scripts/api-docs.mjs            (npm run docs:api; npm test's `docs` stage)
 //   node scripts/api-docs.mjs --out DIR  (somewhere else, e.g. a temporary directory)
-// Prints each warning and `api-docs: N pages, M warning(s)`; exits 1 on any warning or error.
+// Prints each problem and `api-docs: N pages, W warning(s), E error(s)` (a
+// compile error in the sources is an error); exits 1 on any of either.
 import { Application, ConsoleLogger, Converter, LogLevel, Reflection, ReflectionKind } from 'typedoc'
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -71,6 +72,7 @@ writeFileSync(
 /** Counts what typedoc warns about, printing it as the console logger would. */
 class CountingLogger extends ConsoleLogger {
   failures = []
+  errors = 0
   notes = []
   otherPass = false
   log(message, level) {
@@ -83,6 +85,7 @@ class CountingLogger extends ConsoleLogger {
         return
       }
       this.failures.push(message)
+      if (level === LogLevel.Error) this.errors++
     }
     super.log(message, level)
   }
@@ -141,7 +144,8 @@ try {
   }
   const pages = failed || logger.failures.length ? 0 : countPages(out)
   for (const n of logger.notes) console.log(`note: ${n}`)
-  console.log(`api-docs: ${pages} pages, ${logger.failures.length} warning(s)${pages ? ` -> ${out.replace(`${root}/`, '')}/index.html` : ''}`)
+  const warnings = logger.failures.length - logger.errors
+  console.log(`api-docs: ${pages} pages, ${warnings} warning(s), ${logger.errors} error(s)${pages ? ` -> ${out.replace(`${root}/`, '')}/index.html` : ''}`)
   failed ||= logger.failures.length > 0 || pages === 0
 } finally {
   rmSync(dir, { recursive: true, force: true })

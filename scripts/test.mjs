@@ -57,9 +57,10 @@ step('docs', process.execPath, [join(root, 'scripts', 'doc-lint.mjs')], (out) =>
 // temporary directory here, `npm run docs:api` writes docs/api/).
 const apiDocs = mkdtempSync(join(tmpdir(), 'cwasm-api-docs-'))
 step('api-docs', process.execPath, [join(root, 'scripts', 'api-docs.mjs'), '--out', apiDocs], (out) => {
-  const m = /api-docs: (\d+) pages, (\d+) warning/.exec(out)
-  // One check; each warning counts as a failure.
-  return m ? { passed: Number(m[2]) === 0 ? 1 : 0, failed: Number(m[2]), skipped: 0 } : { passed: 0, failed: 1, skipped: 0 }
+  const m = /api-docs: (\d+) pages, (\d+) warning\(s\), (\d+) error/.exec(out)
+  // One check; each warning or error counts as a failure.
+  const bad = m ? Number(m[2]) + Number(m[3]) : 1
+  return m ? { passed: bad === 0 ? 1 : 0, failed: bad, skipped: 0 } : { passed: 0, failed: 1, skipped: 0 }
 })
 rmSync(apiDocs, { recursive: true, force: true })
 
