@@ -2,7 +2,6 @@
 // free port, test/queue/redis.mjs): one producer (this process) and three
 // worker processes started with `cwasm worker`, as on three machines.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -10,8 +9,8 @@ import { join } from 'node:path'
 import { createRuntime, CapabilityError, CancelledError, InvalidArgumentError, QueueError, TrapError, type Runtime } from '@cybernetic/wasm'
 import { createQueueExecutor, type QueueExecutor } from '@cybernetic/wasm-queue'
 import { startRedis, type TestRedis } from './queue/redis.mjs'
+import { finished, started, startWorkerProcess, waitFor, type WorkerProc } from './queue/procs.js'
 
-const CLI = new URL('../packages/cli/bin/cwasm.js', import.meta.url).pathname
 const QUEUE = 'acceptance'
 
 const WAT = `(module
@@ -37,58 +36,20 @@ const CLOCK_WAT = `(module
   (memory (export "memory") 1)
   (func (export "now") (result i32) (call $now (i32.const 0) (i64.const 1) (i32.const 0))))`
 
-interface WorkerProc {
-  name: string
-  child: ChildProcess
-  events: Record<string, unknown>[]
-  exited: Promise<number | null>
-}
-
 let redis: TestRedis
 let rt: Runtime
 let qe: QueueExecutor
 let dir: string
 const workers: WorkerProc[] = []
 
-function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 20_000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now()
-    const tick = () => {
-      const v = probe()
-      if (v) return resolve(v)
-      if (Date.now() - t0 > ms) return reject(new Error(`timed out waiting for ${what}`))
-      setTimeout(tick, 20)
-    }
-    tick()
+const startWorker = (name: string) =>
+  startWorkerProcess({
+    name,
+    redis: redis.url,
+    queue: QUEUE,
+    dir,
+    args: ['--concurrency', '2', '--policy', join(dir, 'policy.json'), '--lock-duration', '1000ms', '--stalled-interval', '500ms'],
   })
-}
-
-async function startWorkerProcess(name: string): Promise<WorkerProc> {
-  const child = spawn(
-    process.execPath,
-    [CLI, 'worker', '--redis', redis.url, '--queue', QUEUE, '--concurrency', '2', '--policy', join(dir, 'policy.json'), '--name', name,
-      '--lock-duration', '1000ms', '--stalled-interval', '500ms', '--verbose', '--json'],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CWASM_CACHE_DIR: join(dir, 'cache') } },
-  )
-  const w: WorkerProc = { name, child, events: [], exited: new Promise((r) => child.once('exit', (code) => r(code))) }
-  let buf = ''
-  child.stdout!.on('data', (b: Buffer) => {
-    buf += b.toString()
-    let nl: number
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      w.events.push(JSON.parse(buf.slice(0, nl)) as Record<string, unknown>)
-      buf = buf.slice(nl + 1)
-    }
-  })
-  let err = ''
-  child.stderr!.on('data', (b: Buffer) => (err += b.toString()))
-  await waitFor(`${name} to start (${err})`, () => w.events.some((e) => e.event === 'ready') || child.exitCode !== null)
-  expect(child.exitCode, err).toBeNull()
-  return w
-}
-
-const finished = (w: WorkerProc) => w.events.filter((e) => e.event === 'job') as { id: string; ok: boolean; code: string | null }[]
-const started = (w: WorkerProc) => w.events.filter((e) => e.event === 'start') as { id: string }[]
 
 beforeAll(async () => {
   redis = await startRedis()
@@ -96,7 +57,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'mix.wat'), WAT)
   writeFileSync(join(dir, 'policy.json'), JSON.stringify({ limits: { timeMs: 20_000 } }))
   rt = await createRuntime({ engine: { fuel: true } })
-  const ws = await Promise.all(['w1', 'w2', 'w3'].map(startWorkerProcess))
+  const ws = await Promise.all(['w1', 'w2', 'w3'].map(startWorker))
   workers.push(...ws)
   qe = createQueueExecutor({ connection: redis.url, queue: QUEUE, reconcileInterval: 500 })
 }, 60_000)

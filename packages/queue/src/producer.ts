@@ -113,6 +113,8 @@ export interface QueueMapOptions extends QueueCallOptions {
 export interface QueueExecutorStats {
   /** Calls whose job is queued or running. */
   pending: number
+  /** Of those, the calls whose job a worker is running now (from BullMQ's `active` events; back to queued when a stalled job is put back). */
+  running: number
   /** Calls that resolved. */
   completed: number
   /** Calls that rejected (cancelled ones included). */
@@ -127,6 +129,8 @@ interface Pending {
   resolve: (r: CallResult) => void
   reject: (e: unknown) => void
   settled: boolean
+  /** A worker holds the job (BullMQ's last event for it was \`active\`). */
+  running: boolean
   since: number
   cleanup: () => void
 }
@@ -152,6 +156,8 @@ export class QueueExecutor {
   /** Items of one map in flight at once, by default. */
   readonly concurrency: number
   #redis: Redis
+  /** The events reader's own connection (BullMQ does not close one it was given). */
+  #eventsConn: Redis
   #events: QueueEvents
   #bull: Queue
   #keys: Keys
@@ -194,13 +200,18 @@ export class QueueExecutor {
     this.#modules = new ModuleStore(this.#redis, this.#keys, this.#maxModuleSize)
     this.#bull = new Queue(this.queue, { connection: this.#redis, prefix })
     // Its own connection: the events reader blocks on XREAD.
-    this.#events = new QueueEvents(this.queue, { connection: connect(options.connection, 'options.connection'), prefix })
+    this.#eventsConn = connect(options.connection, 'options.connection')
+    this.#events = new QueueEvents(this.queue, { connection: this.#eventsConn, prefix })
     this.#events.on('completed', ({ jobId, returnvalue }) => this.#onEvent(jobId, returnvalue as unknown, null))
     this.#events.on('failed', ({ jobId, failedReason }) => this.#onEvent(jobId, undefined, failedReason))
+    this.#events.on('active', ({ jobId }) => this.#onState(jobId, true))
+    this.#events.on('waiting', ({ jobId }) => this.#onState(jobId, false))
+    this.#events.on('stalled', ({ jobId }) => this.#onState(jobId, false))
     // Errors of the connections are retried by ioredis; a listener keeps them from being unhandled.
     this.#events.on('error', () => {})
     this.#bull.on('error', () => {})
     this.#redis.on('error', () => {})
+    this.#eventsConn.on('error', () => {})
     // Jobs are added only once the events reader listens: it reads from "now".
     this.#ready = Promise.all([this.#bull.waitUntilReady(), this.#events.waitUntilReady()]).then(() => {})
     this.#ready.catch(() => {})
@@ -210,7 +221,9 @@ export class QueueExecutor {
 
   /** Counters, and the calls waiting for their job. */
   get stats(): QueueExecutorStats {
-    return { pending: this.#pending.size, completed: this.#completed, failed: this.#failed, cancelled: this.#cancelled }
+    let running = 0
+    for (const p of this.#pending.values()) if (p.running) running++
+    return { pending: this.#pending.size, running, completed: this.#completed, failed: this.#failed, cancelled: this.#cancelled }
   }
 
   /** Whether {@link QueueExecutor.close} was called. */
@@ -401,6 +414,7 @@ export class QueueExecutor {
         resolve,
         reject,
         settled: false,
+        running: false,
         since: Date.now(),
         cleanup: () => signal?.removeEventListener('abort', onAbort),
       }
@@ -464,6 +478,11 @@ export class QueueExecutor {
     } catch (e) {
       this.#settle(p, false, e)
     }
+  }
+
+  #onState(jobId: string, running: boolean): void {
+    const p = this.#pending.get(jobId)
+    if (p && !p.settled) p.running = running
   }
 
   #onEvent(jobId: string, returnvalue: unknown, failedReason: string | null): void {
@@ -577,7 +596,7 @@ export class QueueExecutor {
       } else await drained
       clearInterval(this.#timer)
       await Promise.allSettled([this.#events.close(), this.#bull.close()])
-      await Promise.allSettled([this.#redis.quit()])
+      await Promise.allSettled([this.#redis.quit(), this.#eventsConn.quit()])
     })()
     return this.#closing
   }

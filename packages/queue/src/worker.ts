@@ -181,6 +181,8 @@ export class QueueWorker extends EventEmitter {
   #worker: Worker
   #redis: Redis
   #sub: Redis
+  /** The connection BullMQ's Worker was given: BullMQ leaves a connection it did not open to us to close. */
+  #bullConn: Redis
   #keys: Keys
   #store: ModuleStore
   #executor: Executor
@@ -210,8 +212,10 @@ export class QueueWorker extends EventEmitter {
     this.#store = new ModuleStore(this.#redis, this.#keys, options.maxModuleSize ?? DEFAULT_MAX_MODULE_SIZE)
     this.#executor = runtime.createExecutor({ threads: this.concurrency })
     this.#sub.on('message', (_channel: string, id: string) => this.#running.get(id)?.abort(new CancelledError('the caller cancelled the job')))
+    this.#bullConn = connect(options.connection, 'options.connection')
+    this.#bullConn.on('error', (e) => this.#error(e))
     this.#worker = new Worker(options.queue, (job) => this.#process(job), {
-      connection: connect(options.connection, 'options.connection'),
+      connection: this.#bullConn,
       prefix,
       concurrency: this.concurrency,
       autorun: false,
@@ -407,7 +411,7 @@ export class QueueWorker extends EventEmitter {
       }
       await closed.catch(() => {})
       await this.runtime.close()
-      await Promise.allSettled([this.#sub.quit(), this.#redis.quit()])
+      await Promise.allSettled([this.#sub.quit(), this.#redis.quit(), this.#bullConn.quit()])
     })()
     return this.#closing
   }
