@@ -73,11 +73,12 @@ interface Item {
 }
 
 /** `cwasm map`. */
-export const mapCommand = defineCommand(DEF, async ({ flags, repeated, positionals }) => {
+export const mapCommand = defineCommand(DEF, async (parsed) => {
+  const { flags, repeated, positionals } = parsed
   const [file, name] = positionals
   if (!file || !name || positionals.length > 2) throw new UsageError('cwasm map takes MODULE and EXPORT; see cwasm map --help')
   const json = flags['json'] === true
-  const concurrencyFlag = stringFlag({ flags, repeated, positionals }, 'concurrency')
+  const concurrencyFlag = stringFlag(parsed, 'concurrency')
   const concurrency = concurrencyFlag === undefined ? undefined : parseCount(concurrencyFlag, 'concurrency')
   if (concurrency === 0) throw new UsageError('--concurrency must be at least 1')
   const options: RuntimeOptions = { engine: { ...parseFeatures(repeated['wasm']), ...parseCodegen(repeated['codegen']) } }
@@ -89,7 +90,7 @@ export const mapCommand = defineCommand(DEF, async ({ flags, repeated, positiona
   }
   if (typeof flags['max-memory'] === 'string') options.maxMemory = parseSize(flags['max-memory'], 'max-memory')
   if (typeof flags['max-stack'] === 'string') options.engine!.maxWasmStack = parseSize(flags['max-stack'], 'max-stack')
-  const input = stringFlag({ flags, repeated, positionals }, 'input') ?? '-'
+  const input = stringFlag(parsed, 'input') ?? '-'
 
   const rt = await createRuntime(options)
   try {
