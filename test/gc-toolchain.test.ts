@@ -10,7 +10,6 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CompileError, createRuntime, FuelExhaustedError, type Module, type Runtime } from '@cybernetic/wasm'
-// @ts-expect-error: a plain .mjs build script without type declarations
 import { buildShapes, COMMITTED, toolchainPresent } from '../examples/gc-kotlin/build.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
