@@ -93,6 +93,7 @@ export const OTHER_CODES = [
   'closed',
   'queue_error',
   'wasm_exception',
+  'unsupported',
 ] as const
 
 /** Every `code` an error of this library can have. */
@@ -520,6 +521,41 @@ export class ClosedError extends WasmError {
   }
 }
 
+/**
+ * What this runtime's backend cannot give (see {@link RuntimeCapabilities}): `fuel`,
+ * `timeout` (stopping a running call), `memoryLimit`, `wasi` (the sandbox), `aot` (artifacts
+ * and the disk cache), `offThread` (calls off the main thread), `engine` (Wasmtime's engine and
+ * stores), `value` (a value type the host's `WebAssembly` cannot pass), `async_host`
+ * (a host function's Promise on the main thread), `native` (the addon itself did not load).
+ */
+export type UnsupportedFeature = 'fuel' | 'timeout' | 'memoryLimit' | 'wasi' | 'aot' | 'offThread' | 'engine' | 'value' | 'async_host' | 'native'
+
+/**
+ * The runtime's backend cannot do what was asked, so it refuses instead of
+ * ignoring it: a fuel budget, a deadline or a memory cap on the host's own
+ * `WebAssembly` (`backend: 'webassembly'`), or `backend: 'native'` where the
+ * addon did not load. `feature` says what; {@link Runtime.capabilities}
+ * lists what the backend can do. Code `unsupported`.
+ *
+ * @example
+ * ```ts
+ * await createRuntime({ backend: 'webassembly', fuel: 1000 }).catch((e) => e instanceof UnsupportedError) // true
+ * ```
+ */
+export class UnsupportedError extends WasmError {
+  /** What was asked for that the backend cannot give. */
+  readonly feature: UnsupportedFeature
+  /** The backend that refused it. */
+  readonly backend: 'native' | 'webassembly'
+  /** The runtime makes these when an operation fails; make one yourself only to rethrow or in tests. */
+  constructor(message: string, feature: UnsupportedFeature, backend: 'native' | 'webassembly', options?: WasmErrorOptions) {
+    super('unsupported', message, options)
+    this.name = 'UnsupportedError'
+    this.feature = feature
+    this.backend = backend
+  }
+}
+
 /** Why a {@linkcode QueueError} was raised. */
 export type QueueProblem = 'module_too_large' | 'module_missing' | 'hash_mismatch' | 'bad_job' | 'job_lost'
 
@@ -841,6 +877,7 @@ const REVIVE: Record<string, (m: string, f: Record<string, unknown>) => WasmErro
   QueueError: (m, f) => new QueueError(m, (f.problem as QueueProblem) ?? 'bad_job'),
   ArtifactError: (m, f) => new ArtifactError(m, (f.problem as ArtifactProblem) ?? 'not_an_artifact'),
   QueueFullError: (m, f) => new QueueFullError(m, (f.maxQueue as number) ?? 0),
+  UnsupportedError: (m, f) => new UnsupportedError(m, (f.feature as UnsupportedFeature) ?? 'native', (f.backend as 'native' | 'webassembly') ?? 'native'),
   // The tag and exception object stay behind on their thread; the payload's numbers cross.
   WasmException: (m, f) => new WasmException(null, (f.payload as unknown[]) ?? [], { frames: (f.frames as WasmFrame[]) ?? [], message: m }),
 }

@@ -11,6 +11,9 @@
  * @module
  */
 export { createRuntime, Runtime, DEFAULTS, type RuntimeOptions, type Target } from './runtime/runtime.js'
+export { BACKEND_ENV, type Backend, type RuntimeCapabilities } from './fallback/capabilities.js'
+export { WebAssemblyRuntime } from './fallback/runtime.js'
+export { WebAssemblyModule } from './fallback/module.js'
 export { Engine, type EngineOptions, type PoolingOptions } from './runtime/engine.js'
 export { Store, type StoreLimits, type HostFunction, type CallStats } from './runtime/store.js'
 export { Func, Memory, Table, Global, Tag, type Extern, type ExternType, type FuncType } from './runtime/externs.js'

@@ -394,6 +394,19 @@ the disk cache, which only this machine writes, still uses the local key.`,
         defaultText: '1_073_741_824 (1 GiB)',
         doc: 'Size bound of the disk cache in bytes; past it the least recently used entries go.',
       },
+      backend: {
+        kind: 'enum',
+        values: ['auto', 'native', 'webassembly'],
+        tsType: "'auto' | 'native' | 'webassembly'",
+        default: 'auto',
+        defaultText: "the CWASM_BACKEND environment variable, else 'auto'",
+        doc: `What runs the guests. \`'native'\` is Wasmtime in the prebuilt addon, with every
+guarantee of this library; \`'webassembly'\` is the host's own \`WebAssembly\` (see the README's
+"Without a prebuilt binary"), which cannot meter fuel, stop a running call, cap memory or sandbox
+WASI, so asking it for any of those is an {@link UnsupportedError}; \`'auto'\` is native when the
+addon loads and the fallback otherwise ({@link Runtime.capabilities} says which, and why).
+\`CWASM_BACKEND\` in the environment overrides this option.`,
+      },
     },
   },
 

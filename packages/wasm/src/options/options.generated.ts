@@ -364,6 +364,16 @@ export interface RuntimeOptions {
    * @default 1_073_741_824 (1 GiB)
    */
   maxCacheSize?: number
+  /**
+   * What runs the guests. `'native'` is Wasmtime in the prebuilt addon, with every
+   * guarantee of this library; `'webassembly'` is the host's own `WebAssembly` (see the README's
+   * "Without a prebuilt binary"), which cannot meter fuel, stop a running call, cap memory or sandbox
+   * WASI, so asking it for any of those is an {@link UnsupportedError}; `'auto'` is native when the
+   * addon loads and the fallback otherwise ({@link Runtime.capabilities} says which, and why).
+   * `CWASM_BACKEND` in the environment overrides this option.
+   * @default the CWASM_BACKEND environment variable, else 'auto'
+   */
+  backend?: 'auto' | 'native' | 'webassembly'
 }
 
 /** How each {@link RuntimeOptions} key is validated. @internal */
@@ -382,6 +392,7 @@ export const RUNTIME_SCHEMA = {
   },
   cacheDir: { kind: 'custom', expected: 'a directory path or false', test: (v) => v === false || (typeof v === 'string' && v !== '') },
   maxCacheSize: { kind: 'number', min: 0, max: 9007199254740991, integer: true, hint: "bytes, e.g. 1_073_741_824" },
+  backend: { kind: 'enum', values: ['auto', 'native', 'webassembly'] },
 } satisfies { [K in keyof Required<RuntimeOptions>]: Rule }
 
 /** The default of each {@link RuntimeOptions} key that has one. @internal */
@@ -391,6 +402,7 @@ export const RUNTIME_DEFAULTS = Object.freeze({
   cacheCompiledModules: true,
   parallelExecution: true,
   maxCacheSize: 1073741824,
+  backend: "auto" as 'auto' | 'native' | 'webassembly',
 }) satisfies Readonly<Partial<RuntimeOptions>>
 
 /**

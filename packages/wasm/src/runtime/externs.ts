@@ -1,4 +1,4 @@
-import { binding, type BindingExtern, type BindingExternType } from './binding.js'
+import { binding, nativeLoadError, type BindingExtern, type BindingExternType } from './binding.js'
 import { CancelledError, InvalidArgumentError, native } from '../errors.js'
 import { decode, encode, SLOT, type RefTable, type ValueType } from './values.js'
 import type { Store } from './store.js'
@@ -43,8 +43,9 @@ export interface ExternType {
 const SCRATCH_SLOTS = 64
 const SCRATCH = new Uint8Array(SCRATCH_SLOTS * SLOT)
 const SCRATCH_VIEW = new DataView(SCRATCH.buffer)
-binding.setCallScratch(SCRATCH)
-const callFast = binding.rawCallFast()
+// Without the addon (the WebAssembly fallback) there is nothing to share, and no call gets here.
+if (nativeLoadError === null) binding.setCallScratch(SCRATCH)
+const callFast = nativeLoadError === null ? binding.rawCallFast() : (id: number): number => binding.rawCallFast()(id)
 const NUMERIC = new Set<string>(['i32', 'i64', 'f32', 'f64', 'v128'])
 const S_I32 = new Int32Array(SCRATCH.buffer)
 const S_F32 = new Float32Array(SCRATCH.buffer)

@@ -2,7 +2,7 @@
 // host-function id. The addon holds no reference to user functions: a store
 // keeps its host functions alive, and this table only holds them weakly, so
 // a store, its instances and its host functions are collected together.
-import { binding } from './binding.js'
+import { binding, nativeLoadError } from './binding.js'
 import { InternalError } from '../errors.js'
 
 /** `(argSlots, callId)` → result slots, an error id, or 0 (answer comes later). */
@@ -26,4 +26,5 @@ function dispatch(hostId: number, argSlots: Uint8Array, callId: number): Uint8Ar
   return wrapper(argSlots, callId)
 }
 
-binding.setHostDispatcher(dispatch)
+// Without the addon (the WebAssembly fallback) no guest calls back through here.
+if (nativeLoadError === null) binding.setHostDispatcher(dispatch)

@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { checkInstance, checkName, checkOptionsObject, checkSource } from '../options/arguments.js'
 import { RUNTIME_DEFAULTS, type RuntimeOptions } from '../options/options.generated.js'
+import { NATIVE_CAPABILITIES, selectBackend, unsupportedObject, type RuntimeCapabilities } from '../fallback/capabilities.js'
 
 // The runtime's options are defined once, in options/definitions.mjs.
 export type { RuntimeOptions } from '../options/options.generated.js'
@@ -45,6 +46,13 @@ export class Runtime {
     fuel: number | null
   }
   /**
+   * What this runtime's backend guarantees (fuel, deadlines, memory caps, the
+   * WASI sandbox, artifacts, …; see {@link RuntimeCapabilities}): all `true`
+   * on the native backend; on the host's own `WebAssembly` each `false` one is
+   * refused with {@link UnsupportedError} when asked for.
+   */
+  readonly capabilities: RuntimeCapabilities
+  /**
    * Every refusal of the sandbox in this runtime's runs and calls: denied
    * WASI calls, filesystem accesses the preopen rules refused, and imports
    * refused at load. Bounded (the oldest go first, counted in `dropped`).
@@ -59,8 +67,11 @@ export class Runtime {
   #closed = false
 
   /** @internal */
-  constructor(options: RuntimeOptions) {
+  constructor(options: RuntimeOptions, capabilities: RuntimeCapabilities = NATIVE_CAPABILITIES) {
+    this.capabilities = capabilities
+    const native = capabilities.backend === 'native'
     this.options = Object.freeze({
+      backend: options.backend ?? DEFAULTS.backend, // as asked; `capabilities.backend` is the one in use
       maxMemory: options.maxMemory ?? DEFAULTS.maxMemory,
       maxExecutionTime: options.maxExecutionTime ?? DEFAULTS.maxExecutionTime,
       cacheCompiledModules: options.cacheCompiledModules ?? DEFAULTS.cacheCompiledModules,
@@ -69,12 +80,12 @@ export class Runtime {
       fuel: options.fuel ?? null,
       engine: options.fuel !== undefined ? { ...options.engine, fuel: true } : (options.engine ?? {}),
     })
-    this.engine = Engine.shared(this.options.engine)
+    this.engine = native ? Engine.shared(this.options.engine) : unsupportedObject<Engine>('rt.engine')
     this.#key = options.artifactKey
     this.#trusted = options.trustedKeys
     const dir = options.cacheDir === undefined ? defaultModuleCacheDir() : options.cacheDir
     this.cache =
-      this.options.cacheCompiledModules && dir !== false ? new ModuleCache(dir, this.options.maxCacheSize, artifactKey(options.artifactKey)) : null
+      native && this.options.cacheCompiledModules && dir !== false ? new ModuleCache(dir, this.options.maxCacheSize, artifactKey(options.artifactKey)) : null
   }
 
   /** How this runtime loads modules. @internal */
@@ -394,8 +405,13 @@ export type Target = Module | Plugin | Watched<Module> | Watched<Plugin>
 
 
 /**
- * Creates a runtime.
- * @throws {@linkcode InvalidArgumentError} naming the offending option.
+ * Creates a runtime on the backend `options.backend` (or the
+ * `CWASM_BACKEND` environment variable) selects: Wasmtime in the native
+ * addon, or the host's own `WebAssembly` where the addon is missing or when
+ * asked for (see {@link Runtime.capabilities} for what each guarantees).
+ * @throws {@linkcode InvalidArgumentError} naming the offending option; {@linkcode UnsupportedError} for
+ * `backend: 'native'` where the addon did not load (naming the platform package it needs), or an option
+ * the WebAssembly backend cannot honour (`fuel`, `maxMemory`, `maxExecutionTime`, …).
  *
  * @example
  * ```ts
@@ -404,5 +420,11 @@ export type Target = Module | Plugin | Watched<Module> | Watched<Plugin>
  */
 export async function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
   validateRuntimeOptions(options)
+  const { backend, reason } = selectBackend(options.backend)
+  if (backend === 'webassembly') {
+    // Loaded on demand: the fallback's class extends Runtime.
+    const { createWebAssemblyRuntime } = await import('../fallback/runtime.js')
+    return createWebAssemblyRuntime(options, reason)
+  }
   return new Runtime(options)
 }
