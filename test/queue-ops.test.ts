@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CancelledError, createRuntime, type Runtime } from '@cybernetic/wasm'
-import { createQueueExecutor, type QueueExecutor } from '@cybernetic/wasm-queue'
+import { createQueueExecutor, startWorker, type JobReport, type QueueExecutor } from '@cybernetic/wasm-queue'
 import { startRedis, type TestRedis } from './queue/redis.mjs'
 import { finished, started, startWorkerProcess, waitFor, type WorkerProc } from './queue/procs.js'
 
@@ -111,4 +111,59 @@ describe('cwasm worker: shutdown', () => {
     expect(finished(w)).toMatchObject([{ ok: false, code: 'cancelled' }])
     expect(w.events.find((x) => x.event === 'stopping' && x.force === true)).toMatchObject({ signal: 'SIGINT' })
   }, 60_000)
+})
+
+describe('worker metrics', () => {
+  it('counts done and failed jobs and reports equal fuel for identical jobs, with wall-time and fuel summaries', async () => {
+    const queue = 'metrics'
+    const qe = producer(queue)
+    const w = await startWorker({ connection: redis.url, queue, concurrency: 2, runtime: { engine: { fuel: true } } })
+    const reports: JobReport[] = []
+    w.on('job', (r: JobReport) => reports.push(r))
+    try {
+      const ok = await Promise.all([1, 2, 3].map(() => qe.runWithStats(BYTES, 'burn', [50_000n])))
+      const traps = await Promise.all([1, 2].map(() => qe.run(BYTES, 'boom').catch((e: unknown) => e)))
+      expect(traps.map((e) => (e as { code: string }).code)).toEqual(['unreachable', 'unreachable'])
+      await waitFor('five reports', () => reports.length === 5, 5_000)
+      const m = w.metrics
+      expect(m).toMatchObject({ done: 3, failed: 2, cancelled: 0, running: 0, duplicates: 0, modules: 1 })
+      // Fuel: metered, the same for the same call, and what the caller saw.
+      const fuel = reports.filter((r) => r.ok).map((r) => r.fuelConsumed)
+      expect(fuel[0]).toBeGreaterThan(50_000)
+      expect(fuel).toEqual([fuel[0], fuel[0], fuel[0]])
+      expect(ok.map((r) => r.stats.fuelConsumed)).toEqual(fuel)
+      expect(m.fuel).toEqual({ count: 3, sum: 3 * fuel[0]!, min: fuel[0], max: fuel[0], p50: fuel[0], p95: fuel[0] })
+      // Failures carry their code; a trapped call reports no fuel.
+      expect(reports.filter((r) => !r.ok).map((r) => [r.code, r.fuelConsumed])).toEqual([['unreachable', null], ['unreachable', null]])
+      // Wall time: every job counted, the summary consistent with the reports.
+      const walls = reports.map((r) => r.wallMs).sort((a, b) => a - b)
+      expect(walls.every((x) => x > 0)).toBe(true)
+      expect(m.wallMs.count).toBe(5)
+      expect(m.wallMs.sum).toBeCloseTo(walls.reduce((a, b) => a + b, 0), 6)
+      expect(m.wallMs).toMatchObject({ min: walls[0], max: walls[4], p50: walls[2], p95: walls[4] })
+      // Each report's guest time is part of its wall time.
+      for (const r of reports.filter((x) => x.ok)) expect(r.guestMs!).toBeLessThanOrEqual(r.wallMs)
+    } finally {
+      await w.close()
+    }
+  })
+
+  it('prints the counts and summaries of cwasm worker as JSON lines every --report interval and when it stops', async () => {
+    const queue = 'report'
+    const qe = producer(queue)
+    const w = await worker('w4', queue, ['--report', '100ms'])
+    await Promise.all([qe.run(BYTES, 'burn', [10_000n]), qe.run(BYTES, 'burn', [10_000n]), qe.run(BYTES, 'boom').catch(() => null)])
+    const progress = await waitFor('a progress line with three jobs', () =>
+      w.events.find((e) => e.event === 'progress' && (e.done as number) + (e.failed as number) === 3),
+    5_000)
+    expect(progress).toMatchObject({ worker: 'w4', done: 2, failed: 1, running: 0, wallMs: { count: 3 }, fuel: { count: 2 } })
+    const f = finished(w).filter((j) => j.ok).map((j) => j.fuelConsumed)
+    expect((progress.fuel as { sum: number }).sum).toBe(f[0]! + f[1]!)
+    // One line per change, not one per tick.
+    await new Promise((r) => setTimeout(r, 400))
+    expect(w.events.filter((e) => e.event === 'progress' && (e.done as number) === 2)).toHaveLength(1)
+    w.child.kill('SIGTERM')
+    expect(await w.exited).toBe(0)
+    expect(w.events.at(-1)).toMatchObject({ event: 'stopped', done: 2, failed: 1, wallMs: { count: 3 } })
+  })
 })

@@ -17,6 +17,7 @@
  */
 export { createQueueExecutor, QueueExecutor, type QueueExecutorOptions, type QueueMapOptions, type QueueExecutorStats } from './producer.js'
 export { startWorker, QueueWorker, type WorkerOptions, type WorkerMetrics, type JobReport } from './worker.js'
+export { SAMPLE_WINDOW, type MetricSummary } from './metrics.js'
 export { DEFAULT_MAX_MODULE_SIZE, type QueueTarget } from './modules.js'
 export type { QueueCallOptions } from './options.js'
 export type { Connection } from './connection.js'

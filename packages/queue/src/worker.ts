@@ -47,6 +47,7 @@ import { DEFAULT_MAX_MODULE_SIZE, ModuleStore } from './modules.js'
 import { checkJobData, type JobData, type Outcome } from './job.js'
 import { bytesFromWire, bytesToWire, fromWire, toWire, type Wire } from './values.js'
 import { checkInt, checkKeys } from './options.js'
+import { Summary, type MetricSummary } from './metrics.js'
 
 /** Options of {@link startWorker}. */
 export interface WorkerOptions {
@@ -149,12 +150,10 @@ export interface WorkerMetrics {
   duplicates: number
   /** Modules compiled (or loaded from the disk cache) by this worker. */
   modules: number
-  /** Sum of the jobs' wall times in ms. */
-  wallMsTotal: number
-  /** The longest job's wall time in ms. */
-  wallMsMax: number
-  /** Fuel used by all jobs (those with fuel metered). */
-  fuelTotal: number
+  /** Wall time per job on this worker in ms (fetching and compiling included), every job counted. */
+  wallMs: MetricSummary
+  /** Fuel per job, over the jobs whose fuel was metered and that ran to the end (a trapped call reports none). */
+  fuel: MetricSummary
 }
 
 const MAX_MODULES = 256
@@ -191,7 +190,9 @@ export class QueueWorker extends EventEmitter {
   #resultTtl: number
   #modules = new Map<string, Promise<Module>>()
   #running = new Map<string, AbortController>()
-  #metrics: WorkerMetrics = { done: 0, failed: 0, cancelled: 0, running: 0, duplicates: 0, modules: 0, wallMsTotal: 0, wallMsMax: 0, fuelTotal: 0 }
+  #counts = { done: 0, failed: 0, cancelled: 0, duplicates: 0, modules: 0 }
+  #wallMs = new Summary()
+  #fuel = new Summary()
   #closing: Promise<void> | null = null
 
   /** @internal Use {@link startWorker}. */
@@ -238,9 +239,9 @@ export class QueueWorker extends EventEmitter {
     if (this.listenerCount('error') > 0) this.emit('error', e)
   }
 
-  /** Counters of what this worker did. */
+  /** Counters of what this worker did, and summaries of its jobs' wall time and fuel (a fresh object each time). */
   get metrics(): WorkerMetrics {
-    return { ...this.#metrics, running: this.#running.size }
+    return { ...this.#counts, running: this.#running.size, wallMs: this.#wallMs.get(), fuel: this.#fuel.get() }
   }
 
   async #process(job: Job): Promise<Outcome> {
@@ -287,16 +288,15 @@ export class QueueWorker extends EventEmitter {
   }
 
   #report(id: string, o: Outcome, stats: CallStats | null, wallMs: number, duplicate: boolean): void {
-    const m = this.#metrics
+    const m = this.#counts
     if (duplicate) m.duplicates++
     if (o.ok) m.done++
     else {
       m.failed++
       if (o.error.code === 'cancelled') m.cancelled++
     }
-    m.wallMsTotal += wallMs
-    m.wallMsMax = Math.max(m.wallMsMax, wallMs)
-    if (stats?.fuelConsumed != null) m.fuelTotal += stats.fuelConsumed
+    this.#wallMs.add(wallMs)
+    if (stats?.fuelConsumed != null) this.#fuel.add(stats.fuelConsumed)
     const report: JobReport = {
       id,
       ok: o.ok,
@@ -363,7 +363,7 @@ export class QueueWorker extends EventEmitter {
     let m = this.#modules.get(key)
     if (!m) {
       m = this.#store.get(hash).then((bytes) => {
-        this.#metrics.modules++
+        this.#counts.modules++
         return loadModuleFile(engine, bytes, this.runtime.loadOptions())
       })
       this.#modules.set(key, m)

@@ -14,8 +14,9 @@ refused), compiled once and kept in the module cache. Jobs run within
 error[capability_denied]. Start one per machine (or several) against the
 same Redis and queue.
 
-It prints one summary line per --report interval while jobs run (with
---verbose, a line per job as well), and on SIGTERM or SIGINT stops taking
+It prints one summary line per --report interval while jobs run: jobs
+done, failed and running, and per-job wall time and fuel (p50, p95 of the
+last 1024 jobs, max or total); with --verbose, a line per job as well, and on SIGTERM or SIGINT stops taking
 jobs, lets the running ones finish, prints the totals and exits 0; a
 second signal cancels the running jobs.`,
   options: {
@@ -76,12 +77,13 @@ export const workerCommand = defineCommand(DEF, async ({ flags, positionals }) =
   const line = (obj: Record<string, unknown>, text: string) => process.stdout.write(json ? `${JSON.stringify(obj)}\n` : `${text}\n`)
   const summary = (event: string) => {
     const m = worker.metrics
-    const jobs = m.done + m.failed
+    const ms = (v: number) => `${v.toFixed(1)} ms`
     line(
       { event, worker: worker.name, ...m },
       `worker ${worker.name}: ${m.done} done, ${m.failed} failed, ${m.running} running` +
-        `${m.duplicates ? `, ${m.duplicates} duplicate(s) dropped` : ''}; wall ${jobs ? (m.wallMsTotal / jobs).toFixed(1) : '0'} ms/job` +
-        ` (max ${m.wallMsMax.toFixed(1)} ms); fuel ${m.fuelTotal}`,
+        `${m.duplicates ? `, ${m.duplicates} duplicate(s) dropped` : ''}` +
+        (m.wallMs.count ? `; wall p50 ${ms(m.wallMs.p50)}, p95 ${ms(m.wallMs.p95)}, max ${ms(m.wallMs.max)}` : '') +
+        (m.fuel.count ? `; fuel p50 ${m.fuel.p50}, p95 ${m.fuel.p95}, total ${m.fuel.sum}` : ''),
     )
   }
   worker.on('error', (e: Error) => process.stderr.write(`worker ${worker.name}: ${e.message}\n`))
