@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { execFileSync } from 'node:child_process'
+import { cpSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createRuntime, Runtime, TrapError, UnsupportedError, WebAssemblyRuntime, CompileError } from '@cybernetic/wasm'
 
 const SEED = 'examples/seed/process.wat'
@@ -75,5 +78,33 @@ describe('the WebAssembly fallback backend', () => {
       encoding: 'utf8',
     })
     expect(out.trim()).toBe('webassembly')
+  })
+
+  it('imports and picks the fallback under auto when the native package cannot resolve', () => {
+    // A copy of the built package whose node_modules has its third-party
+    // dependencies but no @cybernetic/wasm-native: what a platform without a binary sees.
+    const dir = mkdtempSync(join(tmpdir(), 'cwasm-nobinary-'))
+    try {
+      const pkg = join(dir, 'node_modules', '@cybernetic', 'wasm')
+      mkdirSync(pkg, { recursive: true })
+      cpSync('packages/wasm/dist', join(pkg, 'dist'), { recursive: true })
+      cpSync('packages/wasm/package.json', join(pkg, 'package.json'))
+      for (const dep of ['smol-toml', 'piscina', 'wabt']) symlinkSync(realpathSync(`packages/wasm/node_modules/${dep}`), join(dir, 'node_modules', dep))
+      cpSync(SEED, join(dir, 'process.wat'))
+      const script = `import { createRuntime } from '@cybernetic/wasm'
+const rt = await createRuntime()
+const value = await rt.call(await rt.loadModule('process.wat'), 'process', [42])
+const native = await createRuntime({ backend: 'native' }).then(() => 'loaded', (e) => e.name + ':' + e.feature + ':' + e.message)
+console.log(JSON.stringify({ backend: rt.capabilities.backend, reason: rt.capabilities.reason, value, native }))`
+      const env = { ...process.env }
+      delete env['CWASM_BACKEND']
+      const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, env, encoding: 'utf8' }))
+      expect(out.backend).toBe('webassembly')
+      expect(out.value).toBe(84)
+      expect(out.reason).toMatch(/@cybernetic\/wasm-native-/)
+      expect(out.native).toMatch(/^UnsupportedError:native:.*@cybernetic\/wasm-native/)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
