@@ -23,7 +23,7 @@ function load(): typeof Native {
   }
 }
 
-/** The platform package the native loader looks for here, e.g. `@cybernetic/wasm-native-linux-x64-gnu`. @internal */
+/** The platform package the native loader looks for on this platform (package name, platform, arch and libc). @internal */
 export function platformPackage(): string {
   const { platform, arch } = process
   let abi = ''
