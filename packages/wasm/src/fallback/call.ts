@@ -18,11 +18,12 @@ import {
   type WasmFrame,
 } from '../errors.js'
 import type { WebAssemblyModule } from './module.js'
+import { WA, type HostInstance } from './host.js'
 
 /** An instance of the host's WebAssembly with the module it came from. @internal */
 export interface Live {
   module: WebAssemblyModule
-  instance: WebAssembly.Instance
+  instance: HostInstance
 }
 
 // The value types the host's JS API passes the way this library does.
@@ -105,7 +106,8 @@ function hostFunction(mod: string, name: string, type: FuncType, fn: (...args: u
   }
 }
 
-const HOST_OBJECTS = [WebAssembly.Memory, WebAssembly.Table, WebAssembly.Global, ...('Tag' in WebAssembly ? [(WebAssembly as unknown as { Tag: new () => object }).Tag] : [])]
+const isHostObject = (v: unknown): boolean =>
+  v instanceof WA.Memory || v instanceof WA.Table || v instanceof WA.Global || (WA.Tag !== undefined && v instanceof WA.Tag)
 
 /**
  * A fresh instance of `module` with `imports`: every missing import listed in
@@ -132,7 +134,7 @@ export function instantiate(module: WebAssemblyModule, imports: Imports): Live {
         throw new InvalidArgumentError(`import ${imp.module}::${imp.name} must be a ${imp.type.kind} but was given a JS function`, `imports.${imp.module}.${imp.name}`)
       }
       item = hostFunction(imp.module, imp.name, { params: imp.type.params ?? [], results: imp.type.results ?? [] }, value as (...a: unknown[]) => unknown)
-    } else if (HOST_OBJECTS.some((c) => value instanceof c)) {
+    } else if (isHostObject(value)) {
       item = value
     } else {
       throw new InvalidArgumentError(
@@ -146,9 +148,9 @@ export function instantiate(module: WebAssemblyModule, imports: Imports): Live {
     throw new LinkError(`${missing.length} import(s) not provided: ${missing.map((m) => `${m.module}::${m.name} (${m.expected})`).join(', ')}`, missing)
   }
   try {
-    return { module, instance: new WebAssembly.Instance(module.compiled, object as WebAssembly.Imports) }
+    return { module, instance: new WA.Instance(module.compiled, object) }
   } catch (e) {
-    if (e instanceof WebAssembly.LinkError) throw new LinkError(e.message.replace(/^WebAssembly\.Instance\(\): /, ''), [], { cause: e })
+    if (e instanceof WA.LinkError) throw new LinkError(e.message.replace(/^WebAssembly\.Instance\(\): /, ''), [], { cause: e })
     throw toError(e)
   }
 }
@@ -182,7 +184,7 @@ export function invoke(live: Live, name: string, args: unknown[]): unknown {
 /** The size of the instance's exported memories now, in bytes (they only grow). @internal */
 export function memoryPeak(live: Live): number {
   let peak = 0
-  for (const v of Object.values(live.instance.exports)) if (v instanceof WebAssembly.Memory) peak = Math.max(peak, v.buffer.byteLength)
+  for (const v of Object.values(live.instance.exports)) if (v instanceof WA.Memory) peak = Math.max(peak, v.buffer.byteLength)
   return peak
 }
 
@@ -216,14 +218,14 @@ function frames(stack: string | undefined): WasmFrame[] {
 
 function toError(e: unknown): Error {
   if (e instanceof WasmError) return e
-  if (e instanceof WebAssembly.RuntimeError) {
+  if (e instanceof WA.RuntimeError) {
     const code = TRAPS.find(([re]) => re.test(e.message))?.[1] ?? 'unreachable'
     return new TrapError(code, `wasm trap: ${e.message}`, frames(e.stack), { cause: e })
   }
   if (e instanceof RangeError && /call stack/.test(e.message)) {
     return new TrapError('stack_overflow', 'wasm trap: call stack exhausted', frames(e.stack), { cause: e })
   }
-  if ('Exception' in WebAssembly && e instanceof (WebAssembly as unknown as { Exception: new () => object }).Exception) {
+  if (WA.Exception !== undefined && e instanceof WA.Exception) {
     return new WasmException(null, [], { message: 'the guest threw a wasm exception that nothing caught (its payload cannot be read on the webassembly backend)' })
   }
   return new InternalError(`the host's WebAssembly threw: ${e instanceof Error ? e.message : String(e)}`, { cause: e })

@@ -7,6 +7,7 @@ import { readModuleTypes } from './types.js'
 import { unsupportedObject } from './capabilities.js'
 import { checkSource } from '../options/arguments.js'
 import { isBinary, watToBinary } from './wat.js'
+import { WA, type HostModule } from './host.js'
 
 // Offsets in V8's messages: "... @+123".
 function compileError(e: unknown, file: string | null): CompileError {
@@ -30,15 +31,15 @@ function compileError(e: unknown, file: string | null): CompileError {
  * ```
  */
 export class WebAssemblyModule extends Module {
-  /** The host's compiled module. */
-  readonly compiled: WebAssembly.Module
+  /** The host's compiled module (a `WebAssembly.Module`). @internal */
+  readonly compiled: HostModule
   /** The module binary (WAT already turned into it). */
   readonly bytes: Uint8Array
   #types: { imports: ImportType[]; exports: ExportType[] }
   #hash: string | undefined
 
   /** @internal */
-  constructor(compiled: WebAssembly.Module, bytes: Uint8Array, file: string | null) {
+  constructor(compiled: HostModule, bytes: Uint8Array, file: string | null) {
     super(unsupportedObject<Engine>('module.engine'), unsupportedObject<BindingModule>('this module'), file)
     this.compiled = compiled
     this.bytes = bytes
@@ -57,7 +58,7 @@ export class WebAssemblyModule extends Module {
   static async fromSource(source: Uint8Array | string, file: string | null): Promise<WebAssemblyModule> {
     const bytes = toBinary(source, file)
     try {
-      return new WebAssemblyModule(await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>), bytes, file)
+      return new WebAssemblyModule(await WA.compile(bytes), bytes, file)
     } catch (e) {
       throw compileError(e, file)
     }
@@ -74,7 +75,7 @@ export class WebAssemblyModule extends Module {
   static fromSourceSync(source: Uint8Array | string, file: string | null): WebAssemblyModule {
     const bytes = toBinary(source, file)
     try {
-      return new WebAssemblyModule(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), bytes, file)
+      return new WebAssemblyModule(new WA.Module(bytes), bytes, file)
     } catch (e) {
       throw compileError(e, file)
     }

@@ -21,6 +21,7 @@ import { validateCallOptions, validateCloseOptions } from '../options/validate.j
 import { AbiError, CancelledError, ClosedError, InvalidArgumentError, UnsupportedError, type UnsupportedFeature } from '../errors.js'
 import { webassemblyCapabilities } from './capabilities.js'
 import { WebAssemblyModule } from './module.js'
+import { WA } from './host.js'
 import { loadWabt } from './wat.js'
 import { instantiate, invoke, memoryPeak, type Live } from './call.js'
 
@@ -367,7 +368,7 @@ function nameOf(name: unknown): string {
 // The allocate convention, as the native backend implements it.
 function bytesCall(live: Live, name: string, input: Uint8Array): Uint8Array {
   const memory = live.instance.exports['memory']
-  if (!(memory instanceof WebAssembly.Memory)) throw new AbiError('a bytes call needs the guest to export its memory as `memory`')
+  if (!(memory instanceof WA.Memory)) throw new AbiError('a bytes call needs the guest to export its memory as `memory`')
   const sig = (export_: string, params: string[], results: string[]): void => {
     const t = live.module.exports.find((e) => e.name === export_)?.type
     if (!t || t.kind !== 'func') throw new AbiError(`a bytes call needs the guest to export ${export_}`)
