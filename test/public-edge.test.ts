@@ -338,6 +338,58 @@ describe('the public edge', () => {
     }
   })
 
+  it('refuses new X() of every class the package makes itself with InvalidArgumentError saying where X comes from', () => {
+    const made: Record<string, RegExp> = {
+      Func: /instance\.func\(name\)/,
+      Global: /instance\.global\(name\)/,
+      Table: /instance\.table\(name\)/,
+      Memory: /instance\.memory\(name\)/,
+      Tag: /instance\.tag\(name\)/,
+      GcRef: /results of calls/,
+      Instance: /store\.instantiate\(module\)/,
+      Module: /rt\.loadModule\(source\)/,
+      Plugin: /rt\.loadPlugin\(dir\)/,
+      Runtime: /createRuntime\(options\)/,
+      WebAssemblyRuntime: /createRuntime\(options\)/,
+      WebAssemblyModule: /WebAssemblyModule\.fromSource/,
+      Watched: /rt\.watch\(path\)/,
+      ModuleCache: /rt\.cache/,
+    }
+    for (const [name, how] of Object.entries(made)) {
+      const Ctor = (api as unknown as Record<string, new (...a: unknown[]) => unknown>)[name]!
+      expect(Ctor, name).toBeTypeOf('function')
+      // No arguments, and arguments of the right arity but the wrong kind.
+      for (const args of [[], [{}, {}, 0], [null, null, null]]) {
+        let thrown: unknown
+        try {
+          new Ctor(...args)
+        } catch (e) {
+          thrown = e
+        }
+        expect(thrown, `new ${name}(${args.length} args)`).toBeInstanceOf(InvalidArgumentError)
+        expect((thrown as Error).message).toContain(`new ${name}(…) cannot be called directly`)
+        expect((thrown as Error).message).toMatch(how)
+      }
+    }
+  })
+
+  it('still makes every class through its real path after the constructor checks (each kind of extern, a GC ref, a plugin-free runtime)', async () => {
+    const rt = await createRuntime()
+    const mod = await rt.loadModule(
+      Buffer.from(`(module (func (export "f") (result i32) i32.const 7) (memory (export "memory") 1) (global (export "g") i32 (i32.const 3))
+        (table (export "t") 1 funcref) (tag (export "e") (param i32)) (type $s (struct (field i32)))
+        (func (export "mk") (result anyref) (struct.new $s (i32.const 5))))`),
+    )
+    const inst = rt.instantiate(mod)
+    expect(inst.func('f').call()).toBe(7)
+    expect(inst.memory('memory').byteLength).toBe(65536)
+    expect(inst.global('g').value).toBe(3)
+    expect(inst.table('t').length).toBe(1)
+    expect(inst.tag('e').params).toEqual(['i32'])
+    expect(inst.func('mk').call()).toBeInstanceOf(api.GcRef)
+    await rt.close()
+  })
+
   it('checks memory and table types when the host makes them', () => {
     const store = new Store()
     expect(() => store.memory({ minimum: -1 })).toThrow(/store.memory\(type\).minimum/)

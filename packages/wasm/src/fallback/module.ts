@@ -5,7 +5,7 @@ import type { Engine } from '../runtime/engine.js'
 import type { BindingModule } from '../runtime/binding.js'
 import { readModuleTypes } from './types.js'
 import { unsupportedObject } from './capabilities.js'
-import { checkSource } from '../options/arguments.js'
+import { checkMadeHere, checkSource } from '../options/arguments.js'
 import { isBinary, watToBinary } from './wat.js'
 import { WA, type HostModule } from './host.js'
 
@@ -40,6 +40,7 @@ export class WebAssemblyModule extends Module {
 
   /** @internal */
   constructor(compiled: HostModule, bytes: Uint8Array, file: string | null) {
+    checkMadeHere(compiled instanceof WA.Module && bytes instanceof Uint8Array, 'WebAssemblyModule', 'modules of the webassembly backend come from rt.loadModule(source) and WebAssemblyModule.fromSource(source, file)')
     super(unsupportedObject<Engine>('module.engine'), unsupportedObject<BindingModule>('this module'), file)
     this.compiled = compiled
     this.bytes = bytes

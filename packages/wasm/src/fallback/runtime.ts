@@ -16,7 +16,7 @@ import type { CloseOptions, Executor, ExecutorOptions } from '../executor/execut
 import type { LoadPluginOptions, Plugin } from '../sandbox/plugin.js'
 import { Watched, type Loaded, type WatchOptions } from '../loader/watch.js'
 import { readSource } from '../loader/load.js'
-import { checkOptionsObject, checkSource } from '../options/arguments.js'
+import { checkMadeHere, checkOptionsObject, checkSource } from '../options/arguments.js'
 import { validateCallOptions, validateCloseOptions } from '../options/validate.js'
 import { AbiError, CancelledError, ClosedError, InvalidArgumentError, UnsupportedError, type UnsupportedFeature } from '../errors.js'
 import { webassemblyCapabilities } from './capabilities.js'
@@ -65,6 +65,7 @@ export class WebAssemblyRuntime extends Runtime {
 
   /** @internal */
   constructor(options: RuntimeOptions, reason: string | null) {
+    checkMadeHere(reason === null || typeof reason === 'string', 'WebAssemblyRuntime', 'runtimes come from createRuntime(options)')
     super(options, webassemblyCapabilities(reason))
     // No limit is in force here: say so instead of showing the native defaults.
     Object.defineProperty(this, 'options', {

@@ -1,9 +1,9 @@
-import type { BindingExtern } from '../runtime/binding.js'
+import { binding, nativeLoadError, type BindingExtern } from '../runtime/binding.js'
 import { Func, Global, Memory, Table, Tag, wrapExtern, type Extern } from '../runtime/externs.js'
 import type { HostFunction, Store } from '../runtime/store.js'
 import type { Module } from './module.js'
 import { CancelledError, InvalidArgumentError, native } from '../errors.js'
-import { checkString } from '../options/arguments.js'
+import { checkMadeHere, checkString, isObject } from '../options/arguments.js'
 import { underToken } from '../runtime/token.js'
 
 /** One import value: a JS function, or an item of the same store. */
@@ -35,6 +35,7 @@ export class Instance {
   #index: number
 
   private constructor(store: Store, module: Module, index: number) {
+    checkMadeHere(isObject(store) && nativeLoadError === null && store.binding instanceof binding.BindingStore && isObject(module) && Number.isInteger(index), 'Instance', 'instances come from store.instantiate(module), rt.instantiate(module) and linker.instantiate(store, module)')
     this.store = store
     this.module = module
     this.#index = index

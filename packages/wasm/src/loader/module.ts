@@ -1,8 +1,8 @@
 import { Engine } from '../runtime/engine.js'
-import { binding, type BindingModule } from '../runtime/binding.js'
+import { binding, nativeLoadError, type BindingModule } from '../runtime/binding.js'
 import { externType, type ExternType } from '../runtime/externs.js'
 import { CompileError, fromNative, native, withCodeFrame } from '../errors.js'
-import { checkMillis, checkOptionsObject, checkSource } from '../options/arguments.js'
+import { checkMadeHere, checkMillis, checkOptionsObject, checkSource } from '../options/arguments.js'
 
 /** One import of a module. */
 export interface ImportType {
@@ -65,6 +65,8 @@ export class Module {
 
   /** @internal */
   constructor(engine: Engine, b: BindingModule, file: string | null = null) {
+    // Subclasses (the fallback's WebAssemblyModule) check their own arguments.
+    checkMadeHere(new.target !== Module || (nativeLoadError === null && b instanceof binding.BindingModule), 'Module', 'modules come from rt.loadModule(source), Module.compile(bytes) and engine.compile(bytes)')
     this.engine = engine
     this.binding = b
     this.file = file

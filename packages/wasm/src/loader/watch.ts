@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events'
 import { watch, type FSWatcher } from 'node:fs'
 import { basename, dirname, resolve } from 'node:path'
 import { InvalidArgumentError } from '../errors.js'
+import { checkMadeHere, isObject } from '../options/arguments.js'
 
 /** Options of {@link Runtime.watch} and {@link Runtime.watchPlugin}. */
 export interface WatchOptions {
@@ -73,6 +74,7 @@ export class Watched<T> extends EventEmitter<{ reload: [WatchedVersion]; failed:
   /** @internal */
   constructor(first: Loaded<T>, load: () => Promise<Loaded<T>>, options: WatchOptions = {}) {
     super()
+    checkMadeHere(isObject(first) && typeof load === 'function', 'Watched', 'watched modules come from rt.watch(path) and rt.watchPlugin(dir)')
     const debounce = options.debounceMs ?? 100
     if (!Number.isFinite(debounce) || debounce < 0) throw new InvalidArgumentError(`debounceMs must be 0 or more milliseconds, got ${debounce}`, 'debounceMs')
     this.#debounce = debounce

@@ -144,3 +144,21 @@ export function checkInstance<T>(value: unknown, cls: { prototype: T; name: stri
   // A class with a private constructor is still a constructor at run time.
   if (!(value instanceof (cls as unknown as new () => T))) refuse(path, what, value)
 }
+
+/**
+ * Refuses `new X(…)` of a class this package makes itself: its constructor is
+ * `@internal` (TypeScript alone hides it), so from plain JS it would otherwise
+ * fail later with a bare TypeError on a missing field, or a napi error.
+ * `made` is the constructor's own check of its arguments; `how` says where
+ * such objects come from.
+ * @throws {@linkcode InvalidArgumentError} when `made` is false.
+ * @internal
+ */
+export function checkMadeHere(made: boolean, cls: string, how: string): void {
+  if (!made) throw new InvalidArgumentError(`new ${cls}(…) cannot be called directly: ${how}`, cls)
+}
+
+/** Whether `v` is a non-null object (the arguments internal constructors are given). @internal */
+export function isObject(v: unknown): v is object {
+  return v !== null && typeof v === 'object'
+}

@@ -8,6 +8,7 @@ import { cacheDir } from './aot.js'
 import type { Engine } from './engine.js'
 import { RUNTIME_DEFAULTS } from '../options/options.generated.js'
 import { Module } from '../loader/module.js'
+import { checkMadeHere } from '../options/arguments.js'
 import { CompileError, fromNative, native, withCodeFrame, type ArtifactProblem } from '../errors.js'
 
 /** The default size bound of the disk cache: 1 GiB (the `maxCacheSize` default of options/definitions.mjs). */
@@ -87,6 +88,7 @@ export class ModuleCache extends EventEmitter<{ rejected: [CacheRejection]; writ
   /** @internal */
   constructor(dir: string, maxBytes: number, key: Uint8Array) {
     super()
+    checkMadeHere(typeof dir === 'string' && Number.isSafeInteger(maxBytes) && key instanceof Uint8Array, 'ModuleCache', 'the disk cache is rt.cache, made by createRuntime({ cacheDir })')
     this.dir = dir
     this.#b = native(() => new binding.BindingDiskCache(dir, maxBytes, key))
   }

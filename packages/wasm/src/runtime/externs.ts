@@ -2,8 +2,11 @@ import { binding, nativeLoadError, type BindingExtern, type BindingExternType } 
 import { CancelledError, InvalidArgumentError, native } from '../errors.js'
 import { decode, encode, SLOT, type RefTable, type ValueType } from './values.js'
 import type { Store } from './store.js'
-import { checkBytes, checkOptionsObject, checkWhole } from '../options/arguments.js'
+import { checkBytes, checkMadeHere, checkOptionsObject, checkWhole, isObject } from '../options/arguments.js'
 import { underToken } from './token.js'
+
+// Whether `b` is the addon's handle (and not something plain JS passed to an @internal constructor).
+const isExtern = (b: unknown): boolean => nativeLoadError === null && b instanceof binding.BindingExtern
 
 /** A function signature. */
 export interface FuncType {
@@ -193,6 +196,7 @@ export class Func {
 
   /** @internal */
   constructor(store: Store, b: BindingExtern | null, type?: FuncType, source?: { instance: number; name: string }) {
+    checkMadeHere(isObject(store) && (b === null ? isObject(source) : isExtern(b)), 'Func', 'functions come from instance.func(name), instance.exports and store.func(type, fn)')
     this.store = store
     this.#binding = b
     this.#source = source ?? null
@@ -390,6 +394,7 @@ export class Memory {
   readonly binding: BindingExtern
   /** @internal */
   constructor(store: Store, b: BindingExtern) {
+    checkMadeHere(isObject(store) && isExtern(b), 'Memory', 'memories come from instance.memory(name), instance.exports and store.memory(type)')
     this.store = store
     this.binding = b
   }
@@ -444,6 +449,7 @@ export class Table {
   readonly element: ValueType
   /** @internal */
   constructor(store: Store, b: BindingExtern) {
+    checkMadeHere(isObject(store) && isExtern(b), 'Table', 'tables come from instance.table(name), instance.exports and store.table(type)')
     this.store = store
     this.binding = b
     this.element = (native(() => b.ty()).valueType ?? 'funcref') as ValueType
@@ -503,6 +509,7 @@ export class Global {
   readonly mutable: boolean
   /** @internal */
   constructor(store: Store, b: BindingExtern) {
+    checkMadeHere(isObject(store) && isExtern(b), 'Global', 'globals come from instance.global(name), instance.exports and store.global(type, value)')
     this.store = store
     this.binding = b
     const t = native(() => b.ty())
@@ -548,6 +555,7 @@ export class Tag {
   #params?: ValueType[]
   /** @internal Tags come from instances' exports and {@link Store.tag}. */
   constructor(store: Store, b: BindingExtern) {
+    checkMadeHere(isObject(store) && isExtern(b), 'Tag', 'tags come from instance.tag(name), instance.exports and store.tag(type)')
     this.store = store
     this.binding = b
   }

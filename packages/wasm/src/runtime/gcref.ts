@@ -4,6 +4,7 @@
 // go of it, so objects that crossed a million times do not pile up.
 import type { Store } from './store.js'
 import type { GcKind } from './values.js'
+import { checkMadeHere, isObject } from '../options/arguments.js'
 
 export type { GcKind } from './values.js'
 
@@ -38,6 +39,7 @@ export class GcRef {
 
   /** @internal Handles come from the values of calls, globals, tables and exceptions. */
   constructor(store: Store, kind: GcKind, id: number) {
+    checkMadeHere(isObject(store) && typeof kind === 'string' && Number.isInteger(id), 'GcRef', 'GC references come from the results of calls, globals, tables and exception payloads')
     this.store = store
     this.kind = kind
     this.id = id

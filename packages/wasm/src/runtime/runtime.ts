@@ -16,7 +16,7 @@ import { Plugin, readPlugin, type LoadPluginOptions } from '../sandbox/plugin.js
 import { Watched, type Loaded, type WatchOptions } from '../loader/watch.js'
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import { checkInstance, checkName, checkOptionsObject, checkSource } from '../options/arguments.js'
+import { checkInstance, checkMadeHere, checkName, checkOptionsObject, checkSource, isObject } from '../options/arguments.js'
 import { RUNTIME_DEFAULTS, type RuntimeOptions } from '../options/options.generated.js'
 import { NATIVE_CAPABILITIES, selectBackend, unsupportedObject, type RuntimeCapabilities } from '../fallback/capabilities.js'
 
@@ -68,6 +68,8 @@ export class Runtime {
 
   /** @internal */
   constructor(options: RuntimeOptions, capabilities: RuntimeCapabilities = NATIVE_CAPABILITIES) {
+    // Capabilities are frozen objects of capabilities.ts; plain JS passing its own is refused with the rest.
+    checkMadeHere(isObject(options) && isObject(capabilities) && Object.isFrozen(capabilities) && typeof capabilities.backend === 'string', new.target.name, 'runtimes come from createRuntime(options)')
     this.capabilities = capabilities
     const native = capabilities.backend === 'native'
     this.options = Object.freeze({

@@ -10,7 +10,7 @@ import type { Module } from '../loader/module.js'
 import { InvalidArgumentError, MemoryLimitError } from '../errors.js'
 import { readManifest, type Manifest } from './manifest.js'
 import { intersect, type EffectiveSandbox, type SandboxPolicy } from './policy.js'
-import { checkName, checkOptionsObject } from '../options/arguments.js'
+import { checkMadeHere, checkName, checkOptionsObject, isObject } from '../options/arguments.js'
 
 /** Options of {@link Runtime.loadPlugin}. */
 export interface LoadPluginOptions {
@@ -50,6 +50,7 @@ export class Plugin {
 
   /** @internal */
   constructor(manifest: Manifest, module: Module, sandbox: EffectiveSandbox) {
+    checkMadeHere(isObject(manifest) && isObject(module) && isObject(sandbox), 'Plugin', 'plugins come from rt.loadPlugin(dir) and rt.watchPlugin(dir)')
     this.manifest = manifest
     this.module = module
     this.sandbox = sandbox
