@@ -6,7 +6,8 @@
 // outside the repository with no cargo or rustc on PATH, and from there runs
 // the fixtures in test/install/: the seed's `process` call and a WASI command
 // with a manifest through the public API, require() from CommonJS, `npx cwasm
-// --version`, and `tsc --noEmit` on a consumer .ts file.
+// --version`, `tsc --noEmit` on a consumer .ts file, and the seed's call
+// again with the platform package gone (the WebAssembly fallback).
 //
 // Our packages come only from the tarballs: the consumer depends on the
 // wasm and cli tarballs, `overrides` point the packages they depend on
@@ -17,7 +18,7 @@
 //
 // Prints one line per check and ends with `install: N passed, M failed`.
 import { spawnSync } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { packsDir } from './lib/packages.mjs'
@@ -173,6 +174,31 @@ try {
     expectEqual(seen.addons, [join(dir, 'node_modules', host.packageName, host.nodeFile)], 'loaded .node files')
   })
 
+  // A platform without a prebuilt binary: npm skips the optional platform
+  // package, so it is moved away for this one check and put back after.
+  const platformDir = join(dir, 'node_modules', host.packageName)
+  const movedDir = join(dir, 'platform-package-moved-away')
+  let fallback = null
+  if (installed && existsSync(platformDir)) {
+    renameSync(platformDir, movedDir)
+    try {
+      fallback = run(process.execPath, ['consumer-fallback.mjs', host.packageName])
+    } finally {
+      renameSync(movedDir, platformDir)
+    }
+  }
+  check('without the platform package, the seed call runs on the WebAssembly fallback, which names the missing package and refuses fuel', () => {
+    needInstall()
+    if (!fallback) throw new Error(`${host.packageName} was not in node_modules`)
+    if (fallback.status !== 0) throw new Error(`consumer-fallback.mjs exited ${fallback.status}:\n${tail(fallback.stderr + fallback.stdout)}`)
+    const got = JSON.parse(fallback.stdout.trim().split('\n').pop() ?? '{}')
+    expectEqual(
+      got,
+      { backend: 'webassembly', fuel: false, reasonNamesPackage: true, process21: 42, fuelRefusal: { code: 'unsupported', feature: 'fuel' } },
+      'fallback run',
+    )
+  })
+
   const cjs = run(process.execPath, ['consumer.cjs'])
   check('require() from CommonJS loads @cybernetic/wasm (require(esm))', () => {
     needInstall()
@@ -207,6 +233,8 @@ try {
           // As `tsc --init` writes it, and as consumers have it. TODO(lead): false once
           // packages/native/index.d.ts declares the `Answer` type completeHostCall names.
           skipLibCheck: true,
+          // No DOM lib: the published types must not need it (Node's own globals only).
+          lib: ['ES2022'],
           types: ['node'],
           typeRoots: [join(root, 'node_modules', '@types')],
         },
