@@ -230,9 +230,8 @@ try {
           moduleResolution: 'NodeNext',
           strict: true,
           noEmit: true,
-          // As `tsc --init` writes it, and as consumers have it. TODO(lead): false once
-          // packages/native/index.d.ts declares the `Answer` type completeHostCall names.
-          skipLibCheck: true,
+          // Our .d.ts files are checked too (a consumer with skipLibCheck off sees their errors).
+          skipLibCheck: false,
           // No DOM lib: the published types must not need it (Node's own globals only).
           lib: ['ES2022'],
           types: ['node'],
