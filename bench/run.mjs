@@ -6,7 +6,8 @@
 //   (or: npm run bench -- --json FILE)
 //   --json FILE   also write the results array to FILE
 //   --only LIST   comma-separated suites to run (compute, call, instantiate,
-//                 load, parallel, executor, metering, memory, wasi); results are printed and
+//                 load, parallel, executor, metering, memory, wasi, coldstart,
+//                 queue); results are printed and
 //                 written to --json FILE if given, but bench/results.json and
 //                 bench/RESULTS.md are left alone
 //   --quick       fewer repetitions (a smoke test; RESULTS.md says so)
@@ -27,7 +28,7 @@ import { GOALS } from './lib/record.mjs';
 import { computeChartSvg, consoleTable, fmt, markdownTable, ratioChartSvg } from './lib/report.mjs';
 import { nowMs } from './lib/stats.mjs';
 
-const SUITES = ['compute', 'call', 'instantiate', 'load', 'parallel', 'executor', 'metering', 'memory', 'wasi', 'coldstart'];
+const SUITES = ['compute', 'call', 'instantiate', 'load', 'parallel', 'executor', 'metering', 'memory', 'wasi', 'coldstart', 'queue'];
 const REPO = join(BENCH_DIR, '..');
 
 function parseArgs(argv) {
