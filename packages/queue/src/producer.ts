@@ -32,6 +32,7 @@ import {
   type Codec,
   type MapProgress,
   type MapResult,
+  type CloseOptions,
 } from '@cybernetic/wasm'
 import { checkQueueName, connect, Keys, type Connection } from './connection.js'
 import { DEFAULT_MAX_MODULE_SIZE, ModuleStore, resolveTarget, type ModuleRef, type QueueTarget } from './modules.js'
@@ -566,20 +567,15 @@ export class QueueExecutor {
    * await qe.close({ timeout: 10_000 })
    * ```
    */
-  close(
-    options: {
-      /** Cancel the calls in flight instead of waiting for them. @default false */
-      force?: boolean
-      /** Milliseconds a graceful close may take before it forces. @default undefined (it waits as long as the calls take) */
-      timeout?: number
-    } = {},
-  ): Promise<void> {
+  close(options: CloseOptions = {}): Promise<void> {
     if (this.#closing) {
       if (options.force) this.#force()
       return this.#closing
     }
+    // Read before checkKeys narrows `options` to a record of unknowns.
+    const { timeout } = options
     checkKeys(options, ['force', 'timeout'], 'close(options)')
-    checkInt(options.timeout, 0, 2 ** 31, 'close(options).timeout')
+    checkInt(timeout, 0, 2 ** 31, 'close(options).timeout')
     this.#closed = true
     if (options.force) this.#force()
     this.#closing = (async () => {
@@ -587,9 +583,9 @@ export class QueueExecutor {
         if (this.#pending.size === 0) resolve()
         else this.#idle.push(resolve)
       })
-      if (options.timeout !== undefined) {
+      if (timeout !== undefined) {
         let timer: ReturnType<typeof setTimeout> | undefined
-        await Promise.race([drained, new Promise<void>((r) => (timer = setTimeout(r, options.timeout)))])
+        await Promise.race([drained, new Promise<void>((r) => (timer = setTimeout(r, timeout)))])
         clearTimeout(timer)
         this.#force()
         await drained

@@ -41,6 +41,7 @@ import {
   type Runtime,
   type RuntimeOptions,
   type SandboxPolicy,
+  type CloseOptions,
 } from '@cybernetic/wasm'
 import { checkQueueName, connect, Keys, type Connection } from './connection.js'
 import { DEFAULT_MAX_MODULE_SIZE, ModuleStore } from './modules.js'
@@ -386,26 +387,21 @@ export class QueueWorker extends EventEmitter {
    * process.on('SIGTERM', () => void worker.close({ timeout: 30_000 }))
    * ```
    */
-  close(
-    options: {
-      /** Cancel the calls in flight instead of waiting for them. @default false */
-      force?: boolean
-      /** Milliseconds a graceful close may take before it forces. @default undefined (it waits as long as the calls take) */
-      timeout?: number
-    } = {},
-  ): Promise<void> {
+  close(options: CloseOptions = {}): Promise<void> {
     if (this.#closing) {
       if (options.force) this.#abortAll()
       return this.#closing
     }
+    // Read before checkKeys narrows `options` to a record of unknowns.
+    const { timeout } = options
     checkKeys(options, ['force', 'timeout'], 'close(options)')
-    checkInt(options.timeout, 0, 2 ** 31, 'close(options).timeout')
+    checkInt(timeout, 0, 2 ** 31, 'close(options).timeout')
     if (options.force) this.#abortAll()
     this.#closing = (async () => {
       const closed = this.#worker.close()
-      if (options.timeout !== undefined) {
+      if (timeout !== undefined) {
         let timer: ReturnType<typeof setTimeout> | undefined
-        await Promise.race([closed, new Promise<void>((r) => (timer = setTimeout(r, options.timeout)))])
+        await Promise.race([closed, new Promise<void>((r) => (timer = setTimeout(r, timeout)))])
         clearTimeout(timer)
         this.#abortAll()
       }
