@@ -104,6 +104,23 @@ describe('package shape', () => {
     }
   })
 
+  it('loads piscina and smol-toml only when first needed, not when the package is imported (they are ~50 ms of every process start)', () => {
+    // No module of the published entry imports them statically...
+    const dist = new URL('../packages/wasm/dist/', import.meta.url)
+    const files = execFileSync('find', [dist.pathname, '-name', '*.js'], { encoding: 'utf8' }).trim().split('\n')
+    expect(files.length).toBeGreaterThan(20)
+    for (const f of files) {
+      const text = readFileSync(f, 'utf8')
+      expect(text, f).not.toMatch(/^\s*import\b[^;]*?from\s*['"](piscina|smol-toml)['"]/m)
+      expect(text, f).not.toMatch(/^\s*import\s*['"](piscina|smol-toml)['"]/m)
+    }
+    // ...and a process sees them in the require cache only once it uses them.
+    const out = execFileSync(process.execPath, [new URL('./fixtures/lazy-deps.mjs', import.meta.url).pathname], { cwd: root, encoding: 'utf8' })
+    const seen = JSON.parse(out.trim().split('\n').pop()!)
+    expect(seen.atImport).toEqual([])
+    expect(seen.afterManifest).toEqual(['smol-toml'])
+  })
+
   it('labels the generated native loader and types as generated', () => {
     for (const f of ['index.js', 'index.d.ts']) {
       const text = readFileSync(new URL(`../packages/native/${f}`, import.meta.url), 'utf8')

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { Piscina } from 'piscina'
+import type { Piscina } from 'piscina'
+import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
 import { isAbsolute, resolve } from 'node:path'
 import type { Module } from '../loader/module.js'
@@ -42,6 +43,12 @@ function hostUrl(host: string | URL): string {
   return pathToFileURL(isAbsolute(host) ? host : resolve(host)).href
 }
 
+// piscina is loaded when the first pool is made, not when the package is
+// imported: most processes never place a call on a worker, and loading it
+// is ~20 ms of every process start (a CLI run, a cold serverless start).
+const require = createRequire(import.meta.url)
+let PiscinaClass: typeof Piscina | undefined
+
 /** The piscina pool of one executor. @internal */
 export class WorkerPool {
   #piscina: Piscina
@@ -49,7 +56,8 @@ export class WorkerPool {
 
   constructor(threads: number, idleTimeout: number, defaults: { maxExecutionTime: number; fuel: number | null; maxMemory: number }) {
     this.#runtime = defaults
-    this.#piscina = new Piscina({
+    PiscinaClass ??= (require('piscina') as typeof import('piscina')).Piscina
+    this.#piscina = new PiscinaClass({
       filename: new URL('./worker.js', import.meta.url).href,
       minThreads: 0,
       maxThreads: threads,

@@ -8,7 +8,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { dirname, extname, resolve } from 'node:path'
-import { parse as parseToml, TomlError } from 'smol-toml'
+import { createRequire } from 'node:module'
 import { InvalidArgumentError, ManifestError } from '../errors.js'
 import { locationAt, offsetAt, type TextLocation } from '../text/location.js'
 import { keyPath, locateKeys, scanJson, type KeyPositions } from './locate.js'
@@ -281,7 +281,14 @@ export function parseDocument(source: string, file: string | null, format: 'toml
   return pickFormat(source, file, format) === 'json' ? parseJsonText(source, file) : parseTomlText(source, file)
 }
 
+// smol-toml is loaded on the first TOML text, not when the package is
+// imported (a process that reads no manifest never pays for it).
+const require = createRequire(import.meta.url)
+let toml: typeof import('smol-toml') | undefined
+
 function parseTomlText(source: string, file: string | null): { data: unknown; positions: KeyPositions } {
+  toml ??= require('smol-toml') as typeof import('smol-toml')
+  const { parse: parseToml, TomlError } = toml
   let data: unknown
   try {
     data = parseToml(source, { maxDepth: MAX_DEPTH, unsafeKeyBehaviour: 'throw' })
