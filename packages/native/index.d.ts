@@ -208,8 +208,8 @@ export declare class BindingStore {
    * (see `setHostDispatcher`).
    */
   hostFunc(params: Array<string>, results: Array<string>, hostId: number): BindingExtern
-  /** Creates a memory (sizes in 64 KiB pages). */
-  newMemory(minimum: number, maximum?: number | undefined | null, memory64?: boolean | undefined | null): BindingExtern
+  /** Creates a memory (sizes in 64 KiB pages); a shared one with `shared`. */
+  newMemory(minimum: number, maximum?: number | undefined | null, memory64?: boolean | undefined | null, shared?: boolean | undefined | null): BindingExtern
   /**
    * Creates a table of a reference type, each element set to the `init`
    * slot; 64-bit indices with `table64`.
@@ -463,7 +463,8 @@ export interface BindingEngineOptions {
    * of about 1 ms with the interrupt check between them, so a wait ends at its call's
    * deadline or cancellation (a notify that lands between two slices is seen by the next
    * slice's value check). Needs the woven interrupt checks (`epochChecks` off).
-   * The host cannot yet make a shared memory or reach a module's shared memory export.
+   * An exported shared memory is a `Memory` whose `type.shared` is true, and
+   * `store.memory({ minimum, maximum, shared: true })` makes one for a module to import.
    * @default false
    */
   threads?: boolean

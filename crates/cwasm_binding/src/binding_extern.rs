@@ -63,7 +63,7 @@ impl BindingExtern {
     pub fn kind(&self) -> String {
         match self.item {
             Extern::Func(_) => "func",
-            Extern::Memory(_) => "memory",
+            Extern::Memory(_) | Extern::SharedMemory(_) => "memory",
             Extern::Table(_) => "table",
             Extern::Global(_) => "global",
             Extern::Tag(_) => "tag",
@@ -173,6 +173,7 @@ impl BindingExtern {
     pub fn memory_size(&self) -> napi::Result<f64> {
         guard(|| match self.item {
             Extern::Memory(m) => Ok(self.store.memory_size(m)? as f64),
+            Extern::SharedMemory(ref m) => Ok(self.store.shared_memory_size(m) as f64),
             _ => Err(wrong("memory")),
         })
     }
@@ -182,6 +183,7 @@ impl BindingExtern {
     pub fn memory_read(&self, offset: f64, length: f64) -> napi::Result<Uint8Array> {
         guard(|| match self.item {
             Extern::Memory(m) => Ok(Uint8Array::from(self.store.memory_read(m, whole(offset, "offset")?, whole(length, "length")?)?)),
+            Extern::SharedMemory(ref m) => Ok(Uint8Array::from(self.store.shared_memory_read(m, whole(offset, "offset")?, whole(length, "length")?)?)),
             _ => Err(wrong("memory")),
         })
     }
@@ -191,6 +193,7 @@ impl BindingExtern {
     pub fn memory_write(&self, offset: f64, bytes: &[u8]) -> napi::Result<()> {
         guard(|| match self.item {
             Extern::Memory(m) => self.store.memory_write(m, whole(offset, "offset")?, bytes),
+            Extern::SharedMemory(ref m) => self.store.shared_memory_write(m, whole(offset, "offset")?, bytes),
             _ => Err(wrong("memory")),
         })
     }
@@ -200,6 +203,7 @@ impl BindingExtern {
     pub fn memory_grow(&self, delta: f64) -> napi::Result<f64> {
         guard(|| match self.item {
             Extern::Memory(m) => Ok(self.store.memory_grow(m, whole(delta, "delta")?)? as f64),
+            Extern::SharedMemory(ref m) => Ok(self.store.shared_memory_grow(m, whole(delta, "delta")?)? as f64),
             _ => Err(wrong("memory")),
         })
     }

@@ -81,7 +81,7 @@ impl BindingStore {
                 .into_iter()
                 .zip(names)
                 .zip(items.iter())
-                .map(|((m, n), e)| (m, n, e.item))
+                .map(|((m, n), e)| (m, n, e.item.clone()))
                 .collect();
             let instance = self.inner.instantiate(&module.inner, &imports)?;
             Ok(self.add_instance(instance))
@@ -98,13 +98,18 @@ impl BindingStore {
         })
     }
 
-    /// Creates a memory (sizes in 64 KiB pages).
+    /// Creates a memory (sizes in 64 KiB pages); a shared one with `shared`.
     #[napi]
-    pub fn new_memory(&self, minimum: f64, maximum: Option<f64>, memory64: Option<bool>) -> napi::Result<BindingExtern> {
+    pub fn new_memory(&self, minimum: f64, maximum: Option<f64>, memory64: Option<bool>, shared: Option<bool>) -> napi::Result<BindingExtern> {
         guard(|| {
             let maximum = maximum.map(|v| whole(v, "maximum")).transpose()?;
-            let m = self.inner.new_memory(whole(minimum, "minimum")?, maximum, memory64.unwrap_or(false))?;
-            Ok(BindingExtern::new(&self.inner, Extern::Memory(m), None))
+            let (minimum, memory64) = (whole(minimum, "minimum")?, memory64.unwrap_or(false));
+            let item = if shared.unwrap_or(false) {
+                Extern::SharedMemory(self.inner.new_shared_memory(minimum, maximum, memory64)?)
+            } else {
+                Extern::Memory(self.inner.new_memory(minimum, maximum, memory64)?)
+            };
+            Ok(BindingExtern::new(&self.inner, item, None))
         })
     }
 

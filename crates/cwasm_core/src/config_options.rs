@@ -289,7 +289,8 @@ pub struct EngineConfig {
     /// of about 1 ms with the interrupt check between them, so a wait ends at its call's
     /// deadline or cancellation (a notify that lands between two slices is seen by the next
     /// slice's value check). Needs the woven interrupt checks (`epochChecks` off).
-    /// The host cannot yet make a shared memory or reach a module's shared memory export.
+    /// An exported shared memory is a `Memory` whose `type.shared` is true, and
+    /// `store.memory({ minimum, maximum, shared: true })` makes one for a module to import.
     /// Default false.
     pub threads: bool,
     /// `extendedConst`: Extended constant expressions.

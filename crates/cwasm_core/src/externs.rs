@@ -8,16 +8,20 @@ use crate::trap::run_error;
 use crate::types::{func_sig, parse_ref_type, parse_val_type, ExternDesc, FuncSig};
 use crate::value::{Value, ValueKind};
 use wasmtime::{
-    Func, Global, GlobalType, Memory, MemoryTypeBuilder, Mutability, StoreContextMut, Table, TableType, Val,
+    Func, Global, GlobalType, Memory, MemoryTypeBuilder, Mutability, SharedMemory, StoreContextMut, Table, TableType, Val,
 };
 
 /// Something an instance exports or imports.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub enum Extern {
     /// A function.
     Func(Func),
     /// A linear memory.
     Memory(Memory),
+    /// A shared linear memory (engine option `threads`). Unlike the others
+    /// it is not tied to one store: guests on other threads may read and
+    /// write it while the host does (see [`Store::shared_memory_read`]).
+    SharedMemory(SharedMemory),
     /// A table.
     Table(Table),
     /// A global.
@@ -103,6 +107,118 @@ impl Store {
             .build()
             .map_err(|e| Error::invalid(format!("invalid memory type: {e:#}")))?;
         self.with(|mut ctx| Memory::new(&mut ctx, ty).map_err(run_error))
+    }
+
+    /// Creates a standalone shared memory (sizes in 64 KiB pages), for a
+    /// module that imports one. A shared memory grows without asking the
+    /// store, so its `maximum` is required and must fit the store's memory
+    /// limit, as for a module's own shared memory.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] when the engine has no `threads`, for
+    /// impossible sizes, or without a maximum; [`Error::MemoryLimit`] when
+    /// the maximum passes the store's limit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use cwasm_core::{Engine, EngineConfig, Store, StoreOptions};
+    /// let engine = Engine::shared(&EngineConfig { threads: true, ..Default::default() })?;
+    /// let store = Store::new(&engine, StoreOptions::default());
+    /// let mem = store.new_shared_memory(1, Some(2), false)?;
+    /// assert_eq!(store.shared_memory_grow(&mem, 1)?, 1);
+    /// # Ok::<(), cwasm_core::Error>(())
+    /// ```
+    pub fn new_shared_memory(&self, minimum: u64, maximum: Option<u64>, memory64: bool) -> Result<SharedMemory, Error> {
+        if !self.engine().config().threads {
+            return Err(Error::invalid("a shared memory needs an engine with threads: true (the threads proposal is off by default)"));
+        }
+        let Some(max) = maximum else {
+            return Err(Error::invalid("a shared memory needs a maximum: it is reserved at its maximum size and grows without asking the store"));
+        };
+        let ty = MemoryTypeBuilder::new()
+            .min(minimum)
+            .max(Some(max))
+            .memory64(memory64)
+            .shared(true)
+            .build()
+            .map_err(|e| Error::invalid(format!("invalid memory type: {e:#}")))?;
+        self.check_shared_cap(u128::from(max) * u128::from(ty.page_size()), "may grow to")?;
+        SharedMemory::new(self.wasmtime_engine(), ty).map_err(|e| Error::invalid(format!("cannot make the shared memory: {e:#}")))
+    }
+
+    /// Refuses a shared memory size past the store's memory limit (a shared
+    /// memory grows without asking the store, so the limit is checked here).
+    pub(crate) fn check_shared_cap(&self, bytes: u128, what: &str) -> Result<(), Error> {
+        let limit = self.with(|ctx| Ok(ctx.data().limiter.options.max_memory_bytes))?;
+        match limit {
+            Some(limit) if bytes > u128::from(limit) => Err(Error::MemoryLimit {
+                message: format!(
+                    "the shared memory {what} {bytes} bytes, past the store's limit of {limit} bytes; a shared memory grows without asking the store, so it must fit maxMemory"
+                ),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Size of a shared memory in bytes.
+    pub fn shared_memory_size(&self, memory: &SharedMemory) -> u64 {
+        memory.data_size() as u64
+    }
+
+    /// Copies `len` bytes out of a shared memory. Guests on other threads
+    /// may write the same bytes meanwhile: the copy then holds a mix of old
+    /// and new bytes, as a copy out of a `SharedArrayBuffer` would.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] when the range is out of bounds.
+    pub fn shared_memory_read(&self, memory: &SharedMemory, offset: u64, len: u64) -> Result<Vec<u8>, Error> {
+        let data = memory.data();
+        let range = checked_range(offset, len, data.len())?;
+        let mut out = vec![0u8; range.len()];
+        if !out.is_empty() {
+            // SAFETY: `range` lies within `data` (checked above), whose
+            // base never moves and which never shrinks while `memory`
+            // lives; `out` is a fresh buffer of the same length, so the two
+            // do not overlap. Bytes may change under the copy (other threads
+            // write through the same cells), which `UnsafeCell` allows: we
+            // read raw bytes, never form a `&[u8]` over the shared cells.
+            unsafe { std::ptr::copy_nonoverlapping(data[range.start].get().cast_const(), out.as_mut_ptr(), range.len()) };
+        }
+        Ok(out)
+    }
+
+    /// Copies bytes into a shared memory (racing with guests on other
+    /// threads as a write into a `SharedArrayBuffer` would).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] when the range is out of bounds.
+    pub fn shared_memory_write(&self, memory: &SharedMemory, offset: u64, bytes: &[u8]) -> Result<(), Error> {
+        let data = memory.data();
+        let range = checked_range(offset, bytes.len() as u64, data.len())?;
+        if !bytes.is_empty() {
+            // SAFETY: as in `shared_memory_read`; `bytes` is host memory,
+            // never part of the shared memory, so they do not overlap.
+            unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), data[range.start].get(), range.len()) };
+        }
+        Ok(())
+    }
+
+    /// Grows a shared memory by `delta` pages; returns the old size in pages.
+    /// The new size is checked against the store's memory limit first (a
+    /// shared memory grows without asking its store).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MemoryLimit`] past the store's limit or the memory's maximum.
+    pub fn shared_memory_grow(&self, memory: &SharedMemory, delta: u64) -> Result<u64, Error> {
+        let page = u128::from(memory.page_size());
+        let wanted = (u128::from(memory.size()) + u128::from(delta)) * page;
+        self.check_shared_cap(wanted, "would grow to")?;
+        memory.grow(delta).map_err(|e| Error::MemoryLimit { message: format!("cannot grow the shared memory by {delta} pages: {e:#}") })
     }
 
     /// Creates a standalone table of a reference type, filled with `init`; 32-bit indices, or 64-bit with `table64`.
@@ -281,24 +397,25 @@ fn checked_range(offset: u64, len: u64, size: usize) -> Result<std::ops::Range<u
     }
 }
 
-pub(crate) fn to_extern(ext: wasmtime::Extern) -> Result<Extern, Error> {
-    Ok(match ext {
+pub(crate) fn to_extern(ext: wasmtime::Extern) -> Extern {
+    match ext {
         wasmtime::Extern::Func(f) => Extern::Func(f),
         wasmtime::Extern::Memory(m) => Extern::Memory(m),
         wasmtime::Extern::Table(t) => Extern::Table(t),
         wasmtime::Extern::Global(g) => Extern::Global(g),
         wasmtime::Extern::Tag(t) => Extern::Tag(t),
-        _ => return Err(Error::invalid("shared memories cannot be exported to the host yet")),
-    })
+        wasmtime::Extern::SharedMemory(m) => Extern::SharedMemory(m),
+    }
 }
 
 pub(crate) fn extern_desc(ctx: &mut StoreContextMut<'_, StoreData>, ext: &Extern) -> ExternDesc {
-    let w: wasmtime::Extern = match *ext {
-        Extern::Func(f) => f.into(),
-        Extern::Memory(x) => x.into(),
-        Extern::Table(x) => x.into(),
-        Extern::Global(x) => x.into(),
-        Extern::Tag(x) => x.into(),
+    let w: wasmtime::Extern = match ext {
+        Extern::Func(f) => (*f).into(),
+        Extern::Memory(x) => (*x).into(),
+        Extern::Table(x) => (*x).into(),
+        Extern::Global(x) => (*x).into(),
+        Extern::Tag(x) => (*x).into(),
+        Extern::SharedMemory(x) => x.clone().into(),
     };
     ExternDesc::from_wasmtime(&w.ty(&*ctx))
 }

@@ -86,7 +86,7 @@ pub use wasi::{
     errno, wasi_functions, AuditRecord, Capability, Judged, OutputSink, Preopen, StdStream, StdinSource, WasiConfig,
     WasiFunction, WASI_MODULE,
 };
-pub use wasmtime::{Func, Global, Instance, Memory, Table, Tag};
+pub use wasmtime::{Func, Global, Instance, Memory, SharedMemory, Table, Tag};
 pub use trap::{all_trap_codes, trap_code};
 pub use types::{ExportDesc, ExternDesc, FuncSig, ImportDesc};
 pub use gcref::{AnyValue, GcKind, GcObject};

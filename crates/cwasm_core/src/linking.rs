@@ -143,6 +143,19 @@ impl Store {
             match provided.get(&(imp.module(), imp.name())) {
                 Some(item) => {
                     if compatible(ctx, &want, item) {
+                        if let Extern::SharedMemory(m) = item {
+                            // It grows without asking this store: its maximum must fit this store's limit too.
+                            let max = m.ty().maximum().map_or(u128::MAX, |pages| u128::from(pages) * u128::from(m.page_size()));
+                            if let Some(limit) = ctx.data().limiter.options.max_memory_bytes.filter(|&l| max > u128::from(l)) {
+                                return Err(Error::MemoryLimit {
+                                    message: format!(
+                                        "the shared memory given for import {}::{} may grow to {max} bytes, past the store's limit of {limit} bytes; a shared memory grows without asking the store, so it must fit maxMemory",
+                                        imp.module(),
+                                        imp.name()
+                                    ),
+                                });
+                            }
+                        }
                         externs.push(wasmtime_extern(item));
                     } else {
                         issues.push(issue(LinkProblem::Incompatible, Some(extern_desc(ctx, item).to_string())));
@@ -162,8 +175,8 @@ impl Store {
         Ok(externs)
     }
 
-    /// The exports of an instance, in order, except shared memories (the
-    /// host cannot hold one yet; [`Store::export`] of one says so).
+    /// The exports of an instance, in order (a shared memory as
+    /// [`Extern::SharedMemory`]).
     ///
     /// # Errors
     ///
@@ -177,12 +190,8 @@ impl Store {
                 .collect();
             let mut out = Vec::with_capacity(names.len());
             for name in names {
-                match instance.get_export(&mut ctx, &name) {
-                    // The host cannot hold a shared memory yet: it is left out
-                    // here (asking for it by name says so) rather than failing
-                    // the whole list.
-                    Some(wasmtime::Extern::SharedMemory(_)) | None => {}
-                    Some(ext) => out.push((name, to_extern(ext)?)),
+                if let Some(ext) = instance.get_export(&mut ctx, &name) {
+                    out.push((name, to_extern(ext)));
                 }
             }
             Ok(out)
@@ -196,7 +205,7 @@ impl Store {
     /// [`Error::InvalidArgument`] when there is no such export.
     pub fn export(&self, instance: Instance, name: &str) -> Result<Extern, Error> {
         self.with(|mut ctx| match instance.get_export(&mut ctx, name).filter(|_| !self.is_woven_export(name)) {
-            Some(ext) => to_extern(ext),
+            Some(ext) => Ok(to_extern(ext)),
             None => Err(Error::invalid(format!("the instance has no export named '{name}'"))),
         })
     }
@@ -213,14 +222,15 @@ impl Store {
         }
     }
 
-    /// An exported memory by name.
+    /// An exported memory by name (not a shared one: see [`Store::export`]).
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`] when there is no such export or it is not a memory.
+    /// [`Error::InvalidArgument`] when there is no such export or it is not an unshared memory.
     pub fn export_memory(&self, instance: Instance, name: &str) -> Result<Memory, Error> {
         match self.export(instance, name)? {
             Extern::Memory(m) => Ok(m),
+            Extern::SharedMemory(_) => Err(Error::invalid(format!("the export '{name}' is a shared memory: take it with Store::export"))),
             _ => Err(Error::invalid(format!("the export '{name}' is not a memory"))),
         }
     }
@@ -242,12 +252,13 @@ fn note_wasi_memory(ctx: &mut StoreContextMut<'_, StoreData>, module: &wasmtime:
 }
 
 fn wasmtime_extern(e: &Extern) -> wasmtime::Extern {
-    match *e {
-        Extern::Func(f) => f.into(),
-        Extern::Memory(x) => x.into(),
-        Extern::Table(x) => x.into(),
-        Extern::Global(x) => x.into(),
-        Extern::Tag(x) => x.into(),
+    match e {
+        Extern::Func(f) => (*f).into(),
+        Extern::Memory(x) => (*x).into(),
+        Extern::Table(x) => (*x).into(),
+        Extern::Global(x) => (*x).into(),
+        Extern::Tag(x) => (*x).into(),
+        Extern::SharedMemory(x) => x.clone().into(),
     }
 }
 
@@ -276,6 +287,17 @@ fn compatible(ctx: &StoreContextMut<'_, StoreData>, want: &ExternType, item: &Ex
                 && have.is_shared() == want.is_shared()
                 && have.page_size() == want.page_size()
                 && m.size(ctx) >= want.minimum()
+                && match want.maximum() {
+                    None => true,
+                    Some(max) => have.maximum().is_some_and(|h| h <= max),
+                }
+        }
+        (ExternType::Memory(want), Extern::SharedMemory(m)) => {
+            let have = m.ty();
+            have.is_64() == want.is_64()
+                && want.is_shared()
+                && have.page_size() == want.page_size()
+                && m.size() >= want.minimum()
                 && match want.maximum() {
                     None => true,
                     Some(max) => have.maximum().is_some_and(|h| h <= max),

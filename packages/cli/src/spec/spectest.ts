@@ -26,5 +26,8 @@ export function spectest(store: Store): Record<string, Func | Global | Memory | 
   items['table'] = store.table({ element: 'funcref', minimum: 10, maximum: 20 })
   items['table64'] = store.table({ element: 'funcref', minimum: 10, maximum: 20, table64: true })
   items['memory'] = store.memory({ minimum: 1, maximum: 2 })
+  // The threads proposal's spectest adds a shared memory; only an engine
+  // with threads can make one (and only its scripts import it).
+  if (store.engine.options.threads === true) items['shared_memory'] = store.memory({ minimum: 1, maximum: 2, shared: true })
   return items
 }

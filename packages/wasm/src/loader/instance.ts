@@ -105,8 +105,8 @@ export class Instance {
 
   /**
    * Every export by name (a function is the same object {@link Instance.func}
-   * returns). A shared memory (`threads` on) is left out: the host cannot
-   * hold one yet.
+   * returns). A shared memory (`threads` on) is a {@link Memory} whose
+   * `type.shared` is true.
    */
   get exports(): Readonly<Record<string, Extern>> {
     if (!this.#exports) {

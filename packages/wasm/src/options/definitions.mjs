@@ -226,7 +226,8 @@ is admitted only when its declared maximum fits the store's \`maxMemory\` (else 
 of about 1 ms with the interrupt check between them, so a wait ends at its call's
 deadline or cancellation (a notify that lands between two slices is seen by the next
 slice's value check). Needs the woven interrupt checks (\`epochChecks\` off).
-The host cannot yet make a shared memory or reach a module's shared memory export.`,
+An exported shared memory is a \`Memory\` whose \`type.shared\` is true, and
+\`store.memory({ minimum, maximum, shared: true })\` makes one for a module to import.`,
       },
       extendedConst: { kind: 'boolean', core: 'extended_const', default: true, doc: 'Extended constant expressions.' },
       gc: { kind: 'boolean', core: 'gc', default: true, doc: 'Typed function references and GC types.' },

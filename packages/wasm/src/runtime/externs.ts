@@ -379,6 +379,15 @@ export class Func {
  * A linear memory. Reads and writes copy: a guest's `memory.grow` may move
  * the memory, so no view into it is ever handed out.
  *
+ * A shared memory (engine option `threads`; {@link Memory.type} says
+ * `shared: true`) is one too: exported by a module, or made with
+ * `store.memory({ minimum, maximum, shared: true })`. Guests on other threads
+ * may write it while the host copies: a read then sees a mix of old and new
+ * bytes, and a write may interleave with theirs, as with a `SharedArrayBuffer`;
+ * order with the guest through its atomics, not through these copies. It grows
+ * without asking its store, so {@link Memory.grow} checks the store's
+ * `maxMemory` before growing it.
+ *
  * @example
  * ```ts
  * const mem = instance.memory()
@@ -397,6 +406,19 @@ export class Memory {
     checkMadeHere(isObject(store) && isExtern(b), 'Memory', 'memories come from instance.memory(name), instance.exports and store.memory(type)')
     this.store = store
     this.binding = b
+  }
+  /**
+   * The memory's type: `minimum` and `maximum` in pages, `is64`, `shared`
+   * and `pageSize`, as {@link Module.imports} describes memories.
+   * @throws {@linkcode InvalidArgumentError} only if the store was released.
+   * @example
+   * ```ts
+   * const mem = instance.memory('mem')
+   * if (mem.type.shared) console.log('shared, up to', mem.type.maximum, 'pages')
+   * ```
+   */
+  get type(): ExternType {
+    return externType(native(() => this.binding.ty()))
   }
   /** Size in bytes. */
   get byteLength(): number {
@@ -421,7 +443,8 @@ export class Memory {
     native(() => this.binding.memoryWrite(offset, bytes))
   }
   /**
-   * Grows by `deltaPages` 64 KiB pages; returns the old size in pages.
+   * Grows by `deltaPages` 64 KiB pages; returns the old size in pages. A
+   * shared memory's new size is checked against the store's `maxMemory` first.
    * @throws {@linkcode MemoryLimitError} past the store's limit or the memory's maximum.
    * @throws {@linkcode InvalidArgumentError} when `deltaPages` is not a whole number.
    */

@@ -221,22 +221,43 @@ export class Store implements RefTable {
   }
 
   /**
-   * Makes a memory. Sizes are in 64 KiB pages.
-   * @throws {@linkcode InvalidArgumentError} when a size is not a whole number, or `maximum` is below `minimum`.
+   * Makes a memory. Sizes are in 64 KiB pages. With `shared: true` (an engine
+   * with `threads`) it is a shared memory, for modules that import one
+   * (`(import "env" "mem" (memory 1 4 shared))`): its `maximum` is required,
+   * since a shared memory is reserved at its maximum and grows without asking
+   * the store, and that maximum must fit the store's `maxMemory`.
+   * @throws {@linkcode InvalidArgumentError} when a size is not a whole number, `maximum` is below `minimum`,
+   *   `shared` is not a boolean, a shared memory has no `maximum`, or the engine has no `threads`.
+   * @throws {@linkcode MemoryLimitError} when a shared memory's `maximum` passes the store's `maxMemory`.
+   * @example
+   * ```ts
+   * const store = new Store(Engine.shared({ threads: true }), { maxMemory: 16 << 20 })
+   * const mem = store.memory({ minimum: 1, maximum: 4, shared: true })
+   * const instance = store.instantiate(mod, { env: { mem } })
+   * ```
    */
   memory(type: {
     /** The initial size in pages. */
     minimum: number
-    /** The most pages it may grow to. @default undefined (no maximum beyond the engine's and the store's limits) */
+    /** The most pages it may grow to; required when `shared`. @default undefined (no maximum beyond the engine's and the store's limits) */
     maximum?: number
     /** 64-bit addresses (memory64). @default false */
     memory64?: boolean
+    /** A shared memory (the threads proposal; needs an engine with `threads: true` and a `maximum`). @default false */
+    shared?: boolean
   }): Memory {
     checkType(type, 'store.memory(type)')
     if (type.memory64 !== undefined && typeof type.memory64 !== 'boolean') {
       throw new InvalidArgumentError(`store.memory(type).memory64 must be true or false, got ${String(type.memory64)}`, 'store.memory(type).memory64')
     }
-    return new Memory(this, native(() => this.binding.newMemory(type.minimum, type.maximum, type.memory64)))
+    if (type.shared !== undefined) checkBoolean(type.shared, 'store.memory(type).shared')
+    if (type.shared === true && type.maximum === undefined) {
+      throw new InvalidArgumentError(
+        'store.memory(type).maximum is required for a shared memory: it is reserved at its maximum and grows without asking the store',
+        'store.memory(type).maximum',
+      )
+    }
+    return new Memory(this, native(() => this.binding.newMemory(type.minimum, type.maximum, type.memory64, type.shared)))
   }
 
   /**
