@@ -2,7 +2,7 @@
 // converted by the same rules as the native backend (runtime/values.ts),
 // and what V8 throws turned into this library's error classes.
 import type { Imports } from '../loader/instance.js'
-import type { ValueType } from '../runtime/values.js'
+import { describe, typeName, type ValueType } from '../runtime/values.js'
 import type { FuncType } from '../runtime/externs.js'
 import {
   HostFunctionError,
@@ -28,18 +28,6 @@ export interface Live {
 
 // The value types the host's JS API passes the way this library does.
 const PASSABLE = new Set<string>(['i32', 'i64', 'f32', 'f64', 'externref', 'nullexternref'])
-
-function typeName(v: unknown): string {
-  if (v === null) return 'null'
-  if (v instanceof Uint8Array) return `a Uint8Array of ${v.length} bytes`
-  return typeof v
-}
-
-function describe(type: string): string {
-  if (type === 'i32') return 'a number (i32)'
-  if (type === 'i64') return 'a bigint (i64)'
-  return `a number (${type})`
-}
 
 function checkPassable(types: readonly ValueType[], what: string): void {
   for (const t of types) {

@@ -4,6 +4,7 @@
 // (fuel, stopping a running call, memory caps, the WASI sandbox, artifacts,
 // calls off the main thread) is refused with UnsupportedError, never
 // skipped: see RuntimeCapabilities.
+import { decodeOutput, encodeInput } from '../executor/codec.js'
 import { Runtime, type RuntimeOptions, type Target } from '../runtime/runtime.js'
 import type { Module } from '../loader/module.js'
 import type { Imports, Instance } from '../loader/instance.js'
@@ -250,13 +251,8 @@ export class WebAssemblyRuntime extends Runtime {
    * ```
    */
   override async callString(module: Target, name: string, input: string, options: CallOptions = {}): Promise<string> {
-    if (typeof input !== 'string') throw new InvalidArgumentError('a string call takes a string', 'input')
-    const out = await this.callBytes(module, name, new TextEncoder().encode(input), options)
-    try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(out)
-    } catch (e) {
-      throw new AbiError(`the output of ${name} is not UTF-8`, { cause: e })
-    }
+    // The executor's codec: the same checks and errors as the native backend.
+    return decodeOutput('string', await this.callBytes(module, name, encodeInput('string', input), options)) as string
   }
 
   /**
@@ -268,12 +264,7 @@ export class WebAssemblyRuntime extends Runtime {
    * ```
    */
   override async callJson(module: Target, name: string, input: unknown, options: CallOptions = {}): Promise<unknown> {
-    const text = await this.callString(module, name, JSON.stringify(input) ?? 'null', options)
-    try {
-      return JSON.parse(text) as unknown
-    } catch (e) {
-      throw new AbiError(`the output of ${name} is not JSON`, { cause: e })
-    }
+    return decodeOutput('json', await this.callBytes(module, name, encodeInput('json', input), options))
   }
 
   /**

@@ -268,7 +268,8 @@ function decodeRef(view: DataView, off: number, type: string, refs: RefTable): u
   }
 }
 
-function describe(type: string): string {
+/** What a value of `type` must be, for error messages (also the fallback's). @internal */
+export function describe(type: string): string {
   switch (type) {
     case 'i32':
       return 'a number (i32)'
@@ -284,7 +285,8 @@ function describe(type: string): string {
   }
 }
 
-function typeName(v: unknown): string {
+/** What `v` is, for error messages (also the fallback's). @internal */
+export function typeName(v: unknown): string {
   if (v === null) return 'null'
   if (v instanceof Uint8Array) return `a Uint8Array of ${v.length} bytes`
   return typeof v
