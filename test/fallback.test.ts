@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process'
 import { cpSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createRuntime, Runtime, TrapError, UnsupportedError, WebAssemblyRuntime, CompileError } from '@cybernetic/wasm'
+import { createRuntime, Runtime, TrapError, UnsupportedError, WebAssemblyRuntime, CompileError, InvalidArgumentError } from '@cybernetic/wasm'
 
 const SEED = 'examples/seed/process.wat'
 
@@ -41,6 +41,28 @@ describe('the WebAssembly fallback backend', () => {
     const m = rt.compile('(module (func (export "add") (param i64 i64) (result i64) (i64.add (local.get 0) (local.get 1))))')
     expect(await rt.call(m, 'add', [2n ** 62n, 5])).toBe(2n ** 62n + 5n)
     await expect(rt.call(m, 'add', ['x', 1n])).rejects.toThrow(/bigint \(i64\)/)
+  })
+
+  it('passes strings and JSON by the allocate convention with the native backend checks: a cyclic input or a non-string is InvalidArgumentError', async () => {
+    const echo = `(module (memory (export "memory") 1) (global $p (mut i32) (i32.const 1024))
+      (func (export "allocate") (param i32) (result i32) (local $r i32)
+        (local.set $r (global.get $p)) (global.set $p (i32.add (global.get $p) (local.get 0))) (local.get $r))
+      (func (export "echo") (param i32 i32) (result i64)
+        (i64.or (i64.shl (i64.extend_i32_u (local.get 0)) (i64.const 32)) (i64.extend_i32_u (local.get 1)))))`
+    for (const backend of ['webassembly', 'native'] as const) {
+      const rt = await createRuntime({ backend })
+      try {
+        const mod = await rt.loadModule(Buffer.from(echo))
+        expect(await rt.callString(mod, 'echo', 'héllo')).toBe('héllo')
+        expect(await rt.callJson(mod, 'echo', { a: [1, 2] })).toEqual({ a: [1, 2] })
+        const cyclic: Record<string, unknown> = {}
+        cyclic['self'] = cyclic
+        await expect(rt.callJson(mod, 'echo', cyclic), backend).rejects.toBeInstanceOf(InvalidArgumentError)
+        await expect(rt.callString(mod, 'echo', 5 as unknown as string), backend).rejects.toBeInstanceOf(InvalidArgumentError)
+      } finally {
+        await rt.close()
+      }
+    }
   })
 
   it('reports a WAT error with its line and column', async () => {
