@@ -408,14 +408,18 @@ pub(crate) fn to_extern(ext: wasmtime::Extern) -> Extern {
     }
 }
 
-pub(crate) fn extern_desc(ctx: &mut StoreContextMut<'_, StoreData>, ext: &Extern) -> ExternDesc {
-    let w: wasmtime::Extern = match ext {
+/// The Wasmtime item an [`Extern`] stands for.
+pub(crate) fn wasmtime_extern(e: &Extern) -> wasmtime::Extern {
+    match e {
         Extern::Func(f) => (*f).into(),
         Extern::Memory(x) => (*x).into(),
         Extern::Table(x) => (*x).into(),
         Extern::Global(x) => (*x).into(),
         Extern::Tag(x) => (*x).into(),
         Extern::SharedMemory(x) => x.clone().into(),
-    };
-    ExternDesc::from_wasmtime(&w.ty(&*ctx))
+    }
+}
+
+pub(crate) fn extern_desc(ctx: &mut StoreContextMut<'_, StoreData>, ext: &Extern) -> ExternDesc {
+    ExternDesc::from_wasmtime(&wasmtime_extern(ext).ty(&*ctx))
 }

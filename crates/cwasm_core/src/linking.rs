@@ -9,7 +9,7 @@
 
 use crate::config::Interrupts;
 use crate::error::{Error, LinkIssue, LinkProblem};
-use crate::externs::{extern_desc, to_extern, Extern};
+use crate::externs::{extern_desc, to_extern, wasmtime_extern, Extern};
 use crate::module::Module;
 use crate::store::Store;
 use crate::store_data::StoreData;
@@ -248,17 +248,6 @@ fn note_wasi_memory(ctx: &mut StoreContextMut<'_, StoreData>, module: &wasmtime:
         if known.len() < 64 && !known.iter().any(|(m, _)| wasmtime::Module::same(m, module)) {
             known.push((module.clone(), at));
         }
-    }
-}
-
-fn wasmtime_extern(e: &Extern) -> wasmtime::Extern {
-    match e {
-        Extern::Func(f) => (*f).into(),
-        Extern::Memory(x) => (*x).into(),
-        Extern::Table(x) => (*x).into(),
-        Extern::Global(x) => (*x).into(),
-        Extern::Tag(x) => (*x).into(),
-        Extern::SharedMemory(x) => x.clone().into(),
     }
 }
 
