@@ -19,7 +19,7 @@ import { Engine, Module, Store, artifactKey, loadArtifact, precompile, registryS
 import { binding } from '../../packages/wasm/dist/runtime/binding.js';
 import { bigModuleBytes, withNonce } from '../lib/modules.mjs';
 import { fromSamples } from '../lib/record.mjs';
-import { interleave, nowMs } from '../lib/stats.mjs';
+import { interleave, median, nowMs } from '../lib/stats.mjs';
 
 export const title = 'Loading a large module';
 
@@ -105,6 +105,21 @@ export async function run(ctx) {
   }
   rmSync(dir, { recursive: true, force: true });
 
+  // 5. What importing the package adds to a process start: a fresh `node`
+  // importing @cybernetic/wasm and exiting, against a fresh bare `node`.
+  const timeProcess = (args) => {
+    const t0 = nowMs();
+    execFileSync(process.execPath, args, { stdio: 'ignore' });
+    return nowMs() - t0;
+  };
+  const importArgs = ['--input-type=module', '-e', "await import('@cybernetic/wasm')"];
+  const bareArgs = ['-e', '0'];
+  timeProcess(importArgs); // warm the page cache
+  const startup = { import: [], bare: [] };
+  for (let i = 0; i < ctx.reps(15, 5); i++) {
+    for (const side of i % 2 ? ['bare', 'import'] : ['import', 'bare']) startup[side].push(timeProcess(side === 'import' ? importArgs : bareArgs));
+  }
+
   const unit = 'ms';
   const records = [
     fromSamples('load.disk_cache_vs_compile', firstLoad.disk, firstLoad.compile, { baseline_name: 'a fresh process compiling it (cacheDir: false)', unit }),
@@ -113,6 +128,7 @@ export async function run(ctx) {
     fromSamples('load.cwasm_vs_compile', a.cwasm, a.compile, { baseline_name: 'Module.compile(engine, bytes, { cache: false })', unit }),
     fromSamples('load.cache_vs_v8_compile', b.cache, b.v8, { baseline_name: 'new WebAssembly.Module(bytes)', unit }),
     fromSamples('load.cwasm_vs_v8_compile', b.cwasm, b.v8, { baseline_name: 'new WebAssembly.Module(bytes)', unit }),
+    fromSamples('load.import.process_vs_bare_node', startup.import, startup.bare, { baseline_name: 'a fresh `node -e 0`', unit }),
   ];
   for (const r of records) ctx.emit(r);
 
@@ -122,6 +138,7 @@ export async function run(ctx) {
     `- \`load.cwasm_vs_compile\`: \`loadArtifact\` (signature check + deserialize) vs \`Module.compile(engine, bytes, { cache: false })\` (Cranelift, registry bypassed); ${compileReps} samples each, interleaved.`,
     `- \`load.cache_vs_v8_compile\`: \`Module.compile(engine, bytes)\` answered by the process-wide registry (the bytes are hashed and looked up; no compilation, checked with \`registryStats()\`) vs \`new WebAssembly.Module(bytes)\`; ${fastReps} samples each.`,
     `- \`load.cwasm_vs_v8_compile\`: \`loadArtifact\` vs \`new WebAssembly.Module(bytes)\`.`,
+    `- \`load.import.process_vs_bare_node\`: a fresh process that imports \`@cybernetic/wasm\` and exits vs a fresh \`node -e 0\` (what every CLI run or cold serverless start pays on top of Node; piscina and smol-toml load on first use, not here); ${startup.import.length} processes each, interleaved. Medians ${median(startup.import).toFixed(0)} ms vs ${median(startup.bare).toFixed(0)} ms.`,
     '',
     `- \`load.disk_cache_vs_compile\`, \`load.disk_cache_vs_v8_compile\`: a fresh process's first load of a generated ${(big.bytes.length / 1048576).toFixed(1)} MiB module (${big.functions} functions), timed inside the process from \`rt.loadModule(file)\` to the module being ready: from a verified disk-cache entry (written by an earlier process) against \`cacheDir: false\` (compiled: Winch first with the default \`compiler: 'auto'\`, so ready to run) and against \`new WebAssembly.Module(readFileSync(file))\`; ${fastRounds} processes each for the disk cache and V8, ${firstLoad.compile.length} for compiling.`,
     `- \`load.cwasm_verify_vs_load\`: checking the 1 MiB module's artifact (header, engine, BLAKE3 MAC over header and payload, hashed on every core) against \`loadArtifact\` (the same check, then Wasmtime's deserialization); ${verifyReps} samples each. The artifact is read into the process's own memory before it is checked, so a file changed afterwards cannot reach Wasmtime; loading does not map the file.`,
