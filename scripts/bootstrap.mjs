@@ -134,3 +134,6 @@ if (force || !existsSync(addon) || stamp(buildStamp) !== rustHash) {
 
 // 4. TypeScript (incremental: near-instant when nothing changed).
 run(join(root, 'node_modules', '.bin', 'tsc'), ['-b'])
+
+// 5. The runtime's modules rolled into one entry (scripts/bundle.mjs says why).
+run(process.execPath, [join(root, 'scripts', 'bundle.mjs')])

@@ -23,8 +23,27 @@ describe('package shape', () => {
     const p = pkg('wasm')
     expect(p.type).toBe('module')
     // `default`, not `import`: Node's require(esm) (20.19+, 22.12+) matches it; see docs/packaging.md.
-    expect(p.exports['.']).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' })
-    expect(p.files).toEqual(['dist', '!dist/**/*.map'])
+    expect(p.exports['.']).toEqual({ types: './dist/index.d.ts', default: './dist/bundle/index.js' })
+    expect(p.main).toBe('./dist/bundle/index.js')
+    // The bundle runs; tsc's per-file modules are only the bundle's input, and the types.
+    expect(p.files).toEqual(['dist/**/*.d.ts', 'dist/bundle/*.js'])
+  })
+
+  it('bundles the entry and the worker thread onto one shared chunk, so both threads see one set of classes', () => {
+    const dir = new URL('../packages/wasm/dist/bundle/', import.meta.url)
+    const local = (f: string) =>
+      [...readFileSync(new URL(f, dir), 'utf8').matchAll(/^(?:import|export)\b[^;]*?from\s*"(\.[^"]+)"/gm)].map((m) => m[1])
+    const entry = local('index.js')
+    expect(entry).toHaveLength(1)
+    expect(entry[0]).toMatch(/^\.\/runtime-[\w-]+\.js$/)
+    expect(local('worker.js')).toEqual(entry)
+    // The chunk imports nothing of ours: three files are the whole runtime.
+    expect(local(entry[0]!)).toEqual([])
+  })
+
+  it('exports from the bundle exactly what the TypeScript entry exports', async () => {
+    const unbundled = await import('../packages/wasm/dist/index.js')
+    expect(Object.keys(api).sort()).toEqual(Object.keys(unbundled).sort())
   })
 
   it('gives every published package a version, license, files, exports and engines', () => {
