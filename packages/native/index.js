@@ -860,6 +860,7 @@ module.exports.rawNoop = nativeBinding.rawNoop
 module.exports.setCallScratch = nativeBinding.setCallScratch
 module.exports.setHostDispatcher = nativeBinding.setHostDispatcher
 module.exports.trapCodes = nativeBinding.trapCodes
+module.exports.v8ExternalMemory = nativeBinding.v8ExternalMemory
 module.exports.wasiFunctions = nativeBinding.wasiFunctions
 module.exports.wasmtimeVersion = nativeBinding.wasmtimeVersion
 module.exports.wasmToWat = nativeBinding.wasmToWat

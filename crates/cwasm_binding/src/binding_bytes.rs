@@ -41,7 +41,9 @@ impl BindingStore {
 
     /// Frees everything in the store now; later uses fail with `invalid_argument`.
     #[napi]
-    pub fn release(&self) -> napi::Result<()> {
-        guard(|| self.inner.release())
+    pub fn release(&self, env: &Env) -> napi::Result<()> {
+        let r = guard(|| self.inner.release());
+        crate::binding_store::report_memory(env, &self.inner);
+        r
     }
 }

@@ -91,15 +91,18 @@ impl BindingExtern {
 
     /// Calls a function: arguments are read from `slots`, results written back; returns the result count.
     #[napi]
-    pub fn call(&self, mut slots: Uint8Array) -> napi::Result<u32> {
+    pub fn call(&self, env: &Env, mut slots: Uint8Array) -> napi::Result<u32> {
         // SAFETY: the typed array stays referenced for this synchronous call,
         // and no JS runs on it meanwhile except host functions, which are
         // handed copies, never this buffer.
         let slots = unsafe { slots.as_mut() };
-        guard(|| match self.item {
+        let r = guard(|| match self.item {
             Extern::Func(f) => Ok(self.store.call_slots_with(f, self.kinds(f)?, slots)? as u32),
             _ => Err(wrong("function")),
-        })
+        });
+        // The call may have grown a memory.
+        crate::binding_store::report_memory(env, &self.store);
+        r
     }
 
     /// Calls a function on the native thread pool; resolves to the result slots.
@@ -200,12 +203,14 @@ impl BindingExtern {
 
     /// Grows memory by `delta` pages; returns the old size in pages.
     #[napi]
-    pub fn memory_grow(&self, delta: f64) -> napi::Result<f64> {
-        guard(|| match self.item {
+    pub fn memory_grow(&self, env: &Env, delta: f64) -> napi::Result<f64> {
+        let r = guard(|| match self.item {
             Extern::Memory(m) => Ok(self.store.memory_grow(m, whole(delta, "delta")?)? as f64),
             Extern::SharedMemory(ref m) => Ok(self.store.shared_memory_grow(m, whole(delta, "delta")?)? as f64),
             _ => Err(wrong("memory")),
-        })
+        });
+        crate::binding_store::report_memory(env, &self.store);
+        r
     }
 
     /// Number of table elements.

@@ -9,18 +9,41 @@ use crate::binding_options::{to_store_config, BindingStoreOptions};
 use cwasm_core::{Extern, Instance, Store};
 use std::cell::RefCell;
 use crate::binding_host::js_host_fn;
-use napi::bindgen_prelude::ClassInstance;
+use napi::bindgen_prelude::{ClassInstance, ObjectFinalize};
+use napi::Env;
 use napi_derive::napi;
 use std::sync::Arc;
 
 /// A store: instances, memories, tables, globals and host functions live here.
-#[napi]
+#[napi(custom_finalize)]
 pub struct BindingStore {
     pub(crate) inner: Arc<Store>,
     /// Its instances, by the index JS holds (see `binding_instance.rs`).
     pub(crate) instances: RefCell<Vec<Instance>>,
     /// Exports registered for `callFast` through `instanceFuncFastId`.
     pub(crate) fast_ids: RefCell<Vec<u32>>,
+}
+
+/// Tells V8 how much linear memory `store` holds now (the change since it
+/// was last told): V8's collector sees only the small JS object of a store,
+/// so without this a loop of unreleased stores piles up their memories, each
+/// reserving gigabytes of address space, until the system refuses a mapping.
+pub(crate) fn report_memory(env: &Env, store: &Store) {
+    let delta = store.memory_report(false);
+    if delta != 0 {
+        // Only a hint to the collector: nothing to do if V8 declines it.
+        let _ = env.adjust_external_memory(delta);
+    }
+}
+
+impl ObjectFinalize for BindingStore {
+    fn finalize(self, env: Env) -> napi::Result<()> {
+        let delta = self.inner.memory_report(true);
+        if delta != 0 {
+            let _ = env.adjust_external_memory(delta);
+        }
+        Ok(())
+    }
 }
 
 impl Drop for BindingStore {
@@ -71,6 +94,7 @@ impl BindingStore {
     #[napi]
     pub fn instantiate(
         &self,
+        env: &Env,
         module: &BindingModule,
         modules: Vec<String>,
         names: Vec<String>,
@@ -83,8 +107,10 @@ impl BindingStore {
                 .zip(items.iter())
                 .map(|((m, n), e)| (m, n, e.item.clone()))
                 .collect();
-            let instance = self.inner.instantiate(&module.inner, &imports)?;
-            Ok(self.add_instance(instance))
+            let instance = self.inner.instantiate(&module.inner, &imports);
+            // A failed instantiation may have made memories too.
+            report_memory(env, &self.inner);
+            Ok(self.add_instance(instance?))
         })
     }
 
@@ -100,7 +126,7 @@ impl BindingStore {
 
     /// Creates a memory (sizes in 64 KiB pages); a shared one with `shared`.
     #[napi]
-    pub fn new_memory(&self, minimum: f64, maximum: Option<f64>, memory64: Option<bool>, shared: Option<bool>) -> napi::Result<BindingExtern> {
+    pub fn new_memory(&self, env: &Env, minimum: f64, maximum: Option<f64>, memory64: Option<bool>, shared: Option<bool>) -> napi::Result<BindingExtern> {
         guard(|| {
             let maximum = maximum.map(|v| whole(v, "maximum")).transpose()?;
             let (minimum, memory64) = (whole(minimum, "minimum")?, memory64.unwrap_or(false));
@@ -109,6 +135,7 @@ impl BindingStore {
             } else {
                 Extern::Memory(self.inner.new_memory(minimum, maximum, memory64)?)
             };
+            report_memory(env, &self.inner);
             Ok(BindingExtern::new(&self.inner, item, None))
         })
     }

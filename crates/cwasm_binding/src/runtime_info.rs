@@ -37,3 +37,11 @@ pub fn wat_to_wasm(text: &[u8]) -> napi::Result<napi::bindgen_prelude::Uint8Arra
 pub fn noop() -> u32 {
     0
 }
+
+/// The external memory V8 counts for this isolate, in bytes: what addons
+/// (stores' linear memories among them, see `report_memory`) have told it.
+/// `process.memoryUsage().external` does not include it on Node 20.
+#[napi]
+pub fn v8_external_memory(env: napi::Env) -> napi::Result<f64> {
+    Ok(env.adjust_external_memory(0)? as f64)
+}

@@ -145,7 +145,12 @@ impl Store {
             .build()
             .map_err(|e| Error::invalid(format!("invalid memory type: {e:#}")))?;
         self.check_shared_cap(u128::from(max) * u128::from(ty.page_size()), "may grow to")?;
-        SharedMemory::new(self.wasmtime_engine(), ty).map_err(|e| Error::invalid(format!("cannot make the shared memory: {e:#}")))
+        let memory = SharedMemory::new(self.wasmtime_engine(), ty).map_err(|e| {
+            crate::trap::system_refused_memory(&e).unwrap_or_else(|| Error::invalid(format!("cannot make the shared memory: {e:#}")))
+        })?;
+        // Made outside the store, so its limiter never saw it.
+        self.note_memory_bytes(memory.data_size() as u64);
+        Ok(memory)
     }
 
     /// Refuses a shared memory size past the store's memory limit (a shared

@@ -21,6 +21,11 @@ impl std::error::Error for LimitExceeded {}
 pub(crate) struct Limiter {
     pub(crate) options: StoreOptions,
     pub(crate) peak_memory: u64,
+    /// Bytes of linear memory the store holds: every memory's size, summed
+    /// as they are created and grow (memories never shrink, and go only
+    /// with the store). Shared with [`crate::Store`], which reads it
+    /// without taking the store.
+    pub(crate) memory_bytes: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl ResourceLimiter for Limiter {
@@ -36,6 +41,8 @@ impl ResourceLimiter for Limiter {
             }
         }
         self.peak_memory = self.peak_memory.max(desired as u64);
+        let added = (desired as u64).saturating_sub(current as u64);
+        self.memory_bytes.fetch_add(added, std::sync::atomic::Ordering::Relaxed);
         Ok(true)
     }
 

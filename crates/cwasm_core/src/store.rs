@@ -71,6 +71,12 @@ pub struct Store {
     /// u64::MAX when the engine does not meter fuel.
     pub(crate) last_fuel: AtomicU64,
     pub(crate) last_peak: AtomicU64,
+    /// The limiter's running total of linear memory bytes (see [`Store::memory_bytes`]).
+    memory_bytes: Arc<AtomicU64>,
+    /// What [`Store::memory_report`] last told the host.
+    memory_told: AtomicU64,
+    /// Set once the host object is gone: nothing more is reported.
+    memory_host_gone: AtomicBool,
     /// GC objects the host holds (the same table as the store data's).
     pub(crate) gc_roots: crate::gcref::GcRoots,
 }
@@ -119,8 +125,9 @@ impl Store {
         let cancel = Arc::new(AtomicBool::new(false));
         let interrupt = Arc::new(Interrupt::default());
         let gc_roots = crate::gcref::GcRoots::default();
+        let memory_bytes = Arc::new(AtomicU64::new(0));
         let data = StoreData {
-            limiter: Limiter { options, peak_memory: 0 },
+            limiter: Limiter { options, peak_memory: 0, memory_bytes: memory_bytes.clone() },
             active: active.clone(),
             funcs: FuncHandles::default(),
             extern_refs: ExternRefs::default(),
@@ -175,6 +182,9 @@ impl Store {
             interrupt,
             last_fuel: AtomicU64::new(u64::MAX),
             last_peak: AtomicU64::new(0),
+            memory_bytes,
+            memory_told: AtomicU64::new(0),
+            memory_host_gone: AtomicBool::new(false),
             gc_roots,
         }
     }
@@ -348,7 +358,48 @@ impl Store {
         let store = unsafe { &mut *self.inner.get() };
         let old = std::mem::replace(store, wasmtime::Store::new(&self.wt, data));
         drop(old);
+        self.memory_bytes.store(0, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// Bytes of linear memory this store holds now: the sizes of all its
+    /// memories (those of its instances, the woven flag memories, and
+    /// those made by the host), summed as they were created and grew;
+    /// 0 once released. Shared memories grow outside the store and are
+    /// counted at the size they were created with. Read without taking
+    /// the store, so it works while a call runs.
+    ///
+    /// The binding reports it to V8 as external memory, so that the
+    /// garbage collector frees unreachable stores before their memories
+    /// (each reserving gigabytes of address space) pile up.
+    pub fn memory_bytes(&self) -> u64 {
+        self.memory_bytes.load(Ordering::Relaxed)
+    }
+
+    /// For a host with a garbage collector (the binding tells V8, whose
+    /// collector otherwise sees only a few hundred bytes of JS object per
+    /// store): by how much [`Store::memory_bytes`] changed since the last
+    /// report, which it records as told. With `gone` (the host's object for
+    /// the store is being collected) it returns minus everything told, and
+    /// every later report is 0, so the host's total returns to where it was.
+    pub fn memory_report(&self, gone: bool) -> i64 {
+        if gone {
+            if self.memory_host_gone.swap(true, Ordering::Relaxed) {
+                return 0;
+            }
+            return -signed(self.memory_told.swap(0, Ordering::Relaxed));
+        }
+        let now = self.memory_bytes();
+        // The common case costs two loads and no write.
+        if self.memory_told.load(Ordering::Relaxed) == now || self.memory_host_gone.load(Ordering::Relaxed) {
+            return 0;
+        }
+        signed(now) - signed(self.memory_told.swap(now, Ordering::Relaxed))
+    }
+
+    /// Counts a memory the limiter does not see (one made outside the store).
+    pub(crate) fn note_memory_bytes(&self, bytes: u64) {
+        self.memory_bytes.fetch_add(bytes, Ordering::Relaxed);
     }
 
     /// Whether [`Store::release`] was called.
@@ -369,4 +420,10 @@ impl Drop for Store {
         // writes into flag memories that are about to be freed.
         self.interrupt.forget();
     }
+}
+
+/// A byte count as a signed delta (counts past `i64::MAX` cannot occur: no
+/// machine maps that much, but they saturate rather than wrap).
+fn signed(bytes: u64) -> i64 {
+    i64::try_from(bytes).unwrap_or(i64::MAX)
 }

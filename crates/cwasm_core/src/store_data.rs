@@ -44,7 +44,7 @@ impl StoreData {
     /// released store keeps).
     pub(crate) fn empty(active: Arc<AtomicPtr<()>>, cancel: Arc<AtomicBool>, interrupt: Arc<Interrupt>, gc_roots: GcRoots) -> StoreData {
         StoreData {
-            limiter: Limiter { options: crate::limits::StoreOptions::default(), peak_memory: 0 },
+            limiter: Limiter { options: crate::limits::StoreOptions::default(), peak_memory: 0, memory_bytes: Default::default() },
             active,
             funcs: FuncHandles::default(),
             extern_refs: ExternRefs::default(),

@@ -140,6 +140,25 @@ pub(crate) fn guest_error<T: crate::gcref::GcRootHost + 'static>(mut ctx: impl w
     }
 }
 
+/// [`Error::MemoryLimit`] when the operating system refused memory
+/// (`ENOMEM`) somewhere in `e`'s causes: an address-space reservation for a
+/// new linear memory, a mapping past `vm.max_map_count`, a commit. That is
+/// the process running out of room, not a bad argument, and its fix is
+/// fewer live stores.
+pub(crate) fn system_refused_memory(e: &wasmtime::Error) -> Option<Error> {
+    let enomem = e.chain().any(|c| {
+        c.downcast_ref::<rustix::io::Errno>().is_some_and(|n| *n == rustix::io::Errno::NOMEM)
+            || c.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::OutOfMemory || io.raw_os_error() == Some(libc::ENOMEM))
+    });
+    enomem.then(|| Error::MemoryLimit {
+        message: format!(
+            "the system refused memory ({e:#}): every linear memory reserves about 4 GiB of address space, held until its store is released \
+             or garbage-collected; call release() on stores that are done, or keep fewer alive at once"
+        ),
+    })
+}
+
 /// Classifies an error that came out of running guest code.
 pub(crate) fn run_error(e: wasmtime::Error) -> Error {
     let frames = frames_of(&e);
@@ -172,6 +191,9 @@ pub(crate) fn run_error(e: wasmtime::Error) -> Error {
     }
     if e.downcast_ref::<wasmtime::PoolConcurrencyLimitError>().is_some() {
         return Error::MemoryLimit { message: format!("{e:#}; raise the pooling allocator's sizes or drop unused instances") };
+    }
+    if let Some(refused) = system_refused_memory(&e) {
+        return refused;
     }
     Error::InvalidArgument { message: format!("{e:#}") }
 }
