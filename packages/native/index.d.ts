@@ -107,6 +107,11 @@ export declare class BindingModule {
    * the `trusted` public keys), then loads it.
    */
   static loadArtifact(engine: BindingEngine, artifact: Uint8Array, key: Uint8Array | undefined | null, trusted: Array<Uint8Array>): BindingModule
+  /**
+   * Verifies the artifact in the file at `path`, then loads it (on
+   * Linux without copying its code twice; see `cwasm_core::load_artifact_file`).
+   */
+  static loadArtifactFile(engine: BindingEngine, path: string, key: Uint8Array | undefined | null, trusted: Array<Uint8Array>): BindingModule
   /** Verifies an artifact without loading it. */
   static verifyArtifact(engine: BindingEngine, artifact: Uint8Array, key: Uint8Array | undefined | null, trusted: Array<Uint8Array>): BindingArtifactInfo
   /** Imports with their types. */

@@ -5,7 +5,7 @@ use crate::binding_types::{export_type, import_type, BindingExportType, BindingI
 use crate::error::{guard, to_napi};
 use crate::convert::{hex, key32};
 use cwasm_core::{
-    inspect_artifact, load_artifact_with, module_info, module_stats, precompile_signed, public_key_of, to_wat, verify_artifact, ArtifactInfo, Error,
+    inspect_artifact, load_artifact_file, load_artifact_with, module_info, module_stats, precompile_signed, public_key_of, to_wat, verify_artifact, ArtifactInfo, Error,
     Module, SignatureKind, Signer, SourceFormat, Verifier,
 };
 use napi::bindgen_prelude::{Object, Uint8Array};
@@ -225,6 +225,16 @@ impl BindingModule {
     #[napi(factory)]
     pub fn load_artifact(engine: &BindingEngine, artifact: &[u8], key: Option<&[u8]>, trusted: Vec<Uint8Array>) -> napi::Result<BindingModule> {
         guard(|| Ok(BindingModule { inner: load_artifact_with(&engine.inner, artifact, &verifier(key, &trusted)?, None)? }))
+    }
+
+    /// Verifies the artifact in the file at `path`, then loads it (on
+    /// Linux without copying its code twice; see `cwasm_core::load_artifact_file`).
+    #[napi(factory)]
+    pub fn load_artifact_file(engine: &BindingEngine, path: String, key: Option<&[u8]>, trusted: Vec<Uint8Array>) -> napi::Result<BindingModule> {
+        guard(|| {
+            let file = std::fs::File::open(&path).map_err(|e| Error::InvalidArgument { message: format!("cannot read the artifact file {path}: {e}") })?;
+            Ok(BindingModule { inner: load_artifact_file(&engine.inner, &file, &verifier(key, &trusted)?, None)? })
+        })
     }
 
     /// Verifies an artifact without loading it.

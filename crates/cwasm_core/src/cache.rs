@@ -11,7 +11,7 @@
 //! recompiled and counted. The directory is kept under a size bound, least
 //! recently used first.
 
-use crate::aot::{artifact_of, load_artifact_with, Signer, Verifier};
+use crate::aot::{artifact_of, load_artifact_file, Signer, Verifier};
 use crate::engine::Engine;
 use crate::error::{ArtifactProblem, Error};
 use crate::module::{sha256, to_binary_as, Module, SourceFormat};
@@ -166,9 +166,9 @@ impl DiskCache {
         }
         let path = self.path_for(engine, &hash);
         let mut rejected = None;
-        if let Ok(data) = fs::read(&path) {
+        if let Ok(file) = fs::File::open(&path) {
             let verifier = Verifier { mac_key: Some(self.key.clone()), trusted: Vec::new() };
-            match load_artifact_with(engine, &data, &verifier, Some(hash)) {
+            match load_artifact_file(engine, &file, &verifier, Some(hash)) {
                 Ok(module) => {
                     HITS.fetch_add(1, Ordering::Relaxed);
                     // Least recently used goes first: a hit makes it recent.

@@ -4,8 +4,10 @@
 //! Ed25519-signed artifact, and of a disk-cache entry.
 
 use cwasm_core::{Compiler, 
-    load_artifact_with, precompile_signed, public_key_of, DiskCache, Engine, EngineConfig, Error, Module, Signer, SourceFormat, Verifier,
+    load_artifact_file, load_artifact_with, precompile_signed, public_key_of, DiskCache, Engine, EngineConfig, Error, Module, Signer, SourceFormat, Verifier,
 };
+
+use std::os::unix::fs::FileExt;
 
 /// splitmix64: reproducible mutations.
 struct Rng(u64);
@@ -77,6 +79,55 @@ fn refuses_every_mutation(art: &[u8], verifier: &Verifier, seed: u64, cases: usi
         }
     }
     assert!(refused > cases * 9 / 10);
+}
+
+/// The same mutations, written to a file and loaded from it (the sealed
+/// memfd route on Linux), are refused the same way.
+fn refuses_every_mutated_file(art: &[u8], verifier: &Verifier, seed: u64, cases: usize) {
+    let engine = Engine::shared(&EngineConfig::default()).unwrap();
+    let path = std::env::temp_dir().join(format!("cwasm-file-mutations-{}-{seed}.cwasm", std::process::id()));
+    std::fs::write(&path, art).unwrap();
+    assert!(load_artifact_file(&engine, &std::fs::File::open(&path).unwrap(), verifier, None).is_ok(), "the original must load");
+    let mut rng = Rng(seed);
+    for i in 0..cases {
+        let m = mutate(&mut rng, art);
+        if m == art {
+            continue;
+        }
+        std::fs::write(&path, &m).unwrap();
+        match load_artifact_file(&engine, &std::fs::File::open(&path).unwrap(), verifier, None) {
+            Err(Error::Artifact { .. }) => {}
+            Err(other) => panic!("file mutation {i} was refused with a non-artifact error: {other:?}"),
+            Ok(_) => panic!("file mutation {i} of {} bytes loaded", m.len()),
+        }
+    }
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
+fn mutated_artifact_files_are_refused() {
+    let engine = Engine::shared(&EngineConfig::default()).unwrap();
+    let art = precompile_signed(&engine, WAT, &Signer::Mac(b"key")).unwrap();
+    refuses_every_mutated_file(&art, &Verifier { mac_key: Some(b"key".to_vec()), trusted: vec![] }, 4, 1000);
+}
+
+#[test]
+fn a_module_loaded_from_a_file_keeps_its_code_when_the_file_is_rewritten_under_it() {
+    use cwasm_core::{Store, StoreOptions, Value};
+    let engine = Engine::shared(&EngineConfig::default()).unwrap();
+    let art = precompile_signed(&engine, WAT, &Signer::Mac(b"key")).unwrap();
+    let path = std::env::temp_dir().join(format!("cwasm-file-rewritten-{}.cwasm", std::process::id()));
+    std::fs::write(&path, &art).unwrap();
+    let file = std::fs::File::open(&path).unwrap();
+    let module = load_artifact_file(&engine, &file, &Verifier { mac_key: Some(b"key".to_vec()), trusted: vec![] }, None).unwrap();
+    // Rewrite the file in place (same inode): a mapping of it would see this.
+    std::fs::OpenOptions::new().write(true).open(&path).unwrap().write_all_at(&vec![0xcc; art.len()], 0).unwrap();
+    let store = Store::new(&engine, StoreOptions::default());
+    let i = store.instantiate(&module, &[]).unwrap();
+    let f = store.export_func(i, "f").unwrap();
+    assert_eq!(store.call(f, &[Value::I32(14)]).unwrap(), vec![Value::I32(42)]);
+    assert_eq!(store.memory_read(store.export_memory(i, "m").unwrap(), 0, 5).unwrap(), b"hello");
+    let _ = std::fs::remove_file(&path);
 }
 
 #[test]

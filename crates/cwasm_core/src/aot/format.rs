@@ -135,6 +135,55 @@ fn array32(s: &[u8]) -> [u8; 32] {
 /// malformed or truncated header, or a payload of another length than the
 /// header says.
 pub(crate) fn split(bytes: &[u8]) -> Result<Parts<'_>, Error> {
+    let head = read_header(bytes)?;
+    head.parts(bytes, &bytes[head.payload_at..])
+}
+
+/// The most bytes a header can take (magic, version, metadata at its
+/// largest, the fixed fields and the signature): reading this many from
+/// the start of a file is enough for [`read_header`].
+pub(crate) const MAX_HEADER: usize = 16 + MAX_META + FIXED + SIGNATURE_LEN;
+
+/// An artifact's header, parsed: where its parts are.
+pub(crate) struct Header {
+    info: ArtifactInfo,
+    /// Bytes before the signature (what it covers, with the payload).
+    signed_len: usize,
+    /// Where the payload starts (the header's length).
+    pub(crate) payload_at: usize,
+}
+
+impl Header {
+    /// The payload's length, as the header gives it.
+    pub(crate) fn payload_len(&self) -> u64 {
+        self.info.payload_len
+    }
+
+    /// The parts, from the header's bytes (`head`, at least `payload_at`
+    /// long) and the payload, wherever it is.
+    pub(crate) fn parts<'a>(&self, head: &'a [u8], payload: &'a [u8]) -> Result<Parts<'a>, Error> {
+        if payload.len() as u64 != self.info.payload_len {
+            return Err(refuse(
+                ArtifactProblem::BadSignature,
+                format!("the artifact is truncated or padded: its payload is {} bytes, the header says {}", payload.len(), self.info.payload_len),
+            ));
+        }
+        Ok(Parts {
+            info: self.info.clone(),
+            signed_header: &head[..self.signed_len],
+            signature: &head[self.signed_len..self.payload_at],
+            payload,
+        })
+    }
+}
+
+/// Parses the header at the start of `bytes` (the whole artifact, or at
+/// least its first [`MAX_HEADER`] bytes).
+///
+/// # Errors
+///
+/// As [`split`], but for the payload's length, which it does not check.
+pub(crate) fn read_header(bytes: &[u8]) -> Result<Header, Error> {
     if bytes.len() < 16 || &bytes[..8] != ARTIFACT_MAGIC {
         return Err(refuse(
             ArtifactProblem::NotAnArtifact,
@@ -173,20 +222,12 @@ pub(crate) fn split(bytes: &[u8]) -> Result<Parts<'_>, Error> {
         k => return Err(refuse(ArtifactProblem::NotAnArtifact, format!("the artifact has an unknown signature kind {k}"))),
     };
     let key_id = array32(take(bytes, &mut at, 32)?);
-    let signed_header = &bytes[..at];
-    let sig = take(bytes, &mut at, SIGNATURE_LEN)?;
-    let payload = &bytes[at..];
-    if payload.len() as u64 != payload_len {
-        return Err(refuse(
-            ArtifactProblem::BadSignature,
-            format!("the artifact is truncated or padded: its payload is {} bytes, the header says {payload_len}", payload.len()),
-        ));
-    }
-    Ok(Parts {
+    let signed_len = at;
+    take(bytes, &mut at, SIGNATURE_LEN)?;
+    Ok(Header {
         info: ArtifactInfo { version, meta, compat, wasm_sha256, payload_len, signature, key_id },
-        signed_header,
-        signature: sig,
-        payload,
+        signed_len,
+        payload_at: at,
     })
 }
 

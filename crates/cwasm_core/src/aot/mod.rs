@@ -19,6 +19,9 @@ use crate::engine::Engine;
 use crate::error::{ArtifactProblem, Error};
 use crate::module::{sha256, to_binary, Module, DESERIALIZED};
 use format::{header, refuse, split, Parts};
+
+mod file;
+pub use file::load_artifact_file;
 use std::sync::atomic::Ordering;
 
 /// What the header records of the engine: its versions and every setting.
@@ -117,6 +120,12 @@ fn differences(info: &ArtifactInfo, engine: &Engine) -> Vec<String> {
 /// Every check an artifact must pass before it is deserialized.
 fn check<'a>(engine: &Engine, artifact: &'a [u8], verifier: &Verifier, expect: Option<[u8; 32]>) -> Result<Parts<'a>, Error> {
     let parts = split(artifact)?;
+    check_parts(engine, &parts, verifier, expect)?;
+    Ok(parts)
+}
+
+/// [`check`] on an artifact's parts, wherever they are.
+fn check_parts(engine: &Engine, parts: &Parts<'_>, verifier: &Verifier, expect: Option<[u8; 32]>) -> Result<(), Error> {
     let info = &parts.info;
     if info.compat != engine.compatibility_hash() {
         let diff = differences(info, engine);
@@ -135,8 +144,7 @@ fn check<'a>(engine: &Engine, artifact: &'a [u8], verifier: &Verifier, expect: O
             return Err(refuse(ArtifactProblem::WrongModule, "the artifact holds another module than the one asked for (its wasm hash differs)"));
         }
     }
-    signing::verify(&parts, verifier)?;
-    Ok(parts)
+    signing::verify(parts, verifier)
 }
 
 /// Checks an artifact without loading it: header, engine, signature.

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises'
+import { open, readFile } from 'node:fs/promises'
 import type { Engine } from '../runtime/engine.js'
-import { isArtifact, loadArtifact, type Ed25519Key } from '../runtime/aot.js'
+import { isArtifact, loadArtifact, loadArtifactFile, type Ed25519Key } from '../runtime/aot.js'
 import type { ModuleCache } from '../runtime/cache.js'
 import { Module } from './module.js'
 import { InvalidArgumentError } from '../errors.js'
@@ -65,8 +65,26 @@ export async function readSource(source: string | Uint8Array): Promise<{ bytes: 
  * {@linkcode InvalidArgumentError} when the file cannot be read.
  */
 export async function loadModuleFile(engine: Engine, source: string | Uint8Array, options: LoadOptions = {}): Promise<Module> {
+  if (typeof source === 'string' && (await isArtifactFile(source))) {
+    return loadArtifactFile(engine, source, options.artifactKey, options.trustedKeys ? { trustedKeys: options.trustedKeys } : {})
+  }
   const { bytes, file } = await readSource(source)
   return loadBytes(engine, bytes, file, options)
+}
+
+/** Whether the file starts with an artifact's magic (false when it cannot be read: readSource then says why). */
+async function isArtifactFile(path: string): Promise<boolean> {
+  let handle
+  try {
+    handle = await open(path, 'r')
+    const head = new Uint8Array(8)
+    const { bytesRead } = await handle.read(head, 0, 8, 0)
+    return bytesRead === 8 && isArtifact(head)
+  } catch {
+    return false
+  } finally {
+    await handle?.close()
+  }
 }
 
 /** {@link loadModuleFile} on bytes already read. @internal */

@@ -210,6 +210,19 @@ export function loadArtifact(
 }
 
 /**
+ * {@link loadArtifact} on the artifact in the file at `path`, read by the
+ * addon itself: on Linux its code is copied once, by the kernel, into a
+ * sealed memory file that is verified and then mapped (see the core crate's
+ * `aot/file.rs`), instead of being read into a Buffer and copied again.
+ * @internal
+ */
+export function loadArtifactFile(engine: Engine, path: string, key?: string | Uint8Array, options: LoadArtifactOptions = {}): Module {
+  const [local, trusted] = verifierArgs(key, options.trustedKeys)
+  const b = native(() => binding.BindingModule.loadArtifactFile(engine.binding, path, local, trusted))
+  return new Module(engine, b, path)
+}
+
+/**
  * Whether bytes look like an artifact (by their magic); says nothing of
  * whether it verifies.
  *

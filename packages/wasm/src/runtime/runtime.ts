@@ -4,7 +4,7 @@ import { artifactKey, isArtifact, precompile, verifierArgs, type Ed25519Key, typ
 import { defaultModuleCacheDir, ModuleCache } from './cache.js'
 import { binding } from './binding.js'
 import { Module } from '../loader/module.js'
-import { loadBytes, readSource, type LoadOptions } from '../loader/load.js'
+import { loadModuleFile, readSource, type LoadOptions } from '../loader/load.js'
 import { ClosedError, InvalidArgumentError, native } from '../errors.js'
 import type { Imports, Instance } from '../loader/instance.js'
 import { callOnceSync, type CallOptions, type CallResult } from '../executor/call.js'
@@ -105,8 +105,7 @@ export class Runtime {
    * @throws {@linkcode CompileError}, {@linkcode ArtifactError}, {@linkcode InvalidArgumentError}
    */
   async loadModule(source: string | Uint8Array): Promise<Module> {
-    const { bytes, file } = await readSource(source)
-    return loadBytes(this.engine, bytes, file, this.loadOptions())
+    return loadModuleFile(this.engine, source, this.loadOptions())
   }
 
   /**
@@ -343,8 +342,7 @@ export class Runtime {
   async watch(source: string, options: WatchOptions = {}): Promise<Watched<Module>> {
     if (typeof source !== 'string') throw new InvalidArgumentError('rt.watch takes a module file path', 'source')
     const load = async (): Promise<Loaded<Module>> => {
-      const { bytes, file } = await readSource(source)
-      const m = await loadBytes(this.engine, bytes, file, this.loadOptions())
+      const m = await loadModuleFile(this.engine, source, this.loadOptions())
       return { value: m, hash: m.hash, files: [source] }
     }
     return new Watched(await load(), load, options)
@@ -396,8 +394,7 @@ export class Runtime {
       stack === undefined && fuel === undefined
         ? this.engine
         : Engine.shared({ ...this.options.engine, ...(stack !== undefined ? { maxWasmStack: stack } : {}), ...(fuel !== undefined ? { fuel: true } : {}) })
-    const { bytes } = await readSource(file)
-    const module = await loadBytes(engine, bytes, file, this.loadOptions())
+    const module = await loadModuleFile(engine, file, this.loadOptions())
     return new Plugin(manifest, module, sandbox)
   }
 }
