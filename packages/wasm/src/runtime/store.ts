@@ -359,9 +359,13 @@ export class Store implements RefTable {
   /**
    * Frees everything in this store now (instances, memories, tables)
    * instead of when it is garbage-collected. Each memory reserves gigabytes
-   * of address space until it is freed, so a loop that makes many stores
-   * should release them. Every later use of the store, or of anything made
-   * in it, throws {@link InvalidArgumentError}. Calling it twice is fine.
+   * of address space until it is freed. The collector is told how much
+   * linear memory every store holds, so unreleased stores do not pile up,
+   * but it frees them in batches, later: a loop that makes many stores is
+   * faster releasing each one. When the system refuses memory
+   * for a new one, instantiation throws {@link MemoryLimitError}. Every
+   * later use of the store, or of anything made in it, throws
+   * {@link InvalidArgumentError}. Calling it twice is fine.
    * @throws {@linkcode StoreBusyError} while a call runs in the store.
    * @example
    * ```ts
