@@ -29,6 +29,9 @@ impl Store {
         }
         if let Some(m) = instance.get_memory(&mut *ctx, crate::instrument::FLAG_EXPORT) {
             self.interrupt.add(m.data_ptr(&*ctx));
+            // Reserved, never grown, one byte ever written: not what
+            // `memory_bytes` tells a host's collector about.
+            self.uncount_memory_bytes(m.data_size(&*ctx) as u64);
         }
         if let Some(start) = instance.get_func(&mut *ctx, crate::instrument::START_EXPORT) {
             start.call(&mut *ctx, &[], &mut []).map_err(|e| guest_error(&mut *ctx, e))?;

@@ -363,8 +363,8 @@ impl Store {
     }
 
     /// Bytes of linear memory this store holds now: the sizes of all its
-    /// memories (those of its instances, the woven flag memories, and
-    /// those made by the host), summed as they were created and grew;
+    /// memories (those of its instances and those made by the host; not the
+    /// woven interrupt flag's page), summed as they were created and grew;
     /// 0 once released. Shared memories grow outside the store and are
     /// counted at the size they were created with. Read without taking
     /// the store, so it works while a call runs.
@@ -395,6 +395,11 @@ impl Store {
             return 0;
         }
         signed(now) - signed(self.memory_told.swap(now, Ordering::Relaxed))
+    }
+
+    /// Takes back bytes the limiter counted (the woven flag memory's page).
+    pub(crate) fn uncount_memory_bytes(&self, bytes: u64) {
+        let _ = self.memory_bytes.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| Some(n.saturating_sub(bytes)));
     }
 
     /// Counts a memory the limiter does not see (one made outside the store).
