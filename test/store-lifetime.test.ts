@@ -54,4 +54,16 @@ describe('store lifetime', () => {
     store.release()
     expect(Math.abs(external() - before)).toBeLessThan(MiB)
   })
+
+  it('reports memory a guest grows inside a call, on the fast numeric path too', () => {
+    const engine = Engine.shared()
+    const mod = Module.compile(engine, '(module (memory 1) (func (export "grow") (param i32) (result i32) local.get 0 memory.grow))')
+    const before = v8ExternalMemory()
+    const store = new Store(engine)
+    const grow = store.instantiate(mod).func('grow')
+    for (let i = 0; i < 5; i++) expect(grow.call(10)).toBe(1 + 10 * i)
+    expect(v8ExternalMemory() - before).toBe(51 * PAGE)
+    store.release()
+    expect(Math.abs(v8ExternalMemory() - before)).toBeLessThan(MiB)
+  })
 })
