@@ -62,7 +62,7 @@ mod waits;
 mod wasi;
 
 pub use aot::{
-    artifact_of, inspect_artifact, load_artifact, load_artifact_file, load_artifact_with, precompile, precompile_signed, public_key_of, verify_artifact,
+    artifact_of, inspect_artifact, load_artifact, load_artifact_file, load_artifact_with, MIN_SEALED_BYTES, precompile, precompile_signed, public_key_of, verify_artifact,
     ArtifactInfo, SignatureKind, Signer, Verifier, ARTIFACT_MAGIC, ARTIFACT_VERSION,
 };
 pub use cache::{CacheLoad, CacheOutcome, CacheStats, DiskCache};

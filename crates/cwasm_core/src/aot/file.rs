@@ -12,6 +12,13 @@
 //! (another process may rewrite a file under its mappings). Where the
 //! kernel refuses a step (no memfd, a file `sendfile` cannot read), the
 //! file is read into memory and loaded as bytes.
+//!
+//! Wasmtime keeps the file of a mapping open for as long as the module
+//! lives, so a module loaded this way holds one file descriptor. Only
+//! payloads of [`MIN_SEALED_BYTES`] or more take the memfd route, where the
+//! saved copy is worth it; smaller ones (most plugins) are read and hold
+//! nothing, so a process with thousands of small modules does not run into
+//! its descriptor limit.
 
 use super::format::{read_header, refuse, MAX_HEADER};
 use super::{check_parts, load_artifact_with, Verifier};
@@ -21,6 +28,9 @@ use crate::module::{Module, DESERIALIZED};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::sync::atomic::Ordering;
+
+/// The smallest payload loaded through a sealed memfd (see the module docs).
+pub const MIN_SEALED_BYTES: usize = 1 << 20;
 
 /// Verifies the artifact in `file` against `verifier` (and, with `expect`,
 /// that it holds the module of that wasm SHA-256) and, only then, loads
@@ -85,7 +95,7 @@ mod sealed {
                 format!("the artifact is truncated or padded: its payload is {actual} bytes, the header says {}", header.payload_len()),
             )));
         }
-        let size = usize::try_from(actual).ok().filter(|&n| n > 0)?;
+        let size = usize::try_from(actual).ok().filter(|&n| n >= MIN_SEALED_BYTES)?;
         let memfd = copy_to_sealed_memfd(file, at, size)?;
         let memfd = match memfd {
             Ok(fd) => fd,

@@ -21,7 +21,7 @@ use crate::module::{sha256, to_binary, Module, DESERIALIZED};
 use format::{header, refuse, split, Parts};
 
 mod file;
-pub use file::load_artifact_file;
+pub use file::{load_artifact_file, MIN_SEALED_BYTES};
 use std::sync::atomic::Ordering;
 
 /// What the header records of the engine: its versions and every setting.
