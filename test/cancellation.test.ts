@@ -29,10 +29,14 @@ function finishedOnPool(): void {
   }
 }
 
-/** Fills every native pool thread with a loop that ends at a 500 ms deadline. */
+/**
+ * Fills every native pool thread with a loop that ends at a 2 s deadline:
+ * long enough that, on a loaded machine, every thread has picked its loop up
+ * (see poolBusy) before the first one ends.
+ */
 function fillPool(rt: Runtime, mod: Module): Promise<number>[] {
   return Array.from({ length: poolStats().threads }, () => {
-    const store = rt.createStore({}, 500)
+    const store = rt.createStore({}, 2000)
     const spin = store.instantiate(mod, { env: { host: () => {} } }).func('spin')
     return spin.callAsync([]).then(
       () => Date.now(),
@@ -44,8 +48,13 @@ function fillPool(rt: Runtime, mod: Module): Promise<number>[] {
   })
 }
 
+/** Waits until `n` pool threads are running calls; fails after 1.5 s rather than going on with fewer. */
 async function poolBusy(n: number): Promise<void> {
-  for (let i = 0; i < 500 && poolStats().busy < n; i++) await new Promise((r) => setTimeout(r, 2))
+  const until = Date.now() + 1_500
+  while (poolStats().busy < n) {
+    if (Date.now() > until) throw new Error(`the pool did not get ${n} busy threads in 1.5 s: ${JSON.stringify(poolStats())}`)
+    await new Promise((r) => setTimeout(r, 2))
+  }
 }
 
 describe('cancellation', () => {
