@@ -43,7 +43,7 @@ impl BindingStore {
     #[napi]
     pub fn release(&self, env: &Env) -> napi::Result<()> {
         let r = guard(|| self.inner.release());
-        crate::binding_store::report_memory(env, &self.inner);
+        crate::binding_store::report_memory(env.raw(), &self.inner, false);
         r
     }
 }

@@ -101,7 +101,7 @@ impl BindingExtern {
             _ => Err(wrong("function")),
         });
         // The call may have grown a memory.
-        crate::binding_store::report_memory(env, &self.store);
+        crate::binding_store::report_memory(env.raw(), &self.store, false);
         r
     }
 
@@ -209,7 +209,7 @@ impl BindingExtern {
             Extern::SharedMemory(ref m) => Ok(self.store.shared_memory_grow(m, whole(delta, "delta")?)? as f64),
             _ => Err(wrong("memory")),
         });
-        crate::binding_store::report_memory(env, &self.store);
+        crate::binding_store::report_memory(env.raw(), &self.store, false);
         r
     }
 

@@ -199,12 +199,7 @@ fn call_fast_impl(env: sys::napi_env, id: u32) -> Result<u32, Error> {
     // calls, which finish before we read results back.
     let slots = unsafe { std::slice::from_raw_parts_mut(ptr, len) };
     let r = entry.store.call_slots_with(entry.func, &entry.kinds, slots);
-    // As `report_memory` does: two loads when the call grew nothing.
-    let delta = entry.store.memory_report(false);
-    if delta != 0 {
-        let mut total = 0i64;
-        // SAFETY: a plain N-API call on the env of this callback.
-        unsafe { sys::napi_adjust_external_memory(env, delta, &mut total) };
-    }
+    // Two loads when the call grew nothing.
+    crate::binding_store::report_memory(env, &entry.store, false);
     Ok(r? as u32)
 }

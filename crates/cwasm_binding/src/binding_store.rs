@@ -25,23 +25,23 @@ pub struct BindingStore {
 }
 
 /// Tells V8 how much linear memory `store` holds now (the change since it
-/// was last told): V8's collector sees only the small JS object of a store,
-/// so without this a loop of unreleased stores piles up their memories, each
-/// reserving gigabytes of address space, until the system refuses a mapping.
-pub(crate) fn report_memory(env: &Env, store: &Store) {
-    let delta = store.memory_report(false);
+/// was last told; with `gone`, takes back everything told): V8's collector
+/// sees only the small JS object of a store, so without this a loop of
+/// unreleased stores piles up their memories, each reserving gigabytes of
+/// address space, until the system refuses a mapping.
+pub(crate) fn report_memory(env: napi::sys::napi_env, store: &Store, gone: bool) {
+    let delta = store.memory_report(gone);
     if delta != 0 {
+        let mut total = 0i64;
+        // SAFETY: a plain N-API call on the env of the current callback.
         // Only a hint to the collector: nothing to do if V8 declines it.
-        let _ = env.adjust_external_memory(delta);
+        unsafe { napi::sys::napi_adjust_external_memory(env, delta, &mut total) };
     }
 }
 
 impl ObjectFinalize for BindingStore {
     fn finalize(self, env: Env) -> napi::Result<()> {
-        let delta = self.inner.memory_report(true);
-        if delta != 0 {
-            let _ = env.adjust_external_memory(delta);
-        }
+        report_memory(env.raw(), &self.inner, true);
         Ok(())
     }
 }
@@ -109,7 +109,7 @@ impl BindingStore {
                 .collect();
             let instance = self.inner.instantiate(&module.inner, &imports);
             // A failed instantiation may have made memories too.
-            report_memory(env, &self.inner);
+            report_memory(env.raw(), &self.inner, false);
             Ok(self.add_instance(instance?))
         })
     }
@@ -135,7 +135,7 @@ impl BindingStore {
             } else {
                 Extern::Memory(self.inner.new_memory(minimum, maximum, memory64)?)
             };
-            report_memory(env, &self.inner);
+            report_memory(env.raw(), &self.inner, false);
             Ok(BindingExtern::new(&self.inner, item, None))
         })
     }

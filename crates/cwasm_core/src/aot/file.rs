@@ -89,11 +89,8 @@ mod sealed {
         };
         let at = header.payload_at as u64;
         let actual = len.saturating_sub(at);
-        if actual != header.payload_len() {
-            return Some(Err(refuse(
-                ArtifactProblem::BadSignature,
-                format!("the artifact is truncated or padded: its payload is {actual} bytes, the header says {}", header.payload_len()),
-            )));
+        if let Err(e) = header.check_payload_len(actual) {
+            return Some(Err(e));
         }
         let size = usize::try_from(actual).ok().filter(|&n| n >= MIN_SEALED_BYTES)?;
         let memfd = copy_to_sealed_memfd(file, at, size)?;

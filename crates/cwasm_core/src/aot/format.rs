@@ -154,20 +154,21 @@ pub(crate) struct Header {
 }
 
 impl Header {
-    /// The payload's length, as the header gives it.
-    pub(crate) fn payload_len(&self) -> u64 {
-        self.info.payload_len
+    /// Refuses a payload of another length than the header gives.
+    pub(crate) fn check_payload_len(&self, actual: u64) -> Result<(), Error> {
+        if actual != self.info.payload_len {
+            return Err(refuse(
+                ArtifactProblem::BadSignature,
+                format!("the artifact is truncated or padded: its payload is {actual} bytes, the header says {}", self.info.payload_len),
+            ));
+        }
+        Ok(())
     }
 
     /// The parts, from the header's bytes (`head`, at least `payload_at`
     /// long) and the payload, wherever it is.
     pub(crate) fn parts<'a>(&self, head: &'a [u8], payload: &'a [u8]) -> Result<Parts<'a>, Error> {
-        if payload.len() as u64 != self.info.payload_len {
-            return Err(refuse(
-                ArtifactProblem::BadSignature,
-                format!("the artifact is truncated or padded: its payload is {} bytes, the header says {}", payload.len(), self.info.payload_len),
-            ));
-        }
+        self.check_payload_len(payload.len() as u64)?;
         Ok(Parts {
             info: self.info.clone(),
             signed_header: &head[..self.signed_len],
